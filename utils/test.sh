@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds mlc and runs every test suite: the lit regression tests (check-mlc)
+# and the GoogleTest unit tests (ctest). Prints the counts of each suite and
+# exits non-zero if anything failed.
+#
+#   utils/test.sh            # build into ./build
+#   BUILD_DIR=out utils/test.sh
+set -uo pipefail
+cd "$(dirname "$0")/.."
+build=${BUILD_DIR:-build}
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "configure and build ($build)"
+cmake -S . -B "$build" -G Ninja >/dev/null || exit 1
+cmake --build "$build" || exit 1
+
+failed=()
+
+step "lit regression tests (check-mlc)"
+cmake --build "$build" --target check-mlc || failed+=("check-mlc")
+
+step "unit tests (ctest)"
+ctest --test-dir "$build" --output-on-failure || failed+=("unit tests")
+
+echo
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo "FAILED: ${failed[*]}"
+  exit 1
+fi
+echo "all test suites passed"
