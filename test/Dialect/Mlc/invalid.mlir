@@ -388,7 +388,7 @@ func.func @split_result_type(%x: tensor<2x6xf32>) {
 // -----
 
 func.func @slice_step_zero(%x: tensor<8xf32>) {
-  // expected-error @+1 {{step must not be 0}}
+  // expected-error @+1 {{step must be non-zero and greater than INT64_MIN}}
   %0 = mlc.slice %x {axes = array<i64: 0>, starts = array<i64: 0>, ends = array<i64: 4>, steps = array<i64: 0>} : (tensor<8xf32>) -> tensor<4xf32>
   return
 }
@@ -535,6 +535,17 @@ func.func @range_zero_delta(%a: tensor<i64>) {
   %d = mlc.constant dense<0> : tensor<i64>
   // expected-error @+1 {{delta must not be 0}}
   %0 = mlc.range %a, %a, %d : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  return
+}
+
+// -----
+
+func.func @range_too_long() {
+  %a = mlc.constant dense<0.0> : tensor<f32>
+  %b = mlc.constant dense<1.0e+30> : tensor<f32>
+  %c = mlc.constant dense<1.0e-30> : tensor<f32>
+  // expected-error @+1 {{has too many elements}}
+  %0 = mlc.range %a, %b, %c : (tensor<f32>, tensor<f32>, tensor<f32>) -> tensor<?xf32>
   return
 }
 

@@ -376,8 +376,8 @@ getSliceRanges(ShapeBuilder &b, SliceOp::Adaptor adaptor,
     if (seen[axis])
       return b.emitError("axis ", axis, " is sliced twice");
     seen[axis] = true;
-    if (step == 0)
-      return b.emitError("step must not be 0");
+    if (step == 0 || step == INT64_MIN)
+      return b.emitError("step must be non-zero and greater than INT64_MIN");
     SliceRange range = normalizeSlice(b, dims[axis], start, end, step);
     dims[axis] = range.length;
     if (ranges)
@@ -754,8 +754,10 @@ LogicalResult RangeOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
     return b.emitError("delta must not be 0");
   Dim length;
   if (start && limit && delta) {
-    length = b.constant(std::max<int64_t>(
-        static_cast<int64_t>(std::ceil((*limit - *start) / *delta)), 0));
+    double count = std::ceil((*limit - *start) / *delta);
+    if (!(count < static_cast<double>(1LL << 53)))
+      return b.emitError("has too many elements (", count, ")");
+    length = b.constant(std::max<int64_t>(static_cast<int64_t>(count), 0));
   } else if (b.isReifying()) {
     // ceil((limit - start) / delta), clamped at 0, computed at run time.
     OpBuilder &builder = b.getBuilder();

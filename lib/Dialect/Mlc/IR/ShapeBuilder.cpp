@@ -5,6 +5,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
 
@@ -67,10 +68,13 @@ Dim ShapeBuilder::element(Value tensor, ArrayRef<int64_t> index) {
 }
 
 Dim ShapeBuilder::binary(Dim a, Dim b,
-                         function_ref<int64_t(int64_t, int64_t)> fold,
+                         function_ref<std::optional<int64_t>(int64_t, int64_t)> fold,
                          function_ref<Value(Value, Value)> build) {
-  if (a.isConstant() && b.isConstant())
-    return Dim::constant(fold(a.getConstant(), b.getConstant()));
+  if (a.isConstant() && b.isConstant()) {
+    // Sizes that overflow are not sizes: leave them unknown.
+    std::optional<int64_t> folded = fold(a.getConstant(), b.getConstant());
+    return folded ? Dim::constant(*folded) : Dim();
+  }
   if (!isReifying() || (!a.isConstant() && !a.getValue()) ||
       (!b.isConstant() && !b.getValue()))
     return Dim();
@@ -83,7 +87,7 @@ Dim ShapeBuilder::add(Dim a, Dim b) {
   if (b.isConstant(0))
     return a;
   return binary(
-      a, b, [](int64_t x, int64_t y) { return x + y; },
+      a, b, [](int64_t x, int64_t y) { return llvm::checkedAdd(x, y); },
       [&](Value x, Value y) {
         return arith::AddIOp::create(*builder, getLoc(), x, y);
       });
@@ -93,7 +97,7 @@ Dim ShapeBuilder::sub(Dim a, Dim b) {
   if (b.isConstant(0))
     return a;
   return binary(
-      a, b, [](int64_t x, int64_t y) { return x - y; },
+      a, b, [](int64_t x, int64_t y) { return llvm::checkedSub(x, y); },
       [&](Value x, Value y) {
         return arith::SubIOp::create(*builder, getLoc(), x, y);
       });
@@ -105,7 +109,7 @@ Dim ShapeBuilder::mul(Dim a, Dim b) {
   if (b.isConstant(1))
     return a;
   return binary(
-      a, b, [](int64_t x, int64_t y) { return x * y; },
+      a, b, [](int64_t x, int64_t y) { return llvm::checkedMul(x, y); },
       [&](Value x, Value y) {
         return arith::MulIOp::create(*builder, getLoc(), x, y);
       });
@@ -118,7 +122,9 @@ Dim ShapeBuilder::floorDiv(Dim a, Dim b) {
     return Dim();
   return binary(
       a, b,
-      [](int64_t x, int64_t y) {
+      [](int64_t x, int64_t y) -> std::optional<int64_t> {
+        if (x == INT64_MIN && y == -1)
+          return std::nullopt;
         return x / y - ((x % y != 0) && ((x < 0) != (y < 0)) ? 1 : 0);
       },
       [&](Value x, Value y) {
@@ -133,7 +139,9 @@ Dim ShapeBuilder::ceilDiv(Dim a, Dim b) {
     return Dim();
   return binary(
       a, b,
-      [](int64_t x, int64_t y) {
+      [](int64_t x, int64_t y) -> std::optional<int64_t> {
+        if (x == INT64_MIN && y == -1)
+          return std::nullopt;
         return x / y + ((x % y != 0) && ((x < 0) == (y < 0)) ? 1 : 0);
       },
       [&](Value x, Value y) {
@@ -143,7 +151,10 @@ Dim ShapeBuilder::ceilDiv(Dim a, Dim b) {
 
 Dim ShapeBuilder::max(Dim a, Dim b) {
   return binary(
-      a, b, [](int64_t x, int64_t y) { return std::max(x, y); },
+      a, b,
+      [](int64_t x, int64_t y) -> std::optional<int64_t> {
+        return std::max(x, y);
+      },
       [&](Value x, Value y) {
         return arith::MaxSIOp::create(*builder, getLoc(), x, y);
       });
@@ -151,7 +162,10 @@ Dim ShapeBuilder::max(Dim a, Dim b) {
 
 Dim ShapeBuilder::min(Dim a, Dim b) {
   return binary(
-      a, b, [](int64_t x, int64_t y) { return std::min(x, y); },
+      a, b,
+      [](int64_t x, int64_t y) -> std::optional<int64_t> {
+        return std::min(x, y);
+      },
       [&](Value x, Value y) {
         return arith::MinSIOp::create(*builder, getLoc(), x, y);
       });

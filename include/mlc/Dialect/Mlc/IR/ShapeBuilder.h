@@ -110,7 +110,8 @@ public:
 
 private:
   mlir::Value toIndex(Dim d);
-  Dim binary(Dim a, Dim b, llvm::function_ref<int64_t(int64_t, int64_t)> fold,
+  Dim binary(Dim a, Dim b,
+             llvm::function_ref<std::optional<int64_t>(int64_t, int64_t)> fold,
              llvm::function_ref<mlir::Value(mlir::Value, mlir::Value)> build);
 
   mlir::MLIRContext *context;
