@@ -1,0 +1,78 @@
+/*===- mlc-c/Module.h - the ABI of a module compiled by mlc -------*- C -*-===*\
+|*                                                                            *|
+|* A model compiled by `mlc-compile` is a shared library with the symbols     *|
+|* below. libmlcrt (mlc-c/Runtime.h) is the supported way to use one; this    *|
+|* header is the contract between the code generator and the runtime.         *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef MLC_C_MODULE_H
+#define MLC_C_MODULE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the text in mlc_module_metadata ("mlc-module 1"). */
+#define MLC_MODULE_ABI_VERSION 1
+
+/*
+ * mlc_module_metadata: NUL-terminated text, one declaration per line:
+ *
+ *   mlc-module 1
+ *   input  NAME DTYPE DIM...
+ *   output NAME DTYPE DIM...
+ *   param  NAME DTYPE OFFSET DIM...
+ *
+ * in entry-point order (inputs, outputs and params each in their order).
+ * NAME is percent-encoded: bytes outside [A-Za-z0-9._:/-] are written %XX.
+ * DTYPE is one of f64 f32 f16 bf16 i64 i32 i16 i8 u64 u32 u16 u8 bool.
+ * DIM is a size in decimal, or `?` for a dimension fixed only at run time; a
+ * scalar (rank 0) has no DIM. A param's OFFSET is the byte offset of its data
+ * in mlc_module_params (64-byte aligned). Unknown line kinds are ignored, so
+ * later versions may add lines.
+ */
+#define MLC_MODULE_METADATA_SYMBOL "mlc_module_metadata"
+
+/*
+ * mlc_module_params: the parameter blob (weights), 64-byte aligned. Present
+ * only when the metadata has param lines. Each param is a dense row-major
+ * tensor of its DTYPE (bool: one byte per element).
+ */
+#define MLC_MODULE_PARAMS_SYMBOL "mlc_module_params"
+
+/*
+ * void mlc_module_run(void **argv);
+ *
+ *   argv[0]                 storage the outputs' memref descriptors are
+ *                           written to, one after the other;
+ *   argv[1 + i]             input i's memref descriptor;
+ *   argv[1 + nin + j]       param j's memref descriptor.
+ *
+ * A memref descriptor of rank r is, with 8-byte fields and no padding:
+ *
+ *   struct { void *allocated; void *aligned; int64_t offset;
+ *            int64_t sizes[r]; int64_t strides[r]; }
+ *
+ * Sizes and strides count elements. Inputs and params must be dense and
+ * row-major (strides are the row-major ones of sizes); the module does not
+ * write to them. The caller checks every input against the metadata before
+ * the call: the module does not check shapes.
+ *
+ * Outputs are dense, row-major and owned by the caller, who releases each
+ * distinct `allocated` pointer once with mlc_module_free.
+ */
+#define MLC_MODULE_RUN_SYMBOL "mlc_module_run"
+typedef void (*mlc_module_run_fn)(void **argv);
+
+/* void mlc_module_free(void *allocated); */
+#define MLC_MODULE_FREE_SYMBOL "mlc_module_free"
+typedef void (*mlc_module_free_fn)(void *allocated);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MLC_C_MODULE_H */
