@@ -29,3 +29,4 @@ if config.mlc_has_cuda_toolkit:
     config.available_features.add("cuda-toolkit")
 
 config.substitutions.append(("%mlc_src_root", config.mlc_src_root))
+config.substitutions.append(("%python", config.python_executable))

@@ -10,8 +10,8 @@ PACKAGES=(
   libomp-22-dev
   # Build tools.
   cmake ninja-build ccache git
-  # ONNX importer: protobuf compiler and library.
-  protobuf-compiler libprotobuf-dev
+  # ONNX importer: protobuf and Debian's ONNX library (schemas, proto).
+  protobuf-compiler libprotobuf-dev libonnx-dev
   # C++ unit tests.
   libgtest-dev
   # Python bindings, tests, model generators and peers.

@@ -71,6 +71,14 @@ typedef void (*mlc_module_run_fn)(void **argv);
 #define MLC_MODULE_FREE_SYMBOL "mlc_module_free"
 typedef void (*mlc_module_free_fn)(void *allocated);
 
+/*
+ * Optional: void mlc_module_set_num_threads(int n); sets the number of
+ * threads the module's parallel loops use (n >= 1). The runtime calls it at
+ * load when MLC_NUM_THREADS is set; without it, all cores are used.
+ */
+#define MLC_MODULE_SET_NUM_THREADS_SYMBOL "mlc_module_set_num_threads"
+typedef void (*mlc_module_set_num_threads_fn)(int n);
+
 #ifdef __cplusplus
 }
 #endif
