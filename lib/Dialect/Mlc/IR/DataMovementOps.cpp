@@ -331,15 +331,10 @@ LogicalResult SplitOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
 // slice, pad
 //===----------------------------------------------------------------------===//
 
-namespace {
-/// One sliced axis after ONNX normalization.
-struct SliceRange {
-  Dim start, length;
-};
-} // namespace
-
-static SliceRange normalizeSlice(ShapeBuilder &b, Dim size, int64_t start,
-                                 int64_t end, int64_t step) {
+/// The start and length of a slice of `size` elements, ONNX semantics.
+static std::pair<Dim, Dim> normalizeSlice(ShapeBuilder &b, Dim size,
+                                          int64_t start, int64_t end,
+                                          int64_t step) {
   Dim zero = b.constant(0);
   auto fromEnd = [&](int64_t v) {
     return v < 0 ? b.add(size, b.constant(v)) : b.constant(v);
@@ -356,11 +351,9 @@ static SliceRange normalizeSlice(ShapeBuilder &b, Dim size, int64_t start,
   return {s, b.max(b.ceilDiv(b.sub(s, e), b.constant(-step)), zero)};
 }
 
-static LogicalResult
-getSliceRanges(ShapeBuilder &b, SliceOp::Adaptor adaptor,
-               SmallVectorImpl<Dim> &dims,
-               SmallVectorImpl<std::pair<int64_t, SliceRange>> *ranges) {
-  dims = b.dims(adaptor.getInput());
+LogicalResult mlc::getSliceAxes(ShapeBuilder &b, SliceOp::Adaptor adaptor,
+                                SmallVectorImpl<SliceAxis> &result) {
+  SmallVector<Dim> dims = b.dims(adaptor.getInput());
   ArrayRef<int64_t> axes = adaptor.getAxes(), starts = adaptor.getStarts(),
                     ends = adaptor.getEnds();
   SmallVector<int64_t> steps(axes.size(), 1);
@@ -378,10 +371,8 @@ getSliceRanges(ShapeBuilder &b, SliceOp::Adaptor adaptor,
     seen[axis] = true;
     if (step == 0 || step == INT64_MIN)
       return b.emitError("step must be non-zero and greater than INT64_MIN");
-    SliceRange range = normalizeSlice(b, dims[axis], start, end, step);
-    dims[axis] = range.length;
-    if (ranges)
-      ranges->push_back({axis, range});
+    auto [s, length] = normalizeSlice(b, dims[axis], start, end, step);
+    result.push_back({axis, s, length, step});
   }
   return success();
 }
@@ -390,8 +381,12 @@ LogicalResult SliceOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
                                      SmallVectorImpl<ShapedResult> &results) {
   ShapedResult result;
   result.elementType = elementTypeOf(adaptor.getInput());
-  if (failed(getSliceRanges(b, adaptor, result.dims, nullptr)))
+  result.dims = b.dims(adaptor.getInput());
+  SmallVector<SliceAxis> axes;
+  if (failed(getSliceAxes(b, adaptor, axes)))
     return failure();
+  for (const SliceAxis &a : axes)
+    result.dims[a.axis] = a.length;
   results.push_back(std::move(result));
   return success();
 }
@@ -408,17 +403,14 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   if (!adaptor.getInput())
     return {};
   ShapeBuilder b(getContext(), std::nullopt, getOperationName());
-  SmallVector<Dim> dims;
-  SmallVector<std::pair<int64_t, SliceRange>> ranges;
-  if (failed(getSliceRanges(b, Adaptor(*this), dims, &ranges)))
+  SmallVector<SliceAxis> axes;
+  if (failed(getSliceAxes(b, Adaptor(*this), axes)))
     return {};
   SmallVector<int64_t> starts(inputType.getRank(), 0);
   SmallVector<int64_t> steps(inputType.getRank(), 1);
-  ArrayRef<int64_t> givenSteps =
-      getSteps() ? *getSteps() : ArrayRef<int64_t>();
-  for (auto [k, entry] : llvm::enumerate(ranges)) {
-    starts[entry.first] = entry.second.start.getConstant();
-    steps[entry.first] = givenSteps.empty() ? 1 : givenSteps[k];
+  for (const SliceAxis &a : axes) {
+    starts[a.axis] = a.start.getConstant();
+    steps[a.axis] = a.step;
   }
   SmallVector<int64_t> inStrides = getStrides(inputType.getShape());
   return foldGather(adaptor.getInput(), getType(), [&](ArrayRef<int64_t> idx) {

@@ -24,6 +24,17 @@
 #include "mlc/Dialect/Mlc/IR/MlcOps.h.inc"
 
 namespace mlc {
+
+/// One axis of an `mlc.slice` after ONNX normalization of its bounds.
+struct SliceAxis {
+  int64_t axis;
+  Dim start, length;
+  int64_t step;
+};
+/// The sliced axes of a slice op, bounds clamped, sizes built by `b`.
+llvm::LogicalResult getSliceAxes(ShapeBuilder &b, SliceOp::Adaptor adaptor,
+                                 llvm::SmallVectorImpl<SliceAxis> &axes);
+
 /// Bytes a tensor of `type` takes in a parameter file (i1 one byte per
 /// element, i4 packed two per byte); nullopt for non-static shapes.
 std::optional<uint64_t> getStorageSize(mlir::RankedTensorType type);

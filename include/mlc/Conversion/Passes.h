@@ -1,0 +1,19 @@
+//===- Passes.h - conversions out of the mlc dialect ------------*- C++ -*-===//
+
+#ifndef MLC_CONVERSION_PASSES_H
+#define MLC_CONVERSION_PASSES_H
+
+#include "mlc/Conversion/MlcToLinalg/MlcToLinalg.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mlc {
+
+#define GEN_PASS_DECL
+#include "mlc/Conversion/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mlc/Conversion/Passes.h.inc"
+
+} // namespace mlc
+
+#endif // MLC_CONVERSION_PASSES_H

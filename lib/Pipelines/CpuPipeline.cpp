@@ -1,0 +1,72 @@
+//===- CpuPipeline.cpp - mlc to LLVM for CPUs -----------------------------===//
+//
+// The pass order for the LLVM part follows ../shared/notes/mlir22-cpu.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlc/Conversion/Passes.h"
+#include "mlc/Dialect/Mlc/Transforms/Passes.h"
+#include "mlc/Pipelines/Pipelines.h"
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void mlc::buildMlcToLinalgPipeline(OpPassManager &pm) {
+  pm.addPass(createInferShapesPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createParametersToArgumentsPass());
+  pm.addPass(createExportEntryPointsPass());
+  pm.addPass(createConvertMlcToLinalgPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
+                                       const CpuPipelineOptions &options) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(math::createMathExtendToSupportedTypes());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlc::buildMlcCpuPipeline(OpPassManager &pm,
+                              const CpuPipelineOptions &options) {
+  buildMlcToLinalgPipeline(pm);
+  buildLinalgToLLVMCpuPipeline(pm, options);
+}
+
+void mlc::registerPipelines() {
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "mlc-cpu-pipeline",
+      "Lower an mlc module to the LLVM dialect for CPUs (mlc-compile's "
+      "pipeline).",
+      buildMlcCpuPipeline);
+}

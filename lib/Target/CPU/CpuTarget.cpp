@@ -1,0 +1,404 @@
+//===- CpuTarget.cpp - compile mlc modules to CPU shared libraries --------===//
+
+#include "mlc/Target/CPU/CpuTarget.h"
+#include "mlc-c/Module.h"
+#include "mlc/Config.h"
+#include "mlc/Dialect/Mlc/IR/MlcOps.h"
+#include "mlc/Pipelines/Pipelines.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Target/TargetOptions.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using llvm::Error;
+
+namespace {
+
+Error makeError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+/// Percent-encodes bytes outside [A-Za-z0-9._:/-] (Module.h).
+std::string encodeName(llvm::StringRef name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (llvm::isAlnum(c) || llvm::StringRef("._:/-").contains(c)) {
+      out.push_back(c);
+    } else {
+      static const char hex[] = "0123456789ABCDEF";
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
+llvm::Expected<std::string> getDtypeName(Type type) {
+  if (type.isF64()) return std::string("f64");
+  if (type.isF32()) return std::string("f32");
+  if (type.isF16()) return std::string("f16");
+  if (type.isBF16()) return std::string("bf16");
+  if (type.isInteger(1)) return std::string("bool");
+  if (auto i = dyn_cast<IntegerType>(type)) {
+    unsigned w = i.getWidth();
+    if (w == 8 || w == 16 || w == 32 || w == 64)
+      return (i.isUnsigned() ? "u" : "i") + std::to_string(w);
+  }
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << "element type " << type << " cannot cross the module boundary";
+  return makeError(text);
+}
+
+/// One `input`/`output`/`param` line of the metadata.
+llvm::Expected<std::string> describe(llvm::StringRef kind, llvm::StringRef name,
+                                     Type type,
+                                     std::optional<uint64_t> offset = {}) {
+  auto tensorType = dyn_cast<RankedTensorType>(type);
+  if (!tensorType)
+    return makeError(kind + " '" + name + "' is not a ranked tensor");
+  auto dtype = getDtypeName(tensorType.getElementType());
+  if (!dtype)
+    return dtype.takeError();
+  std::string line = (kind + " " + encodeName(name) + " " + *dtype).str();
+  if (offset)
+    line += " " + std::to_string(*offset);
+  for (int64_t d : tensorType.getShape())
+    line += ShapedType::isDynamic(d) ? std::string(" ?") : " " + std::to_string(d);
+  return line + "\n";
+}
+
+func::FuncOp findEntry(ModuleOp module) {
+  if (auto main = module.lookupSymbol<func::FuncOp>("main"))
+    return main;
+  func::FuncOp entry;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (!func.isPublic() || func.isExternal())
+      continue;
+    if (entry)
+      return {};
+    entry = func;
+  }
+  return entry;
+}
+
+std::string getName(DictionaryAttr attrs, llvm::StringRef fallback) {
+  if (attrs)
+    if (auto name = attrs.getAs<StringAttr>("mlc.name"))
+      return name.str();
+  return fallback.str();
+}
+
+/// Appends the bytes of `parameter` to `blob`.
+Error appendParameter(mlc::ParameterOp parameter, llvm::StringRef baseDir,
+                      std::string &blob) {
+  auto type = parameter.getTensorType();
+  Attribute value = parameter.getValueAttr();
+  llvm::StringRef name = parameter.getSymName();
+  if (!value)
+    return makeError("parameter '" + name +
+                     "' has no value (#mlc.file or dense) to compile in");
+  if (auto file = dyn_cast<mlc::FileAttr>(value)) {
+    llvm::SmallString<256> path(file.getPath());
+    if (!llvm::sys::path::is_absolute(path)) {
+      path = baseDir;
+      llvm::sys::path::append(path, file.getPath());
+    }
+    uint64_t fileSize;
+    if (std::error_code ec = llvm::sys::fs::file_size(path, fileSize))
+      return makeError("parameter '" + name + "': cannot read " + path +
+                       ": " + ec.message());
+    if (file.getOffset() > fileSize ||
+        file.getSize() > fileSize - file.getOffset())
+      return makeError("parameter '" + name + "': bytes [" +
+                       llvm::Twine(file.getOffset()) + ", " +
+                       llvm::Twine(file.getOffset() + file.getSize()) +
+                       ") are past the end of " + path + " (" +
+                       llvm::Twine(fileSize) + " bytes)");
+    auto buffer = llvm::MemoryBuffer::getFileSlice(path, file.getSize(),
+                                                   file.getOffset());
+    if (!buffer)
+      return makeError("parameter '" + name + "': cannot read " + path +
+                       ": " + buffer.getError().message());
+    blob.append((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
+    return Error::success();
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense)
+    return makeError("parameter '" + name + "' has an unsupported value kind");
+  Type elementType = type.getElementType();
+  int64_t count = type.getNumElements();
+  if (elementType.isInteger(1)) {
+    for (bool b : dense.getValues<bool>())
+      blob.push_back(b ? 1 : 0);
+    return Error::success();
+  }
+  if (elementType.getIntOrFloatBitWidth() % 8 != 0)
+    return makeError("parameter '" + name +
+                     "': sub-byte dense values are not supported");
+  llvm::ArrayRef<char> raw = dense.getRawData();
+  if (dense.isSplat()) {
+    for (int64_t i = 0; i < count; ++i)
+      blob.append(raw.data(), raw.size());
+  } else {
+    blob.append(raw.data(), raw.size());
+  }
+  return Error::success();
+}
+
+/// Adds the ABI symbols (metadata, params, run, free) around
+/// `_mlir_ciface_<entry>`.
+Error addModuleInterface(llvm::Module &module, llvm::StringRef entry,
+                         bool hasResults, llvm::StringRef metadata,
+                         llvm::StringRef params) {
+  llvm::LLVMContext &ctx = module.getContext();
+  llvm::Function *ciface = module.getFunction(("_mlir_ciface_" + entry).str());
+  if (!ciface)
+    return makeError("no C interface was generated for '" + entry + "'");
+  auto *ptrTy = llvm::PointerType::getUnqual(ctx);
+  auto *voidTy = llvm::Type::getVoidTy(ctx);
+
+  auto *metadataInit = llvm::ConstantDataArray::getString(ctx, metadata, true);
+  new llvm::GlobalVariable(module, metadataInit->getType(), /*isConstant=*/true,
+                           llvm::GlobalValue::ExternalLinkage, metadataInit,
+                           MLC_MODULE_METADATA_SYMBOL);
+  if (!params.empty()) {
+    auto *paramsInit = llvm::ConstantDataArray::getRaw(
+        params, params.size(), llvm::Type::getInt8Ty(ctx));
+    auto *global = new llvm::GlobalVariable(
+        module, paramsInit->getType(), /*isConstant=*/true,
+        llvm::GlobalValue::ExternalLinkage, paramsInit,
+        MLC_MODULE_PARAMS_SYMBOL);
+    global->setAlignment(llvm::Align(64));
+  }
+
+  // void mlc_module_run(void **argv): argv[0] results, then the arguments.
+  auto *run = llvm::Function::Create(
+      llvm::FunctionType::get(voidTy, {ptrTy}, false),
+      llvm::GlobalValue::ExternalLinkage, MLC_MODULE_RUN_SYMBOL, module);
+  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", run));
+  llvm::SmallVector<llvm::Value *> args;
+  unsigned first = hasResults ? 0 : 1;
+  for (unsigned i = 0; i < ciface->arg_size(); ++i) {
+    llvm::Value *slot = b.CreateConstGEP1_64(ptrTy, run->getArg(0), first + i);
+    args.push_back(b.CreateLoad(ptrTy, slot));
+  }
+  b.CreateCall(ciface, args);
+  b.CreateRetVoid();
+
+  // void mlc_module_free(void *allocated)
+  llvm::FunctionCallee freeFn = module.getOrInsertFunction(
+      "free", llvm::FunctionType::get(voidTy, {ptrTy}, false));
+  auto *freeWrapper = llvm::Function::Create(
+      llvm::FunctionType::get(voidTy, {ptrTy}, false),
+      llvm::GlobalValue::ExternalLinkage, MLC_MODULE_FREE_SYMBOL, module);
+  llvm::IRBuilder<> fb(llvm::BasicBlock::Create(ctx, "entry", freeWrapper));
+  fb.CreateCall(freeFn, {freeWrapper->getArg(0)});
+  fb.CreateRetVoid();
+  return Error::success();
+}
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+createTargetMachine(const mlc::CpuTargetOptions &options) {
+  static bool initialized = [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+    return true;
+  }();
+  (void)initialized;
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return makeError("no LLVM target for " + triple.str() + ": " + error);
+  std::string cpu = options.cpu;
+  std::string features;
+  if (cpu == "native") {
+    cpu = llvm::sys::getHostCPUName().str();
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      features += (feature.second ? "+" : "-") + feature.first().str() + ",";
+  }
+  llvm::CodeGenOptLevel level = options.optLevel >= 3 ? llvm::CodeGenOptLevel::Aggressive
+                                : options.optLevel == 2 ? llvm::CodeGenOptLevel::Default
+                                : options.optLevel == 1 ? llvm::CodeGenOptLevel::Less
+                                                        : llvm::CodeGenOptLevel::None;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, level));
+  if (!machine)
+    return makeError("cannot create a target machine for CPU '" + cpu + "'");
+  return machine;
+}
+
+Error link(llvm::StringRef object, llvm::StringRef output) {
+  std::string clang = MLC_CLANG_PATH;
+  if (const char *env = std::getenv("MLC_CLANG"))
+    clang = env;
+  llvm::SmallVector<llvm::StringRef> args = {
+      clang, "-shared", "-fuse-ld=lld", "-o", output, object, "-lm"};
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0)
+    return makeError("linking " + output + " with " + clang + " failed" +
+                     (message.empty() ? "" : ": " + message));
+  return Error::success();
+}
+
+} // namespace
+
+Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
+                                  const CpuTargetOptions &options) {
+  auto step = [&](llvm::StringRef what) {
+    if (options.progress)
+      options.progress(what);
+  };
+  MLIRContext *context = module.getContext();
+  func::FuncOp entry = findEntry(module);
+  if (!entry)
+    return makeError("the module needs a function @main or exactly one "
+                     "public function");
+  std::string entryName = entry.getSymName().str();
+
+  // The signature the runtime sees, before lowering changes types.
+  std::string metadata = "mlc-module " + std::to_string(MLC_MODULE_ABI_VERSION) +
+                         "\n";
+  FunctionType signature = entry.getFunctionType();
+  for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
+    auto line = describe("input", getName(entry.getArgAttrDict(i),
+                                          "input_" + std::to_string(i)),
+                         type);
+    if (!line)
+      return line.takeError();
+    metadata += *line;
+  }
+  for (auto [i, type] : llvm::enumerate(signature.getResults())) {
+    auto line = describe("output", getName(entry.getResultAttrDict(i),
+                                           "output_" + std::to_string(i)),
+                         type);
+    if (!line)
+      return line.takeError();
+    metadata += *line;
+  }
+  unsigned numInputs = signature.getNumInputs();
+  bool hasResults = signature.getNumResults() > 0;
+
+  // mlc -> linalg; parameters become trailing arguments.
+  PassManager toLinalg(context);
+  buildMlcToLinalgPipeline(toLinalg);
+  if (failed(toLinalg.run(module)))
+    return makeError("lowering to linalg failed (see the diagnostics above)");
+  step("lowered to linalg");
+
+  entry = module.lookupSymbol<func::FuncOp>(entryName);
+  std::string blob;
+  for (unsigned i = numInputs; i < entry.getNumArguments(); ++i) {
+    auto ref = entry.getArgAttrOfType<FlatSymbolRefAttr>(i, "mlc.parameter");
+    auto parameter = ref ? module.lookupSymbol<mlc::ParameterOp>(ref) : nullptr;
+    if (!parameter)
+      return makeError("entry argument #" + llvm::Twine(i) +
+                       " is not a known parameter");
+    blob.resize(llvm::alignTo(blob.size(), 64), '\0');
+    auto line = describe("param", parameter.getSymName(),
+                         parameter.getTensorType(), blob.size());
+    if (!line)
+      return line.takeError();
+    metadata += *line;
+    if (Error e = appendParameter(parameter, options.parameterDir, blob))
+      return e;
+  }
+  for (auto parameter : llvm::make_early_inc_range(module.getOps<mlc::ParameterOp>()))
+    parameter.erase();
+  // mlc's argument and result attributes mean nothing to LLVM.
+  auto dropMlcAttrs = [](DictionaryAttr attrs) {
+    if (!attrs)
+      return attrs;
+    SmallVector<NamedAttribute> kept;
+    for (NamedAttribute attr : attrs)
+      if (!attr.getName().strref().starts_with("mlc."))
+        kept.push_back(attr);
+    return DictionaryAttr::get(attrs.getContext(), kept);
+  };
+  for (unsigned i = 0; i < entry.getNumArguments(); ++i)
+    entry.setArgAttrs(i, dropMlcAttrs(entry.getArgAttrDict(i)));
+  for (unsigned i = 0; i < entry.getNumResults(); ++i)
+    entry.setResultAttrs(i, dropMlcAttrs(entry.getResultAttrDict(i)));
+  step("gathered " + std::to_string(entry.getNumArguments() - numInputs) +
+       " parameters (" + std::to_string(blob.size()) + " bytes)");
+
+  PassManager toLLVM(context);
+  buildLinalgToLLVMCpuPipeline(toLLVM, CpuPipelineOptions());
+  if (failed(toLLVM.run(module)))
+    return makeError("lowering to LLVM failed (see the diagnostics above)");
+  step("lowered to the LLVM dialect");
+  if (!options.dumpLLVMDialectTo.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(options.dumpLLVMDialectTo, ec);
+    if (ec)
+      return makeError("cannot write " + options.dumpLLVMDialectTo);
+    module.print(os);
+  }
+
+  registerBuiltinDialectTranslation(*context);
+  registerLLVMDialectTranslation(*context);
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "mlc_module");
+  if (!llvmModule)
+    return makeError("translation to LLVM IR failed");
+  if (Error e = addModuleInterface(*llvmModule, entryName, hasResults, metadata,
+                                   blob))
+    return e;
+  blob.clear();
+  blob.shrink_to_fit();
+
+  auto machine = createTargetMachine(options);
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  auto optimize = makeOptimizingTransformer(options.optLevel, 0, machine->get());
+  if (Error e = optimize(llvmModule.get()))
+    return e;
+  step("optimized LLVM IR");
+
+  llvm::SmallString<128> objectPath;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("mlc-module", "o", objectPath))
+    return makeError("cannot create a temporary object file: " + ec.message());
+  llvm::FileRemover removeObject(objectPath);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(objectPath, ec);
+    if (ec)
+      return makeError("cannot write " + objectPath + ": " + ec.message());
+    llvm::legacy::PassManager codegen;
+    if ((*machine)->addPassesToEmitFile(codegen, os, nullptr,
+                                        llvm::CodeGenFileType::ObjectFile))
+      return makeError("the target cannot emit object files");
+    codegen.run(*llvmModule);
+  }
+  step("generated machine code");
+  if (Error e = link(objectPath, outputPath))
+    return e;
+  step("linked " + outputPath.str());
+  return Error::success();
+}

@@ -1,0 +1,113 @@
+//===- mlc-compile.cpp - compile a model to a shared library --------------===//
+//
+//   mlc-compile MODEL -o OUT.so [--target cpu] [--cpu NAME] [-O N]
+//
+// MODEL is an ONNX file (.onnx) or mlc IR (.mlir). Exit codes: 0 success,
+// 1 error, 2 usage, 3 the model uses ops mlc does not support.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlc/InitAll.h"
+#include "mlc/Target/CPU/CpuTarget.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/Timer.h"
+#include "llvm/Support/WithColor.h"
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+namespace {
+enum ExitCode { kOk = 0, kError = 1, kUsage = 2, kUnsupported = 3 };
+
+int fail(const llvm::Twine &message, int code = kError) {
+  llvm::WithColor::error(llvm::errs(), "mlc-compile") << message << "\n";
+  return code;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::OptionCategory category("mlc-compile options");
+  cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx|model.mlir>"),
+                             cl::Required, cl::cat(category));
+  cl::opt<std::string> output("o", cl::desc("Output shared library"),
+                              cl::value_desc("file.so"), cl::Required,
+                              cl::cat(category));
+  cl::opt<std::string> target("target", cl::desc("Target: cpu"),
+                              cl::init("cpu"), cl::cat(category));
+  cl::opt<std::string> cpu("cpu",
+                           cl::desc("CPU to generate code for (an LLVM CPU "
+                                    "name such as x86-64-v3), or native"),
+                           cl::init("native"), cl::cat(category));
+  cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
+                             cl::init(3), cl::Prefix, cl::cat(category));
+  cl::opt<bool> quiet("quiet", cl::desc("Do not print progress"),
+                      cl::cat(category));
+  cl::opt<std::string> dumpLLVM("dump-llvm-dialect",
+                                cl::desc("Also write the LLVM-dialect module "
+                                         "to this file"),
+                                cl::cat(category));
+  cl::HideUnrelatedOptions(category);
+  if (!cl::ParseCommandLineOptions(argc, argv,
+                                   "mlc-compile: compile a model (ONNX or "
+                                   "mlc IR) into a shared library\n",
+                                   &llvm::errs()))
+    return kUsage;
+  if (target != "cpu")
+    return fail("unknown target '" + target + "' (available: cpu)", kUsage);
+  if (optLevel > 3)
+    return fail("-O must be 0 to 3", kUsage);
+
+  DialectRegistry registry;
+  mlc::registerAllDialects(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+
+  llvm::TimerGroup timers("mlc-compile", "mlc-compile");
+  auto start = std::chrono::steady_clock::now();
+  auto progress = [&](llvm::StringRef what) {
+    if (quiet)
+      return;
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    llvm::errs() << llvm::format("mlc-compile: [%6.2fs] ", seconds) << what
+                 << "\n";
+  };
+
+  OwningOpRef<ModuleOp> module;
+  llvm::StringRef extension = llvm::sys::path::extension(input);
+  if (extension == ".mlir") {
+    llvm::SourceMgr sourceMgr;
+    SourceMgrDiagnosticHandler handler(sourceMgr, &context);
+    module = parseSourceFile<ModuleOp>(input, sourceMgr, &context);
+    if (!module)
+      return fail("cannot parse " + input);
+  } else {
+    return fail("unsupported model file '" + input +
+                    "' (expected .onnx or .mlir)",
+                kUsage);
+  }
+  progress("loaded " + input);
+
+  llvm::SmallString<256> modelDir(input);
+  llvm::sys::path::remove_filename(modelDir);
+  if (modelDir.empty())
+    modelDir = ".";
+  mlc::CpuTargetOptions options;
+  options.cpu = cpu;
+  options.optLevel = optLevel;
+  options.parameterDir = modelDir.str().str();
+  options.progress = progress;
+  options.dumpLLVMDialectTo = dumpLLVM;
+  SourceMgrDiagnosticHandler diagnostics(*new llvm::SourceMgr(), &context);
+  if (llvm::Error e = mlc::compileToSharedLibrary(*module, output, options))
+    return fail(llvm::toString(std::move(e)));
+  return kOk;
+}
