@@ -22,8 +22,10 @@ llvm_config.use_default_substitutions()
 config.substitutions.insert(0, ("FileCheck", "FileCheck --enable-var-scope"))
 
 tool_dirs = [config.mlc_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions([ToolSubst("mlc-opt", unresolved="fatal")],
-                                   tool_dirs)
+llvm_config.add_tool_substitutions(
+    [ToolSubst("mlc-opt", unresolved="fatal"),
+     ToolSubst("mlc-compile", unresolved="fatal")],
+    tool_dirs)
 
 if config.mlc_has_cuda_toolkit:
     config.available_features.add("cuda-toolkit")

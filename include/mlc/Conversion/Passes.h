@@ -4,6 +4,7 @@
 #define MLC_CONVERSION_PASSES_H
 
 #include "mlc/Conversion/MlcToLinalg/MlcToLinalg.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace mlc {

@@ -28,4 +28,17 @@ def ConvertMlcToLinalgPass : Pass<"convert-mlc-to-linalg", "::mlir::ModuleOp"> {
   ];
 }
 
+def ConvertStridedCopyToLinalgPass
+    : Pass<"convert-strided-copy-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "Rewrite memref.copy of strided memrefs as linalg.copy";
+  let description = [{
+    `finalize-memref-to-llvm` lowers a `memref.copy` whose operands are not
+    both contiguous to a call to `memrefCopy` from MLIR's runner-utils
+    library, which compiled mlc modules do not link. This pass turns those
+    copies into `linalg.copy`, which becomes loops. Contiguous copies are
+    left alone (they become `memcpy`).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // MLC_CONVERSION_PASSES_TD

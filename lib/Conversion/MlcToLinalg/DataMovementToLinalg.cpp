@@ -91,7 +91,6 @@ MLC_PATTERN(UpdateSliceOp)
 MLC_PATTERN(ShapeOfOp)
 MLC_PATTERN(RangeOp)
 MLC_PATTERN(ConstantOp)
-MLC_PATTERN(GetParameterOp)
 #undef MLC_PATTERN
 
 } // namespace
@@ -464,13 +463,6 @@ ConstantOpLowering::matchAndRewrite(ConstantOp op, OpAdaptor adaptor,
   return success();
 }
 
-LogicalResult GetParameterOpLowering::matchAndRewrite(
-    GetParameterOp op, OpAdaptor, ConversionPatternRewriter &rewriter) const {
-  return op.emitOpError(
-      "reads a parameter inside a function; run "
-      "mlc-parameters-to-arguments before convert-mlc-to-linalg");
-}
-
 void mlc::lowering::populateDataMovementPatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
   patterns.add<ReshapeOpLowering, TransposeOpLowering, ConcatOpLowering,
@@ -478,6 +470,6 @@ void mlc::lowering::populateDataMovementPatterns(
                ExpandOpLowering, SqueezeOpLowering, UnsqueezeOpLowering,
                GatherOpLowering, GatherElementsOpLowering,
                UpdateSliceOpLowering, ShapeOfOpLowering, RangeOpLowering,
-               ConstantOpLowering, GetParameterOpLowering>(
+               ConstantOpLowering>(
       converter, patterns.getContext());
 }

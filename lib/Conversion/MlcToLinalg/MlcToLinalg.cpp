@@ -54,6 +54,15 @@ struct ConvertMlcToLinalgPass
     : mlc::impl::ConvertMlcToLinalgPassBase<ConvertMlcToLinalgPass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
+    // Parameters reach compiled code as arguments, not as ops.
+    WalkResult reads = getOperation().walk([](GetParameterOp op) {
+      op.emitOpError("reads a parameter inside a function; run "
+                     "mlc-parameters-to-arguments before "
+                     "convert-mlc-to-linalg");
+      return WalkResult::interrupt();
+    });
+    if (reads.wasInterrupted())
+      return signalPassFailure();
     MlcToLinalgTypeConverter converter;
     ConversionTarget target(*context);
     target.addIllegalDialect<MlcDialect>();

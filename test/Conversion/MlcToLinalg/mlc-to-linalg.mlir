@@ -1,0 +1,99 @@
+// RUN: mlc-opt %s -convert-mlc-to-linalg -split-input-file -verify-diagnostics | FileCheck %s
+
+// The shapes of the lowering; numerics are checked by test/e2e.
+
+// CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$ROW:.*]] = affine_map<(d0, d1) -> (0, d1)>
+// CHECK-LABEL: func.func @broadcast_add
+// CHECK-SAME: (%[[A:.*]]: tensor<?x4xf32>, %[[B:.*]]: tensor<1x4xf32>)
+func.func @broadcast_add(%a: tensor<?x4xf32>, %b: tensor<1x4xf32>) -> tensor<?x4xf32> {
+  // CHECK: %[[D:.*]] = tensor.dim %[[A]]
+  // CHECK: %[[E:.*]] = tensor.empty(%[[D]]) : tensor<?x4xf32>
+  // CHECK: linalg.generic {indexing_maps = [#[[$ID]], #[[$ROW]], #[[$ID]]], iterator_types = ["parallel", "parallel"]}
+  // CHECK-SAME: ins(%[[A]], %[[B]] : tensor<?x4xf32>, tensor<1x4xf32>) outs(%[[E]] : tensor<?x4xf32>)
+  // CHECK: arith.addf
+  %0 = mlc.add %a, %b : (tensor<?x4xf32>, tensor<1x4xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}
+
+// -----
+
+// Unsigned types become signless at the function boundary, and unsigned
+// semantics survive in the arithmetic.
+// CHECK-LABEL: func.func @unsigned
+// CHECK-SAME: (%{{.*}}: tensor<4xi8>, %{{.*}}: tensor<4xi8>) -> tensor<4xi8>
+func.func @unsigned(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xui8> {
+  // CHECK: arith.divui
+  %0 = mlc.div %a, %b : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @matmul_transposed
+func.func @matmul_transposed(%x: tensor<2x?x8xf32>, %w: tensor<16x8xf32>) -> tensor<2x?x16xf32> {
+  // CHECK: linalg.fill
+  // CHECK: linalg.generic
+  // CHECK-SAME: iterator_types = ["parallel", "parallel", "parallel", "reduction"]
+  // CHECK: arith.mulf
+  // CHECK: arith.addf
+  %0 = mlc.matmul %x, %w {transpose_rhs} : (tensor<2x?x8xf32>, tensor<16x8xf32>) -> tensor<2x?x16xf32>
+  return %0 : tensor<2x?x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @conv_nchw
+func.func @conv_nchw(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x8x8xf32> {
+  // CHECK: tensor.pad
+  // CHECK: linalg.conv_2d_nchw_fchw
+  %0 = mlc.conv2d %x, %w, %b {padding = array<i64: 1, 1, 1, 1>} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x8x8xf32>
+  return %0 : tensor<1x4x8x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @depthwise
+func.func @depthwise(%x: tensor<1x4x8x8xf32>, %w: tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  // CHECK: tensor.collapse_shape
+  // CHECK: linalg.depthwise_conv_2d_nchw_chw
+  %0 = mlc.conv2d %x, %w {groups = 4 : i64} : (tensor<1x4x8x8xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @softmax
+func.func @softmax(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
+  // CHECK: arith.maximumf
+  // CHECK: math.exp
+  // CHECK: arith.addf
+  // CHECK: arith.divf
+  %0 = mlc.softmax %x {axis = 1 : i64} : tensor<2x?xf32>
+  return %0 : tensor<2x?xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @data_movement
+func.func @data_movement(%x: tensor<?x6xf32>, %u: tensor<1x3xf32>, %p: tensor<i64>) -> (tensor<?x2x3xf32>, tensor<6x?xf32>, tensor<?x3xf32>, tensor<?x6xf32>) {
+  // CHECK: tensor.expand_shape
+  %0 = mlc.reshape %x : (tensor<?x6xf32>) -> tensor<?x2x3xf32>
+  // CHECK: linalg.transpose
+  %1 = mlc.transpose %x {permutation = array<i64: 1, 0>} : (tensor<?x6xf32>) -> tensor<6x?xf32>
+  // CHECK: tensor.extract_slice %{{.*}}[0, 1] [%{{.*}}, 3] [1, 2]
+  %2 = mlc.slice %x {axes = array<i64: 1>, starts = array<i64: 1>, ends = array<i64: 6>, steps = array<i64: 2>} : (tensor<?x6xf32>) -> tensor<?x3xf32>
+  // CHECK: tensor.insert_slice
+  %3 = mlc.update_slice %x, %u, %p {axis = 1 : i64} : (tensor<?x6xf32>, tensor<1x3xf32>, tensor<i64>) -> tensor<?x6xf32>
+  return %0, %1, %2, %3 : tensor<?x2x3xf32>, tensor<6x?xf32>, tensor<?x3xf32>, tensor<?x6xf32>
+}
+
+// -----
+
+// A parameter read left in a function is an error with a hint.
+func.func @unlowered_parameter() -> tensor<4xf32> {
+  // expected-error @+1 {{run mlc-parameters-to-arguments before convert-mlc-to-linalg}}
+  %0 = mlc.get_parameter @w : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+mlc.parameter @w : tensor<4xf32>
