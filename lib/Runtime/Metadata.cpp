@@ -1,0 +1,204 @@
+//===- Metadata.cpp - parsing a compiled module's metadata text -----------===//
+//
+// Parser of the line-based metadata format of mlc-c/Module.h:
+//
+//   mlc-module 1
+//   input  NAME DTYPE DIM...
+//   output NAME DTYPE DIM...
+//   param  NAME DTYPE OFFSET DIM...
+//
+// Tokens are separated by spaces or tabs; empty lines and lines of unknown
+// kinds are skipped (later versions may add lines).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Metadata.h"
+#include "TensorUtils.h"
+
+#include "mlc-c/Module.h"
+
+namespace mlc::rt {
+
+namespace {
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/// A non-negative decimal number that fits int64_t (no sign, no spaces).
+bool parseDecimal(std::string_view s, int64_t &value) {
+  if (s.empty())
+    return false;
+  value = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return false;
+    if (__builtin_mul_overflow(value, int64_t(10), &value) ||
+        __builtin_add_overflow(value, int64_t(c - '0'), &value))
+      return false;
+  }
+  return true;
+}
+
+std::vector<std::string_view> splitTokens(std::string_view line) {
+  std::vector<std::string_view> tokens;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
+      ++i;
+    size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t')
+      ++i;
+    if (i > start)
+      tokens.push_back(line.substr(start, i - start));
+  }
+  return tokens;
+}
+
+std::string quoteLine(std::string_view line) {
+  constexpr size_t kMax = 80;
+  std::string s(line.substr(0, kMax));
+  if (line.size() > kMax)
+    s += "...";
+  return "'" + s + "'";
+}
+
+} // namespace
+
+bool percentDecode(std::string_view encoded, std::string &decoded) {
+  decoded.clear();
+  decoded.reserve(encoded.size());
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    char c = encoded[i];
+    if (c != '%') {
+      if (c == '\0')
+        return false;
+      decoded += c;
+      continue;
+    }
+    if (i + 2 >= encoded.size())
+      return false;
+    int hi = hexValue(encoded[i + 1]), lo = hexValue(encoded[i + 2]);
+    if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+      return false;
+    decoded += static_cast<char>(hi * 16 + lo);
+    i += 2;
+  }
+  return true;
+}
+
+bool parseMetadata(std::string_view text, ModuleMetadata &metadata,
+                   std::string &error, bool &unsupported) {
+  metadata = ModuleMetadata();
+  unsupported = false;
+  bool sawHeader = false;
+  size_t pos = 0;
+  for (int lineNo = 1; pos <= text.size(); ++lineNo) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos)
+      end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (!line.empty() && line.back() == '\r')
+      line.remove_suffix(1);
+    std::vector<std::string_view> tokens = splitTokens(line);
+    if (tokens.empty())
+      continue;
+    std::string where =
+        "line " + std::to_string(lineNo) + " " + quoteLine(line) + ": ";
+
+    if (!sawHeader) {
+      if (tokens[0] != "mlc-module" || tokens.size() != 2) {
+        error = where + "expected the header 'mlc-module " +
+                std::to_string(MLC_MODULE_ABI_VERSION) + "'";
+        return false;
+      }
+      int64_t version;
+      if (!parseDecimal(tokens[1], version)) {
+        error = where + "bad version '" + std::string(tokens[1]) + "'";
+        return false;
+      }
+      if (version != MLC_MODULE_ABI_VERSION) {
+        error = where + "metadata version " + std::to_string(version) +
+                " is not supported (this runtime reads version " +
+                std::to_string(MLC_MODULE_ABI_VERSION) + ")";
+        unsupported = true;
+        return false;
+      }
+      sawHeader = true;
+      continue;
+    }
+
+    std::string_view kind = tokens[0];
+    std::vector<ArgInfo> *list = kind == "input"    ? &metadata.inputs
+                                 : kind == "output" ? &metadata.outputs
+                                 : kind == "param"  ? &metadata.params
+                                                    : nullptr;
+    if (!list)
+      continue; // A line kind of a later version.
+    bool isParam = list == &metadata.params;
+    size_t firstDim = isParam ? 4 : 3;
+    if (tokens.size() < firstDim) {
+      error = where + "expected '" + std::string(kind) +
+              (isParam ? " NAME DTYPE OFFSET DIM...'" : " NAME DTYPE DIM...'");
+      return false;
+    }
+
+    ArgInfo arg;
+    if (!percentDecode(tokens[1], arg.name)) {
+      error = where + "bad percent-encoding in name '" +
+              std::string(tokens[1]) + "'";
+      return false;
+    }
+    std::string what = std::string(kind) + " '" + arg.name + "'";
+    arg.dtype = dtypeFromName(tokens[2]);
+    if (arg.dtype == MLC_DTYPE_INVALID) {
+      error =
+          where + "unknown dtype '" + std::string(tokens[2]) + "' of " + what;
+      return false;
+    }
+    if (isParam) {
+      int64_t offset;
+      if (!parseDecimal(tokens[3], offset)) {
+        error =
+            where + "bad offset '" + std::string(tokens[3]) + "' of " + what;
+        return false;
+      }
+      arg.offset = static_cast<uint64_t>(offset);
+    }
+    for (size_t i = firstDim; i < tokens.size(); ++i) {
+      int64_t dim;
+      if (tokens[i] == "?") {
+        if (isParam) {
+          error = where + what + " has a dynamic dimension";
+          return false;
+        }
+        dim = -1;
+      } else if (!parseDecimal(tokens[i], dim)) {
+        error =
+            where + "bad dimension '" + std::string(tokens[i]) + "' of " + what;
+        return false;
+      }
+      arg.dims.push_back(dim);
+    }
+    if (arg.dims.size() > INT32_MAX) {
+      error = where + what + " has too many dimensions";
+      return false;
+    }
+    list->push_back(std::move(arg));
+  }
+  if (!sawHeader) {
+    error = "empty metadata (expected the header 'mlc-module " +
+            std::to_string(MLC_MODULE_ABI_VERSION) + "')";
+    return false;
+  }
+  return true;
+}
+
+} // namespace mlc::rt

@@ -1,0 +1,629 @@
+//===- Runtime.cpp - libmlcrt: load and run compiled modules --------------===//
+//
+// Implements mlc-c/Runtime.h: loading a compiled module with dlopen, checking
+// its metadata and parameter blob, checking inputs, building the memref
+// descriptors of mlc-c/Module.h, calling mlc_module_run and owning the
+// outputs until the caller frees them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Metadata.h"
+#include "TensorUtils.h"
+
+#include "mlc-c/Module.h"
+#include "mlc-c/Runtime.h"
+
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <link.h>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace mlc::rt;
+
+namespace {
+
+thread_local std::string lastError;
+
+mlc_status fail(mlc_status status, std::string message) {
+  lastError = std::move(message);
+  return status;
+}
+
+/// A memref descriptor of Module.h: allocated, aligned, offset, sizes[r],
+/// strides[r], as 8-byte words.
+std::vector<int64_t> makeDescriptor(const void *data, int32_t rank,
+                                    const int64_t *sizes) {
+  std::vector<int64_t> words(3 + 2 * static_cast<size_t>(rank));
+  int64_t pointer = static_cast<int64_t>(reinterpret_cast<uintptr_t>(data));
+  words[0] = pointer;
+  words[1] = pointer;
+  words[2] = 0;
+  for (int32_t i = 0; i < rank; ++i)
+    words[3 + i] = sizes[i];
+  rowMajorStrides(rank, sizes, words.data() + 3 + rank);
+  return words;
+}
+
+/// The size in bytes of the ELF symbol at `address` (0 if unknown).
+size_t symbolSize(const void *address) {
+  Dl_info info;
+  void *entry = nullptr;
+  if (!dladdr1(address, &info, &entry, RTLD_DL_SYMENT) || !entry)
+    return 0;
+  const auto *symbol = static_cast<const ElfW(Sym) *>(entry);
+  if (info.dli_saddr != address)
+    return 0;
+  return symbol->st_size;
+}
+
+/// Parses MLC_NUM_THREADS: 0 when unset or empty, -1 when malformed.
+int numThreadsFromEnvironment(const char *value) {
+  if (!value || !*value)
+    return 0;
+  int64_t n = 0;
+  for (const char *p = value; *p; ++p) {
+    if (*p < '0' || *p > '9')
+      return -1;
+    n = n * 10 + (*p - '0');
+    if (n > INT_MAX)
+      return -1;
+  }
+  return n >= 1 ? static_cast<int>(n) : -1;
+}
+
+} // namespace
+
+struct mlc_model {
+  std::atomic<int64_t> references{1};
+  std::string path;
+  void *handle = nullptr;
+  mlc_module_run_fn run = nullptr;
+  mlc_module_free_fn free = nullptr;
+  mlc_module_set_num_threads_fn setNumThreads = nullptr;
+  ModuleMetadata metadata;
+  const char *params = nullptr;
+  std::vector<std::vector<int64_t>> paramDescriptors;
+
+  ~mlc_model() {
+    if (handle)
+      dlclose(handle);
+  }
+
+  const std::vector<ArgInfo> *list(mlc_arg_kind kind) const {
+    switch (kind) {
+    case MLC_ARG_INPUT:
+      return &metadata.inputs;
+    case MLC_ARG_OUTPUT:
+      return &metadata.outputs;
+    case MLC_ARG_PARAM:
+      return &metadata.params;
+    }
+    return nullptr;
+  }
+
+  const ArgInfo *arg(mlc_arg_kind kind, size_t index) const {
+    const std::vector<ArgInfo> *args = list(kind);
+    return args && index < args->size() ? &(*args)[index] : nullptr;
+  }
+
+  void retain() { references.fetch_add(1, std::memory_order_relaxed); }
+  void release() {
+    if (references.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      delete this;
+  }
+};
+
+struct mlc_result {
+  mlc_model *model = nullptr;
+  std::vector<std::vector<int64_t>> shapes, strides;
+  std::vector<mlc_tensor> outputs;
+  std::vector<void *> allocations; ///< Distinct, non-null.
+
+  ~mlc_result() {
+    for (void *allocation : allocations)
+      model->free(allocation);
+    model->release();
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// Errors and dtypes
+//===----------------------------------------------------------------------===//
+
+const char *mlc_last_error(void) { return lastError.c_str(); }
+
+const char *mlc_status_name(mlc_status status) {
+  switch (status) {
+  case MLC_OK:
+    return "ok";
+  case MLC_ERROR_INVALID_ARGUMENT:
+    return "invalid argument";
+  case MLC_ERROR_IO:
+    return "I/O error";
+  case MLC_ERROR_INVALID_MODULE:
+    return "invalid module";
+  case MLC_ERROR_INVALID_FILE:
+    return "invalid file";
+  case MLC_ERROR_UNSUPPORTED:
+    return "unsupported";
+  case MLC_ERROR_OUT_OF_MEMORY:
+    return "out of memory";
+  case MLC_ERROR_ENVIRONMENT:
+    return "bad environment";
+  }
+  return "unknown status";
+}
+
+const char *mlc_dtype_name(mlc_dtype dtype) { return dtypeName(dtype); }
+
+size_t mlc_dtype_size(mlc_dtype dtype) { return dtypeSize(dtype); }
+
+mlc_dtype mlc_dtype_from_name(const char *name) {
+  return name ? dtypeFromName(name) : MLC_DTYPE_INVALID;
+}
+
+int64_t mlc_tensor_num_elements(const mlc_tensor *t) {
+  int64_t count;
+  if (!t || t->rank < 0 || (t->rank > 0 && !t->shape) ||
+      !checkedNumElements(t->rank, t->shape, count))
+    return -1;
+  return count;
+}
+
+int mlc_tensor_is_dense(const mlc_tensor *t) {
+  return t && t->rank >= 0 && (t->rank == 0 || t->shape) && isDense(*t);
+}
+
+//===----------------------------------------------------------------------===//
+// Loading
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+mlc_status loadParams(mlc_model &model) {
+  const std::vector<ArgInfo> &params = model.metadata.params;
+  const std::string &path = model.path;
+  model.params =
+      static_cast<const char *>(dlsym(model.handle, MLC_MODULE_PARAMS_SYMBOL));
+  if (params.empty())
+    return MLC_OK;
+  if (!model.params)
+    return fail(MLC_ERROR_INVALID_MODULE,
+                "module '" + path + "': the metadata declares " +
+                    std::to_string(params.size()) + " params but the " +
+                    "module has no symbol " MLC_MODULE_PARAMS_SYMBOL);
+  if (reinterpret_cast<uintptr_t>(model.params) % kBufferAlignment)
+    return fail(MLC_ERROR_INVALID_MODULE, "module '" + path +
+                                              "': " MLC_MODULE_PARAMS_SYMBOL
+                                              " is not 64-byte aligned");
+  // The blob's size is known when the ELF symbol records it.
+  size_t blobSize = symbolSize(model.params);
+
+  std::vector<size_t> bytes(params.size());
+  for (size_t i = 0; i < params.size(); ++i) {
+    const ArgInfo &param = params[i];
+    std::string what = "module '" + path + "': param '" + param.name + "'";
+    int64_t count;
+    if (!checkedNumElements(static_cast<int32_t>(param.dims.size()),
+                            param.dims.data(), count) ||
+        !checkedByteSize(count, dtypeSize(param.dtype), bytes[i]))
+      return fail(MLC_ERROR_INVALID_MODULE, what + ": size overflows");
+    if (param.offset % kBufferAlignment)
+      return fail(MLC_ERROR_INVALID_MODULE, what + ": offset " +
+                                                std::to_string(param.offset) +
+                                                " is not 64-byte aligned");
+    if (param.offset > INT64_MAX - bytes[i])
+      return fail(MLC_ERROR_INVALID_MODULE, what + ": offset overflows");
+    if (blobSize && param.offset + bytes[i] > blobSize)
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  what + " (offset " + std::to_string(param.offset) + ", " +
+                      std::to_string(bytes[i]) + " bytes) lies outside " +
+                      MLC_MODULE_PARAMS_SYMBOL + " (" +
+                      std::to_string(blobSize) + " bytes)");
+  }
+  std::vector<size_t> order(params.size());
+  for (size_t i = 0; i < order.size(); ++i)
+    order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return params[a].offset != params[b].offset
+               ? params[a].offset < params[b].offset
+               : a < b;
+  });
+  for (size_t k = 1; k < order.size(); ++k) {
+    const ArgInfo &prev = params[order[k - 1]], &cur = params[order[k]];
+    if (prev.offset + bytes[order[k - 1]] > cur.offset && bytes[order[k]] &&
+        bytes[order[k - 1]])
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  "module '" + path + "': params '" + prev.name + "' (offset " +
+                      std::to_string(prev.offset) + ", " +
+                      std::to_string(bytes[order[k - 1]]) + " bytes) and '" +
+                      cur.name + "' (offset " + std::to_string(cur.offset) +
+                      ") overlap");
+  }
+
+  for (const ArgInfo &param : params)
+    model.paramDescriptors.push_back(makeDescriptor(
+        model.params + param.offset, static_cast<int32_t>(param.dims.size()),
+        param.dims.data()));
+  return MLC_OK;
+}
+
+} // namespace
+
+mlc_status mlc_model_load(const char *path, mlc_model **out) {
+  if (!out)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_load: out is NULL");
+  *out = nullptr;
+  if (!path || !*path)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_load: empty path");
+
+  const char *threadsEnv = std::getenv("MLC_NUM_THREADS");
+  int numThreads = numThreadsFromEnvironment(threadsEnv);
+  if (numThreads < 0)
+    return fail(MLC_ERROR_ENVIRONMENT, std::string("loading '") + path +
+                                           "': MLC_NUM_THREADS='" + threadsEnv +
+                                           "' is not a positive integer");
+
+  auto model = std::unique_ptr<mlc_model>(new mlc_model);
+  model->path = path;
+  // Without a slash, dlopen would search the library path, not the
+  // current directory.
+  std::string dlPath = std::strchr(path, '/') ? path : std::string("./") + path;
+  dlerror();
+  model->handle = dlopen(dlPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model->handle) {
+    const char *why = dlerror();
+    return fail(MLC_ERROR_IO, std::string("cannot load module '") + path +
+                                  "': " + (why ? why : "dlopen failed"));
+  }
+
+  auto symbol = [&](const char *name) { return dlsym(model->handle, name); };
+  const char *text =
+      static_cast<const char *>(symbol(MLC_MODULE_METADATA_SYMBOL));
+  model->run =
+      reinterpret_cast<mlc_module_run_fn>(symbol(MLC_MODULE_RUN_SYMBOL));
+  model->free =
+      reinterpret_cast<mlc_module_free_fn>(symbol(MLC_MODULE_FREE_SYMBOL));
+  model->setNumThreads = reinterpret_cast<mlc_module_set_num_threads_fn>(
+      symbol(MLC_MODULE_SET_NUM_THREADS_SYMBOL));
+  for (auto [name, found] : {std::pair<const char *, bool>{
+                                 MLC_MODULE_METADATA_SYMBOL, text != nullptr},
+                             {MLC_MODULE_RUN_SYMBOL, model->run != nullptr},
+                             {MLC_MODULE_FREE_SYMBOL, model->free != nullptr}})
+    if (!found)
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  std::string("'") + path +
+                      "' is not a module compiled by mlc: it has no symbol " +
+                      name);
+
+  // Bound the text by its symbol's size when the ELF symbol records one, so
+  // that a missing NUL cannot make us read past it.
+  size_t textSize = symbolSize(text);
+  size_t length = textSize ? strnlen(text, textSize) : std::strlen(text);
+  if (textSize && length == textSize)
+    return fail(MLC_ERROR_INVALID_MODULE,
+                "module '" + model->path +
+                    "': " MLC_MODULE_METADATA_SYMBOL
+                    " is not NUL-terminated within its " +
+                    std::to_string(textSize) +
+                    "-byte symbol (it must be a char array holding the text)");
+
+  std::string error;
+  bool unsupported;
+  if (!parseMetadata(std::string_view(text, length), model->metadata, error,
+                     unsupported))
+    return fail(unsupported ? MLC_ERROR_UNSUPPORTED : MLC_ERROR_INVALID_MODULE,
+                "module '" + model->path + "': malformed metadata: " + error);
+
+  if (mlc_status status = loadParams(*model))
+    return status;
+
+  if (numThreads > 0 && model->setNumThreads)
+    model->setNumThreads(numThreads);
+
+  *out = model.release();
+  return MLC_OK;
+}
+
+void mlc_model_unload(mlc_model *model) {
+  if (model)
+    model->release();
+}
+
+const char *mlc_model_path(const mlc_model *model) {
+  return model ? model->path.c_str() : nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// Queries
+//===----------------------------------------------------------------------===//
+
+size_t mlc_model_num_args(const mlc_model *model, mlc_arg_kind kind) {
+  const std::vector<ArgInfo> *args = model ? model->list(kind) : nullptr;
+  return args ? args->size() : 0;
+}
+
+const char *mlc_model_arg_name(const mlc_model *model, mlc_arg_kind kind,
+                               size_t index) {
+  const ArgInfo *arg = model ? model->arg(kind, index) : nullptr;
+  return arg ? arg->name.c_str() : nullptr;
+}
+
+mlc_dtype mlc_model_arg_dtype(const mlc_model *model, mlc_arg_kind kind,
+                              size_t index) {
+  const ArgInfo *arg = model ? model->arg(kind, index) : nullptr;
+  return arg ? arg->dtype : MLC_DTYPE_INVALID;
+}
+
+int32_t mlc_model_arg_rank(const mlc_model *model, mlc_arg_kind kind,
+                           size_t index) {
+  const ArgInfo *arg = model ? model->arg(kind, index) : nullptr;
+  return arg ? static_cast<int32_t>(arg->dims.size()) : -1;
+}
+
+const int64_t *mlc_model_arg_dims(const mlc_model *model, mlc_arg_kind kind,
+                                  size_t index) {
+  const ArgInfo *arg = model ? model->arg(kind, index) : nullptr;
+  return arg && !arg->dims.empty() ? arg->dims.data() : nullptr;
+}
+
+int64_t mlc_model_find_arg(const mlc_model *model, mlc_arg_kind kind,
+                           const char *name) {
+  const std::vector<ArgInfo> *args = model ? model->list(kind) : nullptr;
+  if (!args || !name)
+    return -1;
+  for (size_t i = 0; i < args->size(); ++i)
+    if ((*args)[i].name == name)
+      return static_cast<int64_t>(i);
+  return -1;
+}
+
+mlc_status mlc_model_param(const mlc_model *model, size_t index,
+                           mlc_tensor *out) {
+  if (!model || !out)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_param: NULL argument");
+  const ArgInfo *param = model->arg(MLC_ARG_PARAM, index);
+  if (!param)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "module '" + model->path + "' has " +
+                    std::to_string(model->metadata.params.size()) +
+                    " params; no param " + std::to_string(index));
+  const std::vector<int64_t> &descriptor = model->paramDescriptors[index];
+  int32_t rank = static_cast<int32_t>(param->dims.size());
+  out->dtype = param->dtype;
+  out->rank = rank;
+  out->shape = rank ? descriptor.data() + 3 : nullptr;
+  out->strides = rank ? descriptor.data() + 3 + rank : nullptr;
+  out->data = const_cast<char *>(model->params + param->offset);
+  return MLC_OK;
+}
+
+int mlc_model_has_num_threads(const mlc_model *model) {
+  return model && model->setNumThreads;
+}
+
+mlc_status mlc_model_set_num_threads(mlc_model *model, int n) {
+  if (!model)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "mlc_model_set_num_threads: model is NULL");
+  if (n < 1)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "module '" + model->path + "': number of threads must be " +
+                    "at least 1, got " + std::to_string(n));
+  if (!model->setNumThreads)
+    return fail(MLC_ERROR_UNSUPPORTED,
+                "module '" + model->path +
+                    "' does not export " MLC_MODULE_SET_NUM_THREADS_SYMBOL);
+  model->setNumThreads(n);
+  return MLC_OK;
+}
+
+//===----------------------------------------------------------------------===//
+// Running
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Buffers the runtime allocated for one call.
+struct ScratchBuffers {
+  std::vector<void *> buffers;
+  ~ScratchBuffers() {
+    for (void *buffer : buffers)
+      std::free(buffer);
+  }
+};
+
+std::string describeInputs(const ModuleMetadata &metadata) {
+  std::string s;
+  for (const ArgInfo &in : metadata.inputs) {
+    s += s.empty() ? "" : ", ";
+    s += "'" + in.name + "' " + dtypeName(in.dtype) + " " +
+         formatShape(static_cast<int32_t>(in.dims.size()), in.dims.data());
+  }
+  return s.empty() ? "none" : s;
+}
+
+/// Checks input `index` against its metadata.
+mlc_status checkInput(const ArgInfo &arg, const mlc_tensor &t) {
+  std::string what = "input '" + arg.name + "'";
+  if (t.dtype != arg.dtype)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, what + ": expected dtype " +
+                                                dtypeName(arg.dtype) +
+                                                ", got " + dtypeName(t.dtype));
+  int32_t rank = static_cast<int32_t>(arg.dims.size());
+  if (t.rank != rank)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                what + ": expected rank " + std::to_string(rank) + " " +
+                    formatShape(rank, arg.dims.data()) + ", got rank " +
+                    std::to_string(t.rank));
+  if (rank > 0 && !t.shape)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, what + ": shape is NULL");
+  for (int32_t i = 0; i < rank; ++i) {
+    if (t.shape[i] < 0)
+      return fail(MLC_ERROR_INVALID_ARGUMENT,
+                  what + " dimension " + std::to_string(i) +
+                      ": negative size " + std::to_string(t.shape[i]));
+    if (arg.dims[i] >= 0 && t.shape[i] != arg.dims[i])
+      return fail(MLC_ERROR_INVALID_ARGUMENT,
+                  what + " dimension " + std::to_string(i) + ": expected " +
+                      std::to_string(arg.dims[i]) + ", got " +
+                      std::to_string(t.shape[i]));
+  }
+  int64_t count;
+  size_t bytes;
+  if (!checkedNumElements(rank, t.shape, count) ||
+      !checkedByteSize(count, dtypeSize(t.dtype), bytes))
+    return fail(MLC_ERROR_INVALID_ARGUMENT, what + ": shape " +
+                                                formatShape(rank, t.shape) +
+                                                " is too large");
+  if (count > 0 && !t.data)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, what + ": data is NULL");
+  return MLC_OK;
+}
+
+} // namespace
+
+mlc_status mlc_model_run(mlc_model *model, const mlc_tensor *inputs,
+                         size_t numInputs, mlc_result **out) {
+  if (!out)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_run: out is NULL");
+  *out = nullptr;
+  if (!model)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_run: model is NULL");
+  const ModuleMetadata &metadata = model->metadata;
+  if (numInputs != metadata.inputs.size())
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "module '" + model->path + "' takes " +
+                    std::to_string(metadata.inputs.size()) + " inputs (" +
+                    describeInputs(metadata) + "), got " +
+                    std::to_string(numInputs));
+  if (numInputs && !inputs)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_run: inputs is NULL");
+
+  ScratchBuffers scratch;
+  std::vector<std::vector<int64_t>> inputDescriptors;
+  inputDescriptors.reserve(numInputs);
+  for (size_t i = 0; i < numInputs; ++i) {
+    const ArgInfo &arg = metadata.inputs[i];
+    const mlc_tensor &t = inputs[i];
+    if (mlc_status status = checkInput(arg, t))
+      return status;
+    const void *data = t.data;
+    size_t elemSize = dtypeSize(t.dtype);
+    bool aligned = reinterpret_cast<uintptr_t>(data) % elemSize == 0;
+    if (!isDense(t) || !aligned) {
+      int64_t count = 0;
+      checkedNumElements(t.rank, t.shape, count);
+      void *copy = alignedAlloc(static_cast<size_t>(count) * elemSize);
+      if (!copy)
+        return fail(MLC_ERROR_OUT_OF_MEMORY,
+                    "input '" + arg.name + "': cannot allocate a dense copy");
+      scratch.buffers.push_back(copy);
+      copyToDense(t, copy);
+      data = copy;
+    }
+    inputDescriptors.push_back(makeDescriptor(data, t.rank, t.shape));
+  }
+
+  // Storage for the output descriptors, one after the other.
+  size_t outputWords = 0;
+  std::vector<size_t> outputStart;
+  for (const ArgInfo &output : metadata.outputs) {
+    outputStart.push_back(outputWords);
+    outputWords += 3 + 2 * output.dims.size();
+  }
+  std::vector<int64_t> outputStorage(outputWords ? outputWords : 1, 0);
+
+  std::vector<void *> argv;
+  argv.reserve(1 + numInputs + model->paramDescriptors.size());
+  argv.push_back(outputStorage.data());
+  for (std::vector<int64_t> &descriptor : inputDescriptors)
+    argv.push_back(descriptor.data());
+  for (std::vector<int64_t> &descriptor : model->paramDescriptors)
+    argv.push_back(descriptor.data());
+
+  model->run(argv.data());
+
+  auto result = std::unique_ptr<mlc_result>(new mlc_result);
+  model->retain();
+  result->model = model;
+  size_t numOutputs = metadata.outputs.size();
+  result->shapes.resize(numOutputs);
+  result->strides.resize(numOutputs);
+  result->outputs.resize(numOutputs);
+  // Take ownership of every allocation first, so that an error below frees
+  // them all.
+  for (size_t j = 0; j < numOutputs; ++j) {
+    void *allocated = reinterpret_cast<void *>(
+        static_cast<uintptr_t>(outputStorage[outputStart[j]]));
+    if (allocated &&
+        std::find(result->allocations.begin(), result->allocations.end(),
+                  allocated) == result->allocations.end())
+      result->allocations.push_back(allocated);
+  }
+  for (size_t j = 0; j < numOutputs; ++j) {
+    const ArgInfo &arg = metadata.outputs[j];
+    const int64_t *words = outputStorage.data() + outputStart[j];
+    int32_t rank = static_cast<int32_t>(arg.dims.size());
+    std::string what =
+        "module '" + model->path + "': output '" + arg.name + "'";
+    std::vector<int64_t> &shape = result->shapes[j];
+    std::vector<int64_t> &strides = result->strides[j];
+    shape.assign(words + 3, words + 3 + rank);
+    strides.assign(words + 3 + rank, words + 3 + 2 * rank);
+    for (int32_t i = 0; i < rank; ++i)
+      if (shape[i] < 0 || (arg.dims[i] >= 0 && shape[i] != arg.dims[i]))
+        return fail(MLC_ERROR_INVALID_MODULE,
+                    what + " dimension " + std::to_string(i) +
+                        ": the module returned size " +
+                        std::to_string(shape[i]) + ", the metadata says " +
+                        (arg.dims[i] < 0 ? std::string("?")
+                                         : std::to_string(arg.dims[i])));
+    int64_t count;
+    size_t bytes;
+    if (!checkedNumElements(rank, shape.data(), count) ||
+        !checkedByteSize(count, dtypeSize(arg.dtype), bytes))
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  what + ": the module returned an impossible shape " +
+                      formatShape(rank, shape.data()));
+    mlc_tensor &view = result->outputs[j];
+    view.dtype = arg.dtype;
+    view.rank = rank;
+    view.shape = rank ? shape.data() : nullptr;
+    view.strides = rank ? strides.data() : nullptr;
+    if (!isDense(view))
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  what + ": the module returned strides " +
+                      formatShape(rank, strides.data()) +
+                      " that are not row-major");
+    // Row-major strides are only fixed where a size exceeds 1: normalise.
+    rowMajorStrides(rank, shape.data(), strides.data());
+    char *aligned = reinterpret_cast<char *>(static_cast<uintptr_t>(words[1]));
+    if (count > 0 && !aligned)
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  what + ": the module returned a NULL data pointer");
+    view.data =
+        aligned
+            ? aligned + words[2] * static_cast<int64_t>(dtypeSize(arg.dtype))
+            : nullptr;
+  }
+  *out = result.release();
+  return MLC_OK;
+}
+
+size_t mlc_result_num_outputs(const mlc_result *result) {
+  return result ? result->outputs.size() : 0;
+}
+
+const mlc_tensor *mlc_result_output(const mlc_result *result, size_t index) {
+  return result && index < result->outputs.size() ? &result->outputs[index]
+                                                  : nullptr;
+}
+
+void mlc_result_free(mlc_result *result) { delete result; }
