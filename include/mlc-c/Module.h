@@ -19,7 +19,10 @@ extern "C" {
 #define MLC_MODULE_ABI_VERSION 1
 
 /*
- * mlc_module_metadata: NUL-terminated text, one declaration per line:
+ * A module exports these symbols and no others.
+ *
+ * const char mlc_module_metadata[]: NUL-terminated text (an array, not a
+ * pointer), one declaration per line:
  *
  *   mlc-module 1
  *   input  NAME DTYPE DIM...
@@ -37,8 +40,9 @@ extern "C" {
 #define MLC_MODULE_METADATA_SYMBOL "mlc_module_metadata"
 
 /*
- * mlc_module_params: the parameter blob (weights), 64-byte aligned. Present
- * only when the metadata has param lines. Each param is a dense row-major
+ * const uint8_t mlc_module_params[]: the parameter blob (weights), 64-byte
+ * aligned; its ELF symbol size is its size. Present only when the metadata
+ * has param lines. Each param is a dense row-major
  * tensor of its DTYPE (bool: one byte per element).
  */
 #define MLC_MODULE_PARAMS_SYMBOL "mlc_module_params"

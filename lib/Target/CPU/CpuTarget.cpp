@@ -10,7 +10,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
@@ -213,6 +215,27 @@ Error addModuleInterface(llvm::Module &module, llvm::StringRef entry,
   llvm::IRBuilder<> fb(llvm::BasicBlock::Create(ctx, "entry", freeWrapper));
   fb.CreateCall(freeFn, {freeWrapper->getArg(0)});
   fb.CreateRetVoid();
+
+  // void mlc_module_set_num_threads(int n): the OpenMP thread count.
+  llvm::FunctionCallee setThreads = module.getOrInsertFunction(
+      "omp_set_num_threads",
+      llvm::FunctionType::get(voidTy, {llvm::Type::getInt32Ty(ctx)}, false));
+  auto *setThreadsWrapper = llvm::Function::Create(
+      llvm::FunctionType::get(voidTy, {llvm::Type::getInt32Ty(ctx)}, false),
+      llvm::GlobalValue::ExternalLinkage, MLC_MODULE_SET_NUM_THREADS_SYMBOL,
+      module);
+  llvm::IRBuilder<> tb(llvm::BasicBlock::Create(ctx, "entry", setThreadsWrapper));
+  tb.CreateCall(setThreads, {setThreadsWrapper->getArg(0)});
+  tb.CreateRetVoid();
+
+  // Only the ABI is exported; everything else may be inlined and dropped.
+  llvm::StringSet<> exported = {
+      MLC_MODULE_METADATA_SYMBOL, MLC_MODULE_PARAMS_SYMBOL,
+      MLC_MODULE_RUN_SYMBOL, MLC_MODULE_FREE_SYMBOL,
+      MLC_MODULE_SET_NUM_THREADS_SYMBOL};
+  for (llvm::GlobalValue &value : module.global_values())
+    if (!value.isDeclaration() && !exported.contains(value.getName()))
+      value.setLinkage(llvm::GlobalValue::InternalLinkage);
   return Error::success();
 }
 
@@ -253,7 +276,7 @@ Error link(llvm::StringRef object, llvm::StringRef output) {
   if (const char *env = std::getenv("MLC_CLANG"))
     clang = env;
   llvm::SmallVector<llvm::StringRef> args = {
-      clang, "-shared", "-fuse-ld=lld", "-o", output, object, "-lm"};
+      clang, "-shared", "-fuse-ld=lld", "-o", output, object, "-lomp", "-lm"};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0,
                                      &message);
@@ -359,6 +382,7 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
 
   registerBuiltinDialectTranslation(*context);
   registerLLVMDialectTranslation(*context);
+  registerOpenMPDialectTranslation(*context);
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, llvmContext, "mlc_module");

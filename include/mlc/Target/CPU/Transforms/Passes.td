@@ -1,0 +1,69 @@
+//===- Passes.td - CPU code generation passes --------------*- tablegen -*-===//
+
+#ifndef MLC_TARGET_CPU_TRANSFORMS_PASSES_TD
+#define MLC_TARGET_CPU_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CpuTileAndVectorizePass
+    : Pass<"mlc-cpu-tile-and-vectorize", "::mlir::func::FuncOp"> {
+  let summary = "Tile linalg ops on tensors for threads, caches and registers, "
+                "then vectorize them";
+  let description = [{
+    The CPU code generation strategy, applied to each linalg op before
+    bufferization:
+
+    - Contractions (matmul-like generics, after convolutions are rewritten
+      as im2col + matmul): an `scf.forall` over output tiles (threads), a
+      loop over K cache blocks, a register tile of `register-m` x
+      `register-n` accumulators, and a K loop of 1, vectorized to
+      `vector.contract` (masked at the edges of shapes the tiles do not
+      divide).
+    - Everything else without gathers: an `scf.forall` over the outermost
+      parallel dimension, and the innermost dimension vectorized by
+      `vector-width` elements (masked at the edge).
+
+    Vector sizes and tiles default to AVX-512 f32 and are pass options.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "Elements per vector in elementwise code">,
+    Option<"registerM", "register-m", "int64_t", "8",
+           "Rows of the matmul register tile">,
+    Option<"registerN", "register-n", "int64_t", "32",
+           "Columns of the matmul register tile">,
+    Option<"cacheK", "cache-k", "int64_t", "256",
+           "Depth of a matmul K cache block">,
+    Option<"threadM", "thread-m", "int64_t", "64",
+           "Rows of the matmul tile one thread computes">,
+    Option<"threadN", "thread-n", "int64_t", "256",
+           "Columns of the matmul tile one thread computes">,
+  ];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+def CpuLowerVectorsPass
+    : Pass<"mlc-cpu-lower-vectors", "::mlir::func::FuncOp"> {
+  let summary = "Hoist and lower vector ops after bufferization";
+  let description = [{
+    Folds memref views into vector transfers, hoists loop-invariant
+    transfers (a matmul's accumulators stay in registers across its K loop),
+    and lowers masks, contractions (to outer products), transposes,
+    broadcasts and multi-dimensional transfers to what
+    `convert-vector-to-llvm` handles.
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+}
+
+#endif // MLC_TARGET_CPU_TRANSFORMS_PASSES_TD
