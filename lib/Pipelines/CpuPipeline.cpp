@@ -36,7 +36,14 @@ void mlc::buildMlcToLinalgPipeline(OpPassManager &pm) {
 void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
                                        const CpuPipelineOptions &options) {
   // Tiling and vectorization on tensors.
-  pm.addNestedPass<func::FuncOp>(createCpuTileAndVectorizePass());
+  CpuTileAndVectorizePassOptions tiling;
+  tiling.vectorWidth = options.vectorWidth;
+  tiling.registerM = options.registerM;
+  tiling.registerN = options.registerN;
+  tiling.cacheK = options.cacheK;
+  tiling.threadM = options.threadM;
+  tiling.threadN = options.threadN;
+  pm.addNestedPass<func::FuncOp>(createCpuTileAndVectorizePass(tiling));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

@@ -47,6 +47,10 @@ int main(int argc, char **argv) {
                            cl::init("native"), cl::cat(category));
   cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                              cl::init(3), cl::Prefix, cl::cat(category));
+  cl::opt<std::string> pipelineOptions(
+      "pipeline-options",
+      cl::desc("Options of mlc-cpu-pipeline, e.g. \"register-n=64\""),
+      cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Do not print progress"),
                       cl::cat(category));
   cl::opt<std::string> dumpLLVM("dump-llvm-dialect",
@@ -106,6 +110,7 @@ int main(int argc, char **argv) {
   options.parameterDir = modelDir.str().str();
   options.progress = progress;
   options.dumpLLVMDialectTo = dumpLLVM;
+  options.pipelineOptions = pipelineOptions;
   SourceMgrDiagnosticHandler diagnostics(*new llvm::SourceMgr(), &context);
   if (llvm::Error e = mlc::compileToSharedLibrary(*module, output, options))
     return fail(llvm::toString(std::move(e)));

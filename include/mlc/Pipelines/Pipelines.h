@@ -15,7 +15,30 @@
 namespace mlc {
 
 struct CpuPipelineOptions
-    : public mlir::PassPipelineOptions<CpuPipelineOptions> {};
+    : public mlir::PassPipelineOptions<CpuPipelineOptions> {
+  // The tile sizes of mlc-cpu-tile-and-vectorize (see its options).
+  Option<int64_t> vectorWidth{*this, "vector-width",
+                              llvm::cl::desc("Elements per vector"),
+                              llvm::cl::init(16)};
+  Option<int64_t> registerM{*this, "register-m",
+                            llvm::cl::desc("Rows of the matmul register tile"),
+                            llvm::cl::init(8)};
+  Option<int64_t> registerN{
+      *this, "register-n",
+      llvm::cl::desc("Columns of the matmul register tile"),
+      llvm::cl::init(32)};
+  Option<int64_t> cacheK{*this, "cache-k",
+                         llvm::cl::desc("Depth of a matmul K cache block"),
+                         llvm::cl::init(256)};
+  Option<int64_t> threadM{
+      *this, "thread-m",
+      llvm::cl::desc("Rows of the matmul tile one thread computes"),
+      llvm::cl::init(64)};
+  Option<int64_t> threadN{
+      *this, "thread-n",
+      llvm::cl::desc("Columns of the matmul tile one thread computes"),
+      llvm::cl::init(256)};
+};
 
 /// mlc graph passes and the lowering to linalg on tensors: shape
 /// refinement, canonicalization, parameters as entry arguments,

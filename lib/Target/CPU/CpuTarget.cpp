@@ -367,8 +367,13 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
   step("gathered " + std::to_string(entry.getNumArguments() - numInputs) +
        " parameters (" + std::to_string(blob.size()) + " bytes)");
 
+  auto pipelineOptions =
+      CpuPipelineOptions::createFromString(options.pipelineOptions);
+  if (!pipelineOptions)
+    return makeError("invalid pipeline options '" + options.pipelineOptions +
+                     "'");
   PassManager toLLVM(context);
-  buildLinalgToLLVMCpuPipeline(toLLVM, CpuPipelineOptions());
+  buildLinalgToLLVMCpuPipeline(toLLVM, *pipelineOptions);
   if (failed(toLLVM.run(module)))
     return makeError("lowering to LLVM failed (see the diagnostics above)");
   step("lowered to the LLVM dialect");

@@ -25,6 +25,9 @@ struct CpuTargetOptions {
   std::string parameterDir = ".";
   /// If set, receives one line per finished step (progress output).
   std::function<void(llvm::StringRef)> progress;
+  /// Options of mlc-cpu-pipeline, as on mlc-opt's command line
+  /// ("register-n=64 cache-k=512").
+  std::string pipelineOptions;
   /// If set, the LLVM-dialect module is written here before translation.
   std::string dumpLLVMDialectTo;
 };
