@@ -24,7 +24,8 @@ config.substitutions.insert(0, ("FileCheck", "FileCheck --enable-var-scope"))
 tool_dirs = [config.mlc_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     [ToolSubst("mlc-opt", unresolved="fatal"),
-     ToolSubst("mlc-compile", unresolved="fatal")],
+     ToolSubst("mlc-compile", unresolved="fatal"),
+     ToolSubst("mlc-import", unresolved="fatal")],
     tool_dirs)
 
 if config.mlc_has_cuda_toolkit:

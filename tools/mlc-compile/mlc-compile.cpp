@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mlc/Import/Onnx/OnnxImporter.h"
 #include "mlc/InitAll.h"
 #include "mlc/Target/CPU/CpuTarget.h"
 #include "mlir/IR/MLIRContext.h"
@@ -93,6 +94,21 @@ int main(int argc, char **argv) {
     module = parseSourceFile<ModuleOp>(input, sourceMgr, &context);
     if (!module)
       return fail("cannot parse " + input);
+  } else if (extension == ".onnx") {
+    auto imported = mlc::importOnnxFile(&context, input);
+    if (!imported) {
+      int code = kError;
+      std::string message;
+      llvm::handleAllErrors(
+          imported.takeError(),
+          [&](const mlc::UnsupportedOnnxOpsError &e) {
+            code = kUnsupported;
+            message = e.message();
+          },
+          [&](const llvm::ErrorInfoBase &e) { message = e.message(); });
+      return fail(message, code);
+    }
+    module = std::move(*imported);
   } else {
     return fail("unsupported model file '" + input +
                     "' (expected .onnx or .mlir)",

@@ -6,6 +6,11 @@
 //   func.func @main(%in...) -> (out...)    graph inputs/outputs in order
 //
 // Input and output names are kept in `mlc.name` argument/result attributes.
+// Initializers with more than `maxConstantElements` elements are parameters
+// whose value is a byte range of the model file (raw_data) or of an external
+// data file; smaller ones are `mlc.constant`s. Models of IR versions 3 to 10
+// and opsets 1 to 18 of the default domain are read; unknown dims become
+// dynamic dims.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +36,8 @@ struct UnsupportedOnnxNode {
   std::string opType, domain, nodeName;
   int64_t opsetVersion;
   std::string reason;
+  /// Position of the node in the graph's node list (names may be empty).
+  int64_t nodeIndex = -1;
 };
 
 /// The error returned when a model uses ops (or op variants) mlc does not
