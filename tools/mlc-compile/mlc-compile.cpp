@@ -105,6 +105,10 @@ int main(int argc, char **argv) {
             code = kUnsupported;
             message = e.message();
           },
+          [&](const mlc::UnsupportedOnnxFeatureError &e) {
+            code = kUnsupported;
+            message = e.message();
+          },
           [&](const llvm::ErrorInfoBase &e) { message = e.message(); });
       return fail(message, code);
     }

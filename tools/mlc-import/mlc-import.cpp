@@ -65,6 +65,10 @@ int main(int argc, char **argv) {
           reportError(e.message());
           code = kUnsupported;
         },
+        [&](const mlc::UnsupportedOnnxFeatureError &e) {
+          reportError(e.message());
+          code = kUnsupported;
+        },
         [&](const llvm::ErrorInfoBase &e) { reportError(e.message()); });
     return code;
   }

@@ -59,7 +59,8 @@ const char *const kHelp =
     "\n"
     "bf16: .npy has no bfloat16 type, so bf16 outputs are written as float32\n"
     ".npy files (exactly), and a float32 .npy input is rounded to bf16\n"
-    "(nearest even) where the model takes bf16. .pb files carry bf16 as is.\n"
+    "(nearest even) where the model takes bf16. .pb files carry bf16 as is;\n"
+    "a uint16 input bound to a bf16 input is taken as bf16 bit patterns.\n"
     "\n"
     "Environment: MLC_NUM_THREADS=N runs the model's parallel loops on N\n"
     "threads.\n"
@@ -483,7 +484,12 @@ int run(const Options &options) {
       session.buffers.push_back(converted);
       view = mlc_tensor_buffer_view(converted);
     }
-    inputs.push_back(*view);
+    mlc_tensor input = *view;
+    // ONNX's own test data stores bfloat16 tensors as uint16 bit patterns.
+    if (input.dtype == MLC_DTYPE_U16 &&
+        mlc_model_arg_dtype(model, MLC_ARG_INPUT, i) == MLC_DTYPE_BF16)
+      input.dtype = MLC_DTYPE_BF16;
+    inputs.push_back(input);
   }
 
   if (mlc_model_run(model, inputs.data(), inputs.size(), &session.result))

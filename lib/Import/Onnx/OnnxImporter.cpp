@@ -54,6 +54,12 @@ std::error_code UnsupportedOnnxOpsError::convertToErrorCode() const {
   return llvm::inconvertibleErrorCode();
 }
 
+char UnsupportedOnnxFeatureError::ID = 0;
+
+std::error_code UnsupportedOnnxFeatureError::convertToErrorCode() const {
+  return llvm::inconvertibleErrorCode();
+}
+
 namespace {
 
 /// Opsets of the default domain whose semantics the converters implement.
@@ -134,7 +140,8 @@ llvm::Error ModelImporter::checkModel() {
       opsets[domain] = opset.version();
   }
   if (!defaultOpset)
-    return makeError("the model imports no opset of the default ONNX domain");
+    return llvm::make_error<UnsupportedOnnxFeatureError>(
+        "the model imports no opset of the default ONNX domain");
   if (defaultOpset < kMinOpset || defaultOpset > kMaxOpset)
     return makeError("unsupported opset " + Twine(defaultOpset) +
                      " of the default ONNX domain (mlc reads opsets " +
@@ -473,8 +480,13 @@ mlc::importOnnxFile(MLIRContext *context, StringRef path,
   if (module)
     return module;
   // Name the file in every error (the unsupported-ops list already does).
-  return llvm::handleErrors(module.takeError(),
-                            [&](const llvm::StringError &e) -> llvm::Error {
-                              return fail(e.getMessage());
-                            });
+  return llvm::handleErrors(
+      module.takeError(),
+      [&](const llvm::StringError &e) -> llvm::Error {
+        return fail(e.getMessage());
+      },
+      [&](const UnsupportedOnnxFeatureError &e) -> llvm::Error {
+        return llvm::make_error<UnsupportedOnnxFeatureError>(
+            (path + ": " + e.getText()).str());
+      });
 }

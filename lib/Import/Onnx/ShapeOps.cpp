@@ -680,7 +680,44 @@ LogicalResult convertConstantOfShape(CC &node) {
 
 } // namespace
 
+/// Trilu: the upper (or lower) triangle of the last two dimensions, with
+/// diagonal offset k: upper keeps column - row >= k, lower <= k.
+LogicalResult convertTrilu(CC &node) {
+  Value x = node.input(0);
+  if (!x)
+    return failure();
+  int64_t rank = CC::typeOf(x).getRank();
+  if (rank < 2)
+    return node.error("input must have rank >= 2, has " + Twine(rank));
+  int64_t k = 0;
+  if (Value kValue = node.optionalInput(1)) {
+    auto values = CC::getConstantInts(kValue);
+    if (!values || values->size() != 1)
+      return node.unsupported("k must be a constant");
+    k = (*values)[0];
+  }
+  bool upper = node.getInt("upper", 1) != 0;
+  Type i64 = node.getBuilder().getI64Type();
+  Value zero = node.scalar(i64, 0), one = node.scalar(i64, 1);
+  auto indices = [&](int64_t dim) {
+    Value size = node.reshape(node.dimsOf(x, dim, dim + 1), {});
+    return node.create<RangeOp>({zero, size, one});
+  };
+  Value rows = node.unsqueeze(indices(rank - 2), {1});
+  Value cols = indices(rank - 1);
+  Value offset = node.create<SubOp>({cols, rows});
+  Value mask = node.create<CmpOp>(
+      {offset, node.scalar(i64, static_cast<double>(k))},
+      {node.namedAttr("predicate",
+                      CmpPredicateAttr::get(node.getContext(),
+                                            upper ? CmpPredicate::ge
+                                                  : CmpPredicate::le))});
+  Value zeroX = node.scalar(CC::elementTypeOf(x), 0);
+  return node.finish(node.create<WhereOp>({mask, x, zeroX}));
+}
+
 void mlc::onnx_import::registerShapeConverters(ConverterRegistry &registry) {
+  registry.add("Trilu", convertTrilu);
   registry.add("Reshape", convertReshape);
   registry.add("Flatten", convertFlatten);
   registry.add("Squeeze", convertSqueeze);

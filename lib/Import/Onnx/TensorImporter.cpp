@@ -128,14 +128,18 @@ Expected<RankedTensorType> mlc::onnx_import::convertValueInfoType(
   if (!info.has_type())
     return makeError(what + " has no type");
   if (!info.type().has_tensor_type())
-    return makeError(what + " is not a tensor (sequences, maps and optional "
-                            "values are not supported)");
+    return llvm::make_error<UnsupportedOnnxFeatureError>(
+        (what + " is not a tensor (sequences, maps and optional values are "
+                "not supported)")
+            .str());
   const onnx::TypeProto::Tensor &tensorType = info.type().tensor_type();
   Type elementType = convertDataType(context, tensorType.elem_type());
   if (!elementType)
-    return makeError(what + " has element type " +
-                     getDataTypeName(tensorType.elem_type()) +
-                     ", which mlc does not support");
+    return llvm::make_error<UnsupportedOnnxFeatureError>(
+        (what + " has element type " +
+         getDataTypeName(tensorType.elem_type()) +
+         ", which mlc does not support")
+            .str());
   if (!tensorType.has_shape())
     return makeError(what + " has no shape; mlc needs at least its rank");
   SmallVector<int64_t> dims;
@@ -160,9 +164,10 @@ TensorImporter::getTensorType(const onnx::TensorProto &tensor,
                               const Twine &what) {
   Type elementType = convertDataType(module.getContext(), tensor.data_type());
   if (!elementType)
-    return makeError(what + " has element type " +
-                     getDataTypeName(tensor.data_type()) +
-                     ", which mlc does not support");
+    return llvm::make_error<UnsupportedOnnxFeatureError>(
+        (what + " has element type " + getDataTypeName(tensor.data_type()) +
+         ", which mlc does not support")
+            .str());
   if (tensor.has_segment())
     return makeError(what + " is segmented, which is not supported");
   SmallVector<int64_t> dims(tensor.dims().begin(), tensor.dims().end());

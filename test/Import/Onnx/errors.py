@@ -9,7 +9,7 @@
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/not_onnx.onnx | FileCheck %s --check-prefix=NOT-ONNX
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/ir_version_99.onnx | FileCheck %s --check-prefix=IR99
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/ir_version_2.onnx | FileCheck %s --check-prefix=IR2
-# RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/no_opset.onnx | FileCheck %s --check-prefix=NO-OPSET
+# RUN: %python %S/Inputs/expect_exit.py 3 mlc-import %t/no_opset.onnx | FileCheck %s --check-prefix=NO-OPSET
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/opset_99.onnx | FileCheck %s --check-prefix=OPSET99
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/cycle.onnx | FileCheck %s --check-prefix=CYCLE
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/dangling_input.onnx | FileCheck %s --check-prefix=DANGLING
@@ -26,7 +26,7 @@
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/bad_attribute.onnx | FileCheck %s --check-prefix=BAD-ATTR
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/missing_input.onnx | FileCheck %s --check-prefix=ARITY
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/bad_shapes.onnx | FileCheck %s --check-prefix=SHAPES
-# RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/string_input.onnx | FileCheck %s --check-prefix=STRING
+# RUN: %python %S/Inputs/expect_exit.py 3 mlc-import %t/string_input.onnx | FileCheck %s --check-prefix=STRING
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/no_shape.onnx | FileCheck %s --check-prefix=NO-SHAPE
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/bad_reshape.onnx | FileCheck %s --check-prefix=RESHAPE
 # RUN: %python %S/Inputs/expect_exit.py 1 mlc-import %t/huge_result.onnx | FileCheck %s --check-prefix=HUGE-RESULT

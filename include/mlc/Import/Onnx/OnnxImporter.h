@@ -58,9 +58,27 @@ private:
   std::vector<UnsupportedOnnxNode> nodes;
 };
 
+/// The error returned for a valid model that uses something mlc does not
+/// support outside of nodes (string tensors, sequence inputs, only
+/// non-default op domains).
+class UnsupportedOnnxFeatureError
+    : public llvm::ErrorInfo<UnsupportedOnnxFeatureError> {
+public:
+  static char ID;
+  explicit UnsupportedOnnxFeatureError(std::string text)
+      : text(std::move(text)) {}
+  void log(llvm::raw_ostream &os) const override { os << text; }
+  std::error_code convertToErrorCode() const override;
+  const std::string &getText() const { return text; }
+
+private:
+  std::string text;
+};
+
 /// Imports the model at `path`. Malformed input gives an llvm::StringError
 /// naming the file and the node or tensor; unsupported ops give an
-/// UnsupportedOnnxOpsError.
+/// UnsupportedOnnxOpsError, other unsupported features an
+/// UnsupportedOnnxFeatureError.
 llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>>
 importOnnxFile(mlir::MLIRContext *context, llvm::StringRef path,
                const OnnxImportOptions &options = {});
