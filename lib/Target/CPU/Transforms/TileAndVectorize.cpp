@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/TilingInterface.h"
 
@@ -69,16 +70,10 @@ void peel(RewriterBase &rewriter, ArrayRef<scf::ForOp> loops) {
   }
 }
 
-/// The marked copies of an op under `root`, with the marker removed.
-SmallVector<linalg::LinalgOp> takeMarked(Operation *root) {
-  SmallVector<linalg::LinalgOp> ops;
-  root->walk([&](linalg::LinalgOp op) {
-    if (op->hasAttr(kTargetMarker)) {
-      op->removeAttr(kTargetMarker);
-      ops.push_back(op);
-    }
-  });
-  return ops;
+/// Marks `op` (and so the copies tiling and peeling make of it) to be
+/// vectorized once shapes are canonical; `contraction` selects how.
+void markForVectorization(Operation *op, bool contraction) {
+  op->setAttr(kTargetMarker, BoolAttr::get(op->getContext(), contraction));
 }
 
 
@@ -136,18 +131,31 @@ struct CpuTileAndVectorizePass
     func::FuncOp func = getOperation();
     IRRewriter rewriter(&getContext());
 
-    // Convolutions become im2col + matmul.
-    SmallVector<linalg::Conv2DNchwFchwOp> convs;
-    func.walk([&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
-    for (auto conv : convs) {
-      rewriter.setInsertionPoint(conv);
-      (void)linalg::rewriteInIm2Col(rewriter, conv);
-    }
-    SmallVector<linalg::Conv2DNhwcHwcfOp> nhwcConvs;
-    func.walk([&](linalg::Conv2DNhwcHwcfOp op) { nhwcConvs.push_back(op); });
-    for (auto conv : nhwcConvs) {
-      rewriter.setInsertionPoint(conv);
-      (void)linalg::rewriteInIm2Col(rewriter, conv);
+    // Convolutions become im2col + matmul, one image at a time (im2col needs
+    // static shapes, and the batch size often is not).
+    SmallVector<linalg::LinalgOp> convs;
+    func.walk([&](linalg::LinalgOp op) {
+      if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp>(op))
+        convs.push_back(op);
+    });
+    for (linalg::LinalgOp conv : convs) {
+      Operation *perImage = conv;
+      if (ShapedType::isDynamic(conv.getStaticLoopRanges()[0])) {
+        SmallVector<int64_t> sizes(conv.getNumLoops(), 0);
+        sizes[0] = 1;
+        FailureOr<Operation *> tiled =
+            tile(rewriter, conv, sizes, /*forall=*/false);
+        if (failed(tiled))
+          continue;
+        perImage = *tiled;
+        staticizeShapes(rewriter, cast<linalg::LinalgOp>(perImage));
+        perImage = lastStaticized;
+      }
+      rewriter.setInsertionPoint(perImage);
+      if (auto nchw = dyn_cast<linalg::Conv2DNchwFchwOp>(perImage))
+        (void)linalg::rewriteInIm2Col(rewriter, nchw);
+      else if (auto nhwc = dyn_cast<linalg::Conv2DNhwcHwcfOp>(perImage))
+        (void)linalg::rewriteInIm2Col(rewriter, nhwc);
     }
 
     SmallVector<linalg::LinalgOp> ops;
@@ -160,6 +168,70 @@ struct CpuTileAndVectorizePass
         continue;
       codegenDefault(rewriter, op);
     }
+
+    // Peeled tiles get static shapes once the slice sizes are folded.
+    RewritePatternSet patterns(&getContext());
+    for (Dialect *dialect : getContext().getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName name :
+         getContext().getRegisteredOperations())
+      name.getCanonicalizationPatterns(patterns, &getContext());
+    (void)applyPatternsGreedily(func, std::move(patterns));
+
+    SmallVector<std::pair<linalg::LinalgOp, bool>> marked;
+    func.walk([&](linalg::LinalgOp op) {
+      if (auto kind = op->getAttrOfType<BoolAttr>(kTargetMarker)) {
+        op->removeAttr(kTargetMarker);
+        marked.push_back({op, kind.getValue()});
+      }
+    });
+    for (auto [op, contraction] : marked)
+      vectorize(rewriter, op, contraction);
+  }
+
+  /// The op `staticizeShapes` made last.
+  Operation *lastStaticized = nullptr;
+
+  /// Gives a tiled op whose slices have constant sizes (but dynamic types)
+  /// static operand and result types, through tensor.casts.
+  void staticizeShapes(RewriterBase &rewriter, linalg::LinalgOp op) {
+    lastStaticized = op;
+    SmallVector<Value> operands;
+    bool changed = false;
+    rewriter.setInsertionPoint(op);
+    for (Value operand : op->getOperands()) {
+      auto type = dyn_cast<RankedTensorType>(operand.getType());
+      if (!type || type.hasStaticShape()) {
+        operands.push_back(operand);
+        continue;
+      }
+      SmallVector<OpFoldResult> sizes =
+          tensor::getMixedSizes(rewriter, op.getLoc(), operand);
+      SmallVector<int64_t> shape;
+      for (OpFoldResult size : sizes) {
+        std::optional<int64_t> c = getConstantIntValue(size);
+        if (!c)
+          return;
+        shape.push_back(*c);
+      }
+      operands.push_back(tensor::CastOp::create(
+          rewriter, op.getLoc(), type.clone(shape), operand));
+      changed = true;
+    }
+    if (!changed)
+      return;
+    Operation *clone = rewriter.clone(*op);
+    clone->setOperands(operands);
+    for (auto [result, init] :
+         llvm::zip(clone->getResults(),
+                   cast<linalg::LinalgOp>(clone).getDpsInits()))
+      result.setType(init.getType());
+    SmallVector<Value> replacements;
+    for (auto [old, result] : llvm::zip(op->getResults(), clone->getResults()))
+      replacements.push_back(tensor::CastOp::create(
+          rewriter, op.getLoc(), old.getType(), result));
+    rewriter.replaceOp(op, replacements);
+    lastStaticized = clone;
   }
 
   /// A multiply-accumulate generic as linalg.contract, whose vectorization
@@ -187,16 +259,21 @@ struct CpuTileAndVectorizePass
       return failure();
     FailureOr<linalg::ContractionDimensions> dims =
         linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-        dims->k.size() != 1 ||
-        op.getNumLoops() != dims->batch.size() + 3 ||
+    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
+        dims->k.empty() ||
         !llvm::all_of(op.getIndexingMapsArray(),
                       [](AffineMap m) { return m.isProjectedPermutation(); }))
       return failure();
     if (hasGather(op))
       return failure();
     op = asContract(rewriter, op);
-    unsigned m = dims->m[0], n = dims->n[0], k = dims->k[0];
+    // The innermost m, n and k loops form the register tile; any other
+    // loops (batch, extra m/n/k dims) are stepped one at a time.
+    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.back();
+    SmallVector<unsigned> outer(dims->batch.begin(), dims->batch.end());
+    outer.append(dims->m.begin(), dims->m.end() - 1);
+    outer.append(dims->n.begin(), dims->n.end() - 1);
+    SmallVector<unsigned> outerK(dims->k.begin(), dims->k.end() - 1);
     unsigned loops_ = op.getNumLoops();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t mr = registerM, nr = registerN;
@@ -208,9 +285,8 @@ struct CpuTileAndVectorizePass
     int64_t tm = std::max<int64_t>(mr, threadM / mr * mr);
     int64_t tn = std::max<int64_t>(nr, threadN / nr * nr);
 
-    op->setAttr(kTargetMarker, rewriter.getUnitAttr());
+    markForVectorization(op, /*contraction=*/true);
     Operation *current = op;
-    Operation *root = op->getParentOp();
     SmallVector<scf::ForOp> registerLoops;
     auto tileLevel = [&](auto setSizes, bool forall,
                          SmallVectorImpl<scf::ForOp> *loops =
@@ -228,17 +304,19 @@ struct CpuTileAndVectorizePass
     if (parallel &&
         failed(tileLevel(
             [&](SmallVector<int64_t> &s) {
-              for (unsigned b : dims->batch)
+              for (unsigned b : outer)
                 s[b] = 1;
               s[m] = tm;
               s[n] = tn;
             },
             /*forall=*/true)))
-      return failure();
+      return success(); // (left partly tiled: still valid)
     if (failed(tileLevel(
             [&](SmallVector<int64_t> &s) {
-              for (unsigned b : dims->batch)
+              for (unsigned b : outer)
                 s[b] = 1;
+              for (unsigned d : outerK)
+                s[d] = 1;
               s[k] = cacheK;
             },
             false)) ||
@@ -249,10 +327,8 @@ struct CpuTileAndVectorizePass
             },
             false, &registerLoops)) ||
         failed(tileLevel([&](SmallVector<int64_t> &s) { s[k] = 1; }, false)))
-      return failure();
+      return success(); // (left partly tiled: still valid)
     peel(rewriter, registerLoops);
-    for (linalg::LinalgOp tiled : takeMarked(root))
-      vectorize(rewriter, tiled, /*contraction=*/true);
     return success();
   }
 
@@ -297,8 +373,7 @@ struct CpuTileAndVectorizePass
                         : vectorWidth;
     if (width < 2)
       return;
-    current->setAttr(kTargetMarker, rewriter.getUnitAttr());
-    Operation *root = current->getParentOp();
+    markForVectorization(current, /*contraction=*/false);
     SmallVector<int64_t> sizes(loops, 1);
     sizes[loops - 1] = width;
     SmallVector<scf::ForOp> tileLoops;
@@ -306,8 +381,6 @@ struct CpuTileAndVectorizePass
       return;
     if (!tileLoops.empty())
       peel(rewriter, tileLoops.back());
-    for (linalg::LinalgOp tiled : takeMarked(root))
-      vectorize(rewriter, tiled, /*contraction=*/false);
   }
 };
 
