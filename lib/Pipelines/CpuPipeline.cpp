@@ -29,7 +29,7 @@ void mlc::buildMlcToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createConvertMlcToLinalgPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  pm.addNestedPass<func::FuncOp>(createLinalgElementwiseOpFusionPass());
+  pm.addNestedPass<func::FuncOp>(createFuseElementwiseOpsPass());
   pm.addPass(createCanonicalizerPass());
 }
 

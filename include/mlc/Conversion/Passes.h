@@ -9,6 +9,11 @@
 
 namespace mlc {
 
+/// The fusion control of `mlc-fuse-elementwise-ops`: whether the producer of
+/// `fusedOperand` has one use and fusing it into the owner recomputes
+/// nothing beyond a broadcast into an elementwise op.
+bool isFusableWithoutRecompute(mlir::OpOperand *fusedOperand);
+
 #define GEN_PASS_DECL
 #include "mlc/Conversion/Passes.h.inc"
 

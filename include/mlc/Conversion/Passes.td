@@ -41,4 +41,27 @@ def ConvertStridedCopyToLinalgPass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def FuseElementwiseOpsPass : Pass<"mlc-fuse-elementwise-ops"> {
+  let summary = "Fuse elementwise linalg producers into consumers without "
+                "recomputing them";
+  let description = [{
+    The fusion step that ends the lowering to linalg. It applies upstream's
+    elementwise fusion, reshape propagation and constant folding patterns,
+    but fuses a single-use elementwise producer into a reduction or
+    contraction consumer only when the consumer reads it through a
+    permutation map: a producer fused into a matmul operand would be
+    recomputed once per column of the result and hide the contraction from
+    the code generator. Into elementwise consumers, producers fuse as
+    upstream does (broadcasts included).
+
+    Example: `sigmoid(gate) * up` followed by the down projection stays two
+    generics, the elementwise one and the contraction.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // MLC_CONVERSION_PASSES_TD

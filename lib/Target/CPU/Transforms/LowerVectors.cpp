@@ -10,7 +10,11 @@
 
 #include "mlc/Target/CPU/Transforms/Passes.h"
 #include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/Transforms/Hoisting.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -79,10 +83,28 @@ struct CpuLowerVectorsPass
         })))
       return signalPassFailure();
 
+    // exp, log, tanh and erf as polynomials on vectors (libm would be called
+    // per element); accurate to a few ulp.
+    if (failed(apply([](RewritePatternSet &p) {
+          populateMathPolynomialApproximationPatterns(
+              p, [](StringRef name) {
+                // Names arrive as full op names ("math.exp").
+                name.consume_front("math.");
+                return llvm::is_contained({"exp", "expm1", "log", "log1p",
+                                           "log2", "tanh", "erf"},
+                                          name);
+              });
+        })))
+      return signalPassFailure();
+
     if (failed(apply([](RewritePatternSet &p) {
           VectorTransferToSCFOptions options;
           options.setTargetRank(1).enableFullUnroll();
           populateVectorToSCFConversionPatterns(p, options);
+        })))
+      return signalPassFailure();
+    // 1-D transfers to loads and stores once the unrolling is done.
+    if (failed(apply([](RewritePatternSet &p) {
           vector::populateVectorTransferLoweringPatterns(p, 1);
           vector::populateVectorShapeCastLoweringPatterns(p);
         })))

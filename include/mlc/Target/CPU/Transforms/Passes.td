@@ -57,9 +57,15 @@ def CpuLowerVectorsPass
     transfers (a matmul's accumulators stay in registers across its K loop),
     and lowers masks, contractions (to outer products), transposes,
     broadcasts and multi-dimensional transfers to what
-    `convert-vector-to-llvm` handles.
+    `convert-vector-to-llvm` handles. `exp`, `expm1`, `log`, `log1p`,
+    `log2`, `tanh` and `erf` become polynomial approximations on vectors
+    (upstream's, a few ulp from libm), which would otherwise be one libm
+    call per element.
   }];
   let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect"
