@@ -43,6 +43,7 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   tiling.cacheK = options.cacheK;
   tiling.threadM = options.threadM;
   tiling.threadN = options.threadN;
+  tiling.packRhs = options.packRhs;
   pm.addNestedPass<func::FuncOp>(createCpuTileAndVectorizePass(tiling));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -30,15 +30,26 @@ def ConvertMlcToLinalgPass : Pass<"convert-mlc-to-linalg", "::mlir::ModuleOp"> {
 
 def ConvertStridedCopyToLinalgPass
     : Pass<"convert-strided-copy-to-linalg", "::mlir::func::FuncOp"> {
-  let summary = "Rewrite memref.copy of strided memrefs as linalg.copy";
+  let summary = "Rewrite memref.copy of strided memrefs as vector loops";
   let description = [{
     `finalize-memref-to-llvm` lowers a `memref.copy` whose operands are not
     both contiguous to a call to `memrefCopy` from MLIR's runner-utils
-    library, which compiled mlc modules do not link. This pass turns those
-    copies into `linalg.copy`, which becomes loops. Contiguous copies are
-    left alone (they become `memcpy`).
+    library, which compiled mlc modules do not link, and which copies one
+    element at a time. This pass turns those copies into loops over all
+    dimensions but the last, each copying a row with
+    `vector.transfer_read`/`transfer_write` of at most 64 bytes (and one
+    shorter transfer for the rest of the row). Where rows have no static
+    length, or elements are narrower than a byte, the copy becomes a
+    `linalg.copy` (scalar loops). Contiguous copies are left alone (they
+    become `memcpy`).
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::ub::UBDialect",
+    "::mlir::vector::VectorDialect"
+  ];
 }
 
 def FuseElementwiseOpsPass : Pass<"mlc-fuse-elementwise-ops"> {

@@ -38,6 +38,10 @@ struct CpuPipelineOptions
       *this, "thread-n",
       llvm::cl::desc("Columns of the matmul tile one thread computes"),
       llvm::cl::init(256)};
+  Option<bool> packRhs{
+      *this, "pack-rhs",
+      llvm::cl::desc("Pack the right-hand operand of matmuls into panels"),
+      llvm::cl::init(true)};
 };
 
 /// mlc graph passes and the lowering to linalg on tensors: shape

@@ -33,6 +33,115 @@ namespace mlc {
 
 using namespace mlir;
 
+/// The allocation or argument a memref value views.
+static Value rootOf(Value memref) {
+  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref;
+}
+
+/// Whether memrefs with roots `a` and `b` may overlap: distinct roots
+/// overlap only if neither is an allocation of this function.
+static bool mayAlias(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto isAlloc = [](Value v) {
+    return v.getDefiningOp<memref::AllocOp>() ||
+           v.getDefiningOp<memref::AllocaOp>();
+  };
+  return !isAlloc(a) && !isAlloc(b);
+}
+
+/// Keeps the accumulators of register tiles in registers across their
+/// loop: a transfer_read and transfer_write of the same memref at the same
+/// loop-invariant indices become a loop-carried vector, read before the
+/// loop and written after it. Unlike linalg::hoistRedundantVectorTransfers
+/// this looks through views (the result of a convolution is written
+/// through reshapes), and it requires instead that nothing else in the
+/// loop writes memory and that no other read in the loop may alias the
+/// accumulator.
+static void hoistAccumulators(func::FuncOp func) {
+  IRRewriter rewriter(func.getContext());
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    func.walk([&](scf::ForOp loop) {
+      Block *body = loop.getBody();
+      SmallVector<vector::TransferWriteOp> writes;
+      bool otherWrites = false;
+      body->walk([&](Operation *op) {
+        if (auto write = dyn_cast<vector::TransferWriteOp>(op);
+            write && op->getBlock() == body) {
+          writes.push_back(write);
+          return;
+        }
+        auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+        if (effects ? effects.hasEffect<MemoryEffects::Write>()
+                    : !isMemoryEffectFree(op) &&
+                          !op->hasTrait<OpTrait::HasRecursiveMemoryEffects>())
+          otherWrites = true;
+      });
+      if (otherWrites)
+        return WalkResult::advance();
+      for (vector::TransferWriteOp write : writes) {
+        if (!isa<MemRefType>(write.getBase().getType()) || write.getMask() ||
+            !llvm::all_of(write.getIndices(), [&](Value v) {
+              return loop.isDefinedOutsideOfLoop(v);
+            }) ||
+            !loop.isDefinedOutsideOfLoop(write.getBase()))
+          continue;
+        Value root = rootOf(write.getBase());
+        vector::TransferReadOp read;
+        bool conflict = false;
+        body->walk([&](Operation *op) {
+          if (auto other = dyn_cast<vector::TransferWriteOp>(op)) {
+            if (other != write && mayAlias(rootOf(other.getBase()), root))
+              conflict = true;
+            return;
+          }
+          auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+          if (!effects || !effects.hasEffect<MemoryEffects::Read>())
+            return;
+          auto candidate = dyn_cast<vector::TransferReadOp>(op);
+          if (candidate && candidate.getBase() == write.getBase() &&
+              candidate.getIndices() == write.getIndices() &&
+              candidate.getVectorType() == write.getVectorType() &&
+              candidate.getPermutationMap() == write.getPermutationMap() &&
+              candidate.getInBounds() == write.getInBounds() &&
+              !candidate.getMask() && !read &&
+              op->getBlock() == body && op->isBeforeInBlock(write)) {
+            read = candidate;
+            return;
+          }
+          for (Value operand : op->getOperands())
+            if (isa<MemRefType>(operand.getType()) &&
+                mayAlias(rootOf(operand), root))
+              conflict = true;
+        });
+        if (!read || conflict)
+          continue;
+        loop.moveOutOfLoop(read);
+        rewriter.moveOpAfter(write, loop);
+        auto yield = [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+          return SmallVector<Value>{write.getVector()};
+        };
+        FailureOr<LoopLikeOpInterface> newLoop =
+            cast<LoopLikeOpInterface>(loop.getOperation())
+                .replaceWithAdditionalYields(rewriter, read.getResult(),
+                                             /*replaceInitOperandUsesInLoop=*/
+                                             true, yield);
+        if (failed(newLoop))
+          return WalkResult::interrupt();
+        write.getValueToStoreMutable().assign(
+            newLoop->getOperation()->getResults().back());
+        changed = true;
+        return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+  }
+}
+
 namespace {
 struct CpuLowerVectorsPass
     : mlc::impl::CpuLowerVectorsPassBase<CpuLowerVectorsPass> {
@@ -41,34 +150,31 @@ struct CpuLowerVectorsPass
     MLIRContext *ctx = &getContext();
     // (A greedy rewrite that stops before a fixpoint leaves valid IR, so
     // its result is not an error.)
-    auto apply = [&](auto populate) -> LogicalResult {
+    auto apply = [&](auto populate) {
       RewritePatternSet patterns(ctx);
       populate(patterns);
       (void)applyPatternsGreedily(func, std::move(patterns));
-      return success();
     };
 
     // Views folded into transfers, then loop-invariant transfers hoisted.
-    if (failed(apply([](RewritePatternSet &p) {
+    apply([](RewritePatternSet &p) {
           memref::populateFoldMemRefAliasOpPatterns(p);
           vector::populateVectorMaskLoweringPatternsForSideEffectingOps(p);
-        })))
-      return signalPassFailure();
+        });
     // Index arithmetic first, so that invariant transfers look invariant
     // and the read and write of an accumulator use the same index values.
     IRRewriter rewriter(ctx);
     DominanceInfo dominance(func);
     eliminateCommonSubExpressions(rewriter, dominance, func);
     func.walk([](LoopLikeOpInterface loop) { moveLoopInvariantCode(loop); });
-    linalg::hoistRedundantVectorTransfers(func);
+    hoistAccumulators(func);
 
     // Alone: together with broadcast lowering it rewrites in circles.
-    if (failed(apply([](RewritePatternSet &p) {
+    apply([](RewritePatternSet &p) {
           vector::populateCastAwayVectorLeadingOneDimPatterns(p);
-        })))
-      return signalPassFailure();
+        });
 
-    if (failed(apply([](RewritePatternSet &p) {
+    apply([](RewritePatternSet &p) {
           vector::populateVectorContractLoweringPatterns(
               p, vector::VectorContractLowering::OuterProduct);
           vector::populateVectorOuterProductLoweringPatterns(p);
@@ -80,12 +186,11 @@ struct CpuLowerVectorsPass
           vector::populateVectorBroadcastLoweringPatterns(p);
           vector::populateVectorTransposeLoweringPatterns(
               p, vector::VectorTransposeLowering::Shuffle1D);
-        })))
-      return signalPassFailure();
+        });
 
     // exp, log, tanh and erf as polynomials on vectors (libm would be called
     // per element); accurate to a few ulp.
-    if (failed(apply([](RewritePatternSet &p) {
+    apply([](RewritePatternSet &p) {
           populateMathPolynomialApproximationPatterns(
               p, [](StringRef name) {
                 // Names arrive as full op names ("math.exp").
@@ -94,21 +199,18 @@ struct CpuLowerVectorsPass
                                            "log2", "tanh", "erf"},
                                           name);
               });
-        })))
-      return signalPassFailure();
+        });
 
-    if (failed(apply([](RewritePatternSet &p) {
+    apply([](RewritePatternSet &p) {
           VectorTransferToSCFOptions options;
           options.setTargetRank(1).enableFullUnroll();
           populateVectorToSCFConversionPatterns(p, options);
-        })))
-      return signalPassFailure();
+        });
     // 1-D transfers to loads and stores once the unrolling is done.
-    if (failed(apply([](RewritePatternSet &p) {
+    apply([](RewritePatternSet &p) {
           vector::populateVectorTransferLoweringPatterns(p, 1);
           vector::populateVectorShapeCastLoweringPatterns(p);
-        })))
-      return signalPassFailure();
+        });
   }
 };
 } // namespace

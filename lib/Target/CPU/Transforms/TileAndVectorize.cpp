@@ -16,10 +16,11 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlc {
 #define GEN_PASS_DEF_CPUTILEANDVECTORIZEPASS
@@ -33,8 +34,14 @@ namespace {
 /// Below this many iterations an op is not split across threads.
 constexpr int64_t kMinParallelWork = 1 << 14;
 
+/// Matmuls with fewer rows read B in place rather than packed.
+constexpr int64_t kMinPackRows = 256;
+
 /// Marks the copies of one op through tiling and peeling.
 constexpr llvm::StringLiteral kTargetMarker = "mlc.cpu_target";
+
+/// Marks a contraction whose B operand was packed into panels.
+constexpr llvm::StringLiteral kPackedMarker = "mlc.cpu_packed";
 
 /// Tiles `op` with `sizes` (0 = untiled); returns the tiled op and appends
 /// the generated loops (outermost first) to `loops` if given.
@@ -70,10 +77,30 @@ void peel(RewriterBase &rewriter, ArrayRef<scf::ForOp> loops) {
   }
 }
 
+/// How a marked op is vectorized.
+enum class VectorKind : int64_t {
+  /// Elementwise and reductions: the innermost loop in vectors.
+  Default = 0,
+  /// A register tile of a contraction, to vector.contract.
+  Contraction = 1,
+  /// A register tile of a contraction on a packed operand: its unit
+  /// parallel loops (the panel) are dropped first.
+  PackedContraction = 2,
+};
+
 /// Marks `op` (and so the copies tiling and peeling make of it) to be
-/// vectorized once shapes are canonical; `contraction` selects how.
-void markForVectorization(Operation *op, bool contraction) {
-  op->setAttr(kTargetMarker, BoolAttr::get(op->getContext(), contraction));
+/// vectorized once shapes are canonical.
+void markForVectorization(Operation *op, VectorKind kind) {
+  op->setAttr(kTargetMarker,
+              IntegerAttr::get(IntegerType::get(op->getContext(), 64),
+                               static_cast<int64_t>(kind)));
+}
+
+/// Marks a linalg.pack or linalg.unpack to be vectorized with `sizes`
+/// (masked where its tile is partial).
+void markRelayoutForVectorization(Operation *op, ArrayRef<int64_t> sizes) {
+  op->setAttr(kTargetMarker,
+              DenseI64ArrayAttr::get(op->getContext(), sizes));
 }
 
 
@@ -101,6 +128,87 @@ int64_t product(ArrayRef<int64_t> sizes) {
   return p;
 }
 
+/// The tile of a loop of static `size` for one thread: about `target`, a
+/// multiple of `multiple` if possible, and dividing `size` if possible, so
+/// that every thread's tile has the same static size and the register
+/// tiles and remainders inside it have static shapes (they vectorize).
+int64_t threadTile(int64_t size, int64_t target, int64_t multiple) {
+  int64_t fallback = std::max<int64_t>(multiple, target / multiple * multiple);
+  if (ShapedType::isDynamic(size) || size <= target)
+    return ShapedType::isDynamic(size) ? fallback : size;
+  int64_t minTiles = llvm::divideCeil(size, target);
+  for (bool needMultiple : {true, false})
+    for (int64_t tiles = minTiles; tiles <= 4 * minTiles; ++tiles)
+      if (size % tiles == 0 &&
+          (!needMultiple || (size / tiles) % multiple == 0))
+        return size / tiles;
+  return fallback;
+}
+
+/// One level of tiling: a size per loop (0: untiled), in an scf.forall
+/// (threads) or scf.for loops, whose loops are peeled at the end or not.
+struct TileLevel {
+  explicit TileLevel(unsigned loops) : sizes(loops, 0) {}
+  TileLevel &with(unsigned loop, int64_t size) {
+    sizes[loop] = size;
+    return *this;
+  }
+  TileLevel &parallel() {
+    forall = true;
+    return *this;
+  }
+  TileLevel &peeled() {
+    peel = true;
+    return *this;
+  }
+  SmallVector<int64_t> sizes;
+  bool forall = false;
+  bool peel = false;
+};
+
+/// The roles of a contraction's loops: the innermost m, n and k loops,
+/// the other parallel loops, and the other reduction loops.
+struct ContractionLoops {
+  unsigned m, n, k;
+  SmallVector<unsigned> outer, outerK;
+
+  /// Threads over tm x tn output tiles, other parallel loops one at a time.
+  TileLevel threads(unsigned loops, int64_t tm, int64_t tn) const {
+    TileLevel level(loops);
+    for (unsigned d : outer)
+      level.with(d, 1);
+    return level.with(m, tm).with(n, tn).parallel();
+  }
+  /// K blocks of `cacheK`, the other loops (but m and n) one at a time.
+  TileLevel cacheBlock(unsigned loops, int64_t cacheK) const {
+    TileLevel level(loops);
+    for (unsigned d : outer)
+      level.with(d, 1);
+    for (unsigned d : outerK)
+      level.with(d, 1);
+    return level.with(k, cacheK);
+  }
+};
+
+/// Tiles `op` by each of `levels` in turn (outermost first), then peels
+/// the loops of the levels that ask for it. A level that fails to tile
+/// leaves the op tiled by the levels before it, which is still valid.
+void tileLevels(RewriterBase &rewriter, Operation *op,
+                ArrayRef<TileLevel> levels) {
+  SmallVector<scf::ForOp> toPeel;
+  for (const TileLevel &level : levels) {
+    SmallVector<scf::ForOp> loops;
+    FailureOr<Operation *> tiled =
+        tile(rewriter, op, level.sizes, level.forall, &loops);
+    if (failed(tiled))
+      break;
+    op = *tiled;
+    if (level.peel)
+      toPeel.append(loops);
+  }
+  peel(rewriter, toPeel);
+}
+
 /// Vectorizes `op`, whose loops all have static sizes, if the vectorizer
 /// accepts it (no masks: edge tiles were peeled off and stay scalar).
 void vectorize(RewriterBase &rewriter, linalg::LinalgOp op, bool contraction) {
@@ -123,6 +231,136 @@ void vectorize(RewriterBase &rewriter, linalg::LinalgOp op, bool contraction) {
     rewriter.replaceOp(op, result->replacements);
 }
 
+/// `op` without its parallel loops of static extent 1 (rank-reducing
+/// slices), or `op` itself if it has none or they cannot be dropped.
+/// Reduction loops stay, so that a contraction stays one.
+linalg::LinalgOp dropUnitParallelLoops(RewriterBase &rewriter,
+                                       linalg::LinalgOp op) {
+  auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+  if (!generic)
+    return op;
+  linalg::ControlDropUnitDims options;
+  options.rankReductionStrategy = linalg::ControlDropUnitDims::
+      RankReductionStrategy::ExtractInsertSlice;
+  options.controlFn = [](Operation *op) {
+    SmallVector<unsigned> dims;
+    for (auto [i, type] : llvm::enumerate(
+             cast<linalg::LinalgOp>(op).getIteratorTypesArray()))
+      if (type == utils::IteratorType::parallel)
+        dims.push_back(i);
+    return dims;
+  };
+  rewriter.setInsertionPoint(generic);
+  FailureOr<linalg::DropUnitDimsResult> result =
+      linalg::dropUnitDims(rewriter, generic, options);
+  if (failed(result))
+    return op;
+  rewriter.replaceOp(generic, result->replacements);
+  return cast<linalg::LinalgOp>(result->resultOp.getOperation());
+}
+
+/// Vectorizes a tiled linalg.pack or linalg.unpack with vector `sizes`.
+void vectorizeRelayout(RewriterBase &rewriter, Operation *op,
+                       ArrayRef<int64_t> sizes) {
+  SmallVector<bool> scalable(sizes.size(), false);
+  if (failed(linalg::vectorizeOpPrecondition(op, sizes, scalable)))
+    return;
+  rewriter.setInsertionPoint(op);
+  FailureOr<linalg::VectorizationResult> result =
+      linalg::vectorize(rewriter, op, sizes, scalable);
+  if (succeeded(result))
+    rewriter.replaceOp(op, result->replacements);
+}
+
+/// Rewrites a convolution of one image, NCHW/FCHW with static shapes, as
+/// im2col + matmul: col[c, kh, kw, oh, ow] = in[c, oh * sh + kh * dh,
+/// ow * sw + kw * dw] is built by KH x KW strided copies of C x OH x OW
+/// (contiguous rows where the stride is 1: they vectorize, unlike the
+/// floordiv/mod maps of upstream's rewriteInIm2Col), then
+/// out[f, oh * ow] += filter[f, c * kh * kw] * col[c * kh * kw, oh * ow].
+/// A 1x1 convolution with unit strides uses its input as col.
+LogicalResult im2colNchw(RewriterBase &rewriter,
+                         linalg::Conv2DNchwFchwOp conv) {
+  Value input = conv.getInputs()[0], filter = conv.getInputs()[1];
+  Value init = conv.getOutputs()[0];
+  auto inputType = cast<RankedTensorType>(input.getType());
+  auto filterType = cast<RankedTensorType>(filter.getType());
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type element = initType.getElementType();
+  if (!inputType.hasStaticShape() || !filterType.hasStaticShape() ||
+      !initType.hasStaticShape() || inputType.getDimSize(0) != 1 ||
+      !isa<FloatType>(element) || inputType.getElementType() != element ||
+      filterType.getElementType() != element)
+    return failure();
+  int64_t c = inputType.getDimSize(1);
+  int64_t kh = filterType.getDimSize(2), kw = filterType.getDimSize(3);
+  int64_t oh = initType.getDimSize(2), ow = initType.getDimSize(3);
+  SmallVector<int64_t> strides(conv.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dilations(conv.getDilations().getValues<int64_t>());
+  Location loc = conv.getLoc();
+  rewriter.setInsertionPoint(conv);
+  auto attrs = [&](ArrayRef<int64_t> values) {
+    return getAsIndexOpFoldResult(rewriter.getContext(), values);
+  };
+
+  Value col;
+  if (kh == 1 && kw == 1 && strides[0] == 1 && strides[1] == 1) {
+    col = tensor::CollapseShapeOp::create(
+        rewriter, loc, input, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  } else {
+    Value cols = tensor::EmptyOp::create(
+        rewriter, loc, SmallVector<int64_t>{c, kh, kw, oh, ow}, element);
+    auto planeType = RankedTensorType::get({c, oh, ow}, element);
+    for (int64_t y = 0; y < kh; ++y) {
+      for (int64_t x = 0; x < kw; ++x) {
+        Value source = tensor::ExtractSliceOp::create(
+            rewriter, loc, planeType, input,
+            attrs({0, 0, y * dilations[0], x * dilations[1]}),
+            attrs({1, c, oh, ow}), attrs({1, 1, strides[0], strides[1]}));
+        SmallVector<OpFoldResult> offsets = attrs({0, y, x, 0, 0});
+        SmallVector<OpFoldResult> sizes = attrs({c, 1, 1, oh, ow});
+        SmallVector<OpFoldResult> ones = attrs({1, 1, 1, 1, 1});
+        Value dest = tensor::ExtractSliceOp::create(
+            rewriter, loc, planeType, cols, offsets, sizes, ones);
+        Value copied =
+            linalg::CopyOp::create(rewriter, loc, source, dest).getResult(0);
+        cols = tensor::InsertSliceOp::create(rewriter, loc, copied, cols,
+                                             offsets, sizes, ones);
+      }
+    }
+    col = tensor::CollapseShapeOp::create(
+        rewriter, loc, cols,
+        SmallVector<ReassociationIndices>{{0, 1, 2}, {3, 4}});
+  }
+  Value filterMatrix = tensor::CollapseShapeOp::create(
+      rewriter, loc, filter,
+      SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  Value out = tensor::CollapseShapeOp::create(
+      rewriter, loc, init, SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr fd, pd, kd;
+  bindDims(ctx, fd, pd, kd);
+  SmallVector<AffineMap> maps = {AffineMap::get(3, 0, {fd, kd}, ctx),
+                                 AffineMap::get(3, 0, {kd, pd}, ctx),
+                                 AffineMap::get(3, 0, {fd, pd}, ctx)};
+  auto matmul = linalg::GenericOp::create(
+      rewriter, loc, out.getType(), ValueRange{filterMatrix, col},
+      ValueRange{out}, maps,
+      {utils::IteratorType::parallel, utils::IteratorType::parallel,
+       utils::IteratorType::reduction},
+      [](OpBuilder &b, Location loc, ValueRange args) {
+        Value product = arith::MulFOp::create(b, loc, args[0], args[1]);
+        Value sum = arith::AddFOp::create(b, loc, args[2], product);
+        linalg::YieldOp::create(b, loc, sum);
+      });
+  Value result = tensor::ExpandShapeOp::create(
+      rewriter, loc, initType, matmul.getResult(0),
+      SmallVector<ReassociationIndices>{{0, 1}, {2, 3}});
+  rewriter.replaceOp(conv, result);
+  return success();
+}
+
 struct CpuTileAndVectorizePass
     : mlc::impl::CpuTileAndVectorizePassBase<CpuTileAndVectorizePass> {
   using CpuTileAndVectorizePassBase::CpuTileAndVectorizePassBase;
@@ -140,7 +378,7 @@ struct CpuTileAndVectorizePass
     });
     for (linalg::LinalgOp conv : convs) {
       Operation *perImage = conv;
-      if (ShapedType::isDynamic(conv.getStaticLoopRanges()[0])) {
+      if (conv.getStaticLoopRanges()[0] != 1) {
         SmallVector<int64_t> sizes(conv.getNumLoops(), 0);
         sizes[0] = 1;
         FailureOr<Operation *> tiled =
@@ -152,21 +390,60 @@ struct CpuTileAndVectorizePass
         perImage = lastStaticized;
       }
       rewriter.setInsertionPoint(perImage);
-      if (auto nchw = dyn_cast<linalg::Conv2DNchwFchwOp>(perImage))
-        (void)linalg::rewriteInIm2Col(rewriter, nchw);
+      if (auto nchw = dyn_cast<linalg::Conv2DNchwFchwOp>(perImage)) {
+        if (failed(im2colNchw(rewriter, nchw)))
+          (void)linalg::rewriteInIm2Col(rewriter, nchw);
+      }
       else if (auto nhwc = dyn_cast<linalg::Conv2DNhwcHwcfOp>(perImage))
         (void)linalg::rewriteInIm2Col(rewriter, nhwc);
     }
 
-    SmallVector<linalg::LinalgOp> ops;
+    // B operands of matmuls packed into panels; then fills folded into the
+    // packs of their results, and packs that only reshape made reshapes.
+    SmallVector<linalg::LinalgOp> contractions;
     func.walk([&](linalg::LinalgOp op) {
-      if (op.hasPureTensorSemantics() && op.getNumLoops() > 0)
+      if (op.hasPureTensorSemantics() && op.getNumReductionLoops() > 0)
+        contractions.push_back(op);
+    });
+    if (packRhs)
+      for (linalg::LinalgOp op : contractions)
+        packContraction(rewriter, op);
+    {
+      RewritePatternSet patterns(&getContext());
+      linalg::populateSimplifyPackAndUnpackPatterns(patterns);
+      linalg::FillOp::getCanonicalizationPatterns(patterns, &getContext());
+      linalg::PackOp::getCanonicalizationPatterns(patterns, &getContext());
+      linalg::UnPackOp::getCanonicalizationPatterns(patterns, &getContext());
+      (void)applyPatternsGreedily(func, std::move(patterns));
+    }
+
+    SmallVector<Operation *> ops;
+    func.walk([&](Operation *op) {
+      if (isa<linalg::PackOp, linalg::UnPackOp>(op))
+        ops.push_back(op);
+      else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+               linalgOp && linalgOp.hasPureTensorSemantics() &&
+               linalgOp.getNumLoops() > 0)
         ops.push_back(op);
     });
-    for (linalg::LinalgOp op : ops) {
-      if (succeeded(codegenContraction(rewriter, op)))
+    for (Operation *op : ops) {
+      if (auto pack = dyn_cast<linalg::PackOp>(op)) {
+        codegenPack(rewriter, pack);
         continue;
-      codegenDefault(rewriter, op);
+      }
+      if (auto unpack = dyn_cast<linalg::UnPackOp>(op)) {
+        codegenUnpack(rewriter, unpack);
+        continue;
+      }
+      auto linalgOp = cast<linalg::LinalgOp>(op);
+      if (auto roles = op->getAttrOfType<DenseI64ArrayAttr>(kPackedMarker)) {
+        op->removeAttr(kPackedMarker);
+        codegenPackedContraction(rewriter, linalgOp, roles.asArrayRef());
+        continue;
+      }
+      if (succeeded(codegenContraction(rewriter, linalgOp)))
+        continue;
+      codegenDefault(rewriter, linalgOp);
     }
 
     // Peeled tiles get static shapes once the slice sizes are folded.
@@ -178,15 +455,38 @@ struct CpuTileAndVectorizePass
       name.getCanonicalizationPatterns(patterns, &getContext());
     (void)applyPatternsGreedily(func, std::move(patterns));
 
-    SmallVector<std::pair<linalg::LinalgOp, bool>> marked;
-    func.walk([&](linalg::LinalgOp op) {
-      if (auto kind = op->getAttrOfType<BoolAttr>(kTargetMarker)) {
+    SmallVector<std::pair<Operation *, Attribute>> marked;
+    func.walk([&](Operation *op) {
+      if (Attribute kind = op->getAttr(kTargetMarker)) {
         op->removeAttr(kTargetMarker);
-        marked.push_back({op, kind.getValue()});
+        marked.push_back({op, kind});
       }
     });
-    for (auto [op, contraction] : marked)
-      vectorize(rewriter, op, contraction);
+    for (auto [op, kind] : marked) {
+      if (auto sizes = dyn_cast<DenseI64ArrayAttr>(kind)) {
+        vectorizeRelayout(rewriter, op, sizes.asArrayRef());
+        continue;
+      }
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+      if (!linalgOp)
+        continue;
+      auto vectorKind =
+          static_cast<VectorKind>(cast<IntegerAttr>(kind).getInt());
+      if (vectorKind == VectorKind::PackedContraction) {
+        linalgOp = asContract(rewriter,
+                              dropUnitParallelLoops(rewriter, linalgOp));
+        vectorize(rewriter, linalgOp, /*contraction=*/true);
+        continue;
+      }
+      vectorize(rewriter, linalgOp, vectorKind == VectorKind::Contraction);
+    }
+
+    // Masked transfers (edges of packs) as transfers with a mask operand:
+    // bufferization and deallocation do not handle vector.mask regions.
+    RewritePatternSet maskPatterns(&getContext());
+    vector::populateVectorMaskLoweringPatternsForSideEffectingOps(
+        maskPatterns);
+    (void)applyPatternsGreedily(func, std::move(maskPatterns));
   }
 
   /// The op `staticizeShapes` made last.
@@ -251,6 +551,232 @@ struct CpuTileAndVectorizePass
     return contract;
   }
 
+  /// Rewrites contraction `op` so that it reads its right-hand operand B
+  /// (the input indexed by the innermost n loop `n`) from panels of `nr`
+  /// columns, each contiguous over k: B[..., k, n] is packed into
+  /// Bp[..., n / nr, k, n % nr] (zero-padded). The new op has the loops of
+  /// `op` (n now counting panels) plus one innermost loop over the columns
+  /// of a panel. Where nr does not divide N, the result is computed in the
+  /// blocked layout C'[..., n / nr, n % nr] (packC) and unpacked (unpackC);
+  /// otherwise both are null.
+  struct PackedContraction {
+    linalg::GenericOp op;
+    linalg::PackOp packB, packC;
+    linalg::UnPackOp unpackC;
+  };
+  FailureOr<PackedContraction>
+  packRhsPanels(RewriterBase &rewriter, linalg::GenericOp op, unsigned n,
+          unsigned k, int64_t nr) {
+    if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1)
+      return failure();
+    MLIRContext *ctx = op.getContext();
+    AffineExpr nExpr = getAffineDimExpr(n, ctx);
+    OpOperand *lhs = op.getDpsInputOperand(0), *rhs = op.getDpsInputOperand(1);
+    if (!llvm::is_contained(op.getMatchingIndexingMap(rhs).getResults(),
+                            nExpr))
+      std::swap(lhs, rhs);
+    AffineMap bMap = op.getMatchingIndexingMap(rhs);
+    AffineMap cMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    std::optional<unsigned> nInB = bMap.getResultPosition(nExpr);
+    std::optional<unsigned> kInB =
+        bMap.getResultPosition(getAffineDimExpr(k, ctx));
+    std::optional<unsigned> nInC = cMap.getResultPosition(nExpr);
+    if (!nInB || !kInB || !nInC ||
+        llvm::is_contained(op.getMatchingIndexingMap(lhs).getResults(), nExpr))
+      return failure();
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    Value zero = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getZeroAttr(getElementTypeOrSelf(rhs->get().getType())));
+    OpFoldResult tile = rewriter.getIndexAttr(nr);
+    unsigned loops = op.getNumLoops();
+    AffineExpr j = getAffineDimExpr(loops, ctx);
+
+    // Bp: the other dims of B in order, then n / nr, k, and n % nr.
+    SmallVector<int64_t> bPerm;
+    SmallVector<AffineExpr> bpResults;
+    for (unsigned i = 0; i < bMap.getNumResults(); ++i)
+      if (i != *nInB && i != *kInB) {
+        bPerm.push_back(i);
+        bpResults.push_back(bMap.getResult(i));
+      }
+    bPerm.append({*nInB, *kInB});
+    bpResults.append({nExpr, getAffineDimExpr(k, ctx), j});
+    rewriter.setInsertionPoint(op);
+    Value bDest = linalg::PackOp::createDestinationTensor(
+        rewriter, loc, rhs->get(), {tile}, {*nInB}, bPerm);
+    auto packB = linalg::PackOp::create(rewriter, loc, rhs->get(), bDest,
+                                        {*nInB}, {tile}, zero, bPerm);
+
+    // C' = C with n / nr in place of n and n % nr appended. When nr divides
+    // N, C itself is indexed by n / nr * nr + n % nr: a view of C as C'
+    // (expand_shape) would keep the accumulators of a register tile from
+    // being hoisted out of the k loop after bufferization.
+    Value init = op.getDpsInitOperand(0)->get();
+    auto initType = cast<RankedTensorType>(init.getType());
+    int64_t nSize = initType.getDimSize(*nInC);
+    bool direct = !ShapedType::isDynamic(nSize) && nSize % nr == 0;
+    linalg::PackOp packC;
+    Value cOperand = init;
+    SmallVector<AffineExpr> cpResults(cMap.getResults());
+    if (direct) {
+      cpResults[*nInC] = nExpr * nr + j;
+    } else {
+      Value cDest = linalg::PackOp::createDestinationTensor(
+          rewriter, loc, init, {tile}, {*nInC}, {});
+      if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+        // A fill packs into a fill (padding included).
+        cOperand = linalg::FillOp::create(rewriter, loc, fill.value(), cDest)
+                       .getResult(0);
+      } else {
+        packC = linalg::PackOp::create(rewriter, loc, init, cDest, {*nInC},
+                                       {tile}, zero, {});
+        cOperand = packC.getResult();
+      }
+      cpResults.push_back(j);
+    }
+
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(loops + 1, 0,
+                       op.getMatchingIndexingMap(lhs).getResults(), ctx),
+        AffineMap::get(loops + 1, 0, bpResults, ctx),
+        AffineMap::get(loops + 1, 0, cpResults, ctx)};
+    if (lhs != op.getDpsInputOperand(0))
+      std::swap(maps[0], maps[1]);
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    iterators.push_back(utils::IteratorType::parallel);
+    Value inputs[2] = {op.getDpsInputOperand(0)->get(),
+                       op.getDpsInputOperand(1)->get()};
+    (lhs == op.getDpsInputOperand(0) ? inputs[1] : inputs[0]) =
+        packB.getResult();
+    auto packed = linalg::GenericOp::create(rewriter, loc,
+                                            cOperand.getType(), inputs,
+                                            ValueRange{cOperand}, maps,
+                                            iterators);
+    rewriter.cloneRegionBefore(op.getRegion(), packed.getRegion(),
+                               packed.getRegion().begin());
+    linalg::UnPackOp unpackC;
+    if (direct) {
+      rewriter.replaceOp(op, packed.getResult(0));
+    } else {
+      unpackC = linalg::UnPackOp::create(rewriter, loc, packed.getResult(0),
+                                         init, {*nInC}, {tile}, {});
+      rewriter.replaceOp(op, unpackC.getResult());
+    }
+    return PackedContraction{packed, packB, packC, unpackC};
+  }
+
+  /// Tiles a pack or unpack for threads over its outermost loop and into
+  /// tiles of `sizes` (its loops), and marks the tiles for vectorization
+  /// with `vectorSizes`.
+  void codegenRelayout(RewriterBase &rewriter, Operation *op,
+                       ArrayRef<int64_t> sizes,
+                       ArrayRef<int64_t> vectorSizes) {
+    Operation *current = op;
+    SmallVector<int64_t> threadSizes(sizes.size(), 0);
+    threadSizes[0] = sizes[0];
+    if (FailureOr<Operation *> tiled =
+            tile(rewriter, current, threadSizes, /*forall=*/true);
+        succeeded(tiled))
+      current = *tiled;
+    if (FailureOr<Operation *> tiled =
+            tile(rewriter, current, sizes, /*forall=*/false);
+        succeeded(tiled))
+      current = *tiled;
+    markRelayoutForVectorization(current, vectorSizes);
+  }
+
+  /// A pack into panels: 8 rows of a panel per vector tile.
+  void codegenPack(RewriterBase &rewriter, linalg::PackOp pack) {
+    int64_t rank = pack.getSourceRank();
+    SmallVector<int64_t> sizes(rank, 1);
+    sizes[rank - 1] = 8;
+    SmallVector<int64_t> vectorSizes(sizes);
+    for (int64_t tile : pack.getStaticInnerTiles())
+      vectorSizes.push_back(tile);
+    codegenRelayout(rewriter, pack, sizes, vectorSizes);
+  }
+
+  /// An unpack from panels: one panel row per vector tile (vector sizes
+  /// are those of the packed source tile).
+  void codegenUnpack(RewriterBase &rewriter, linalg::UnPackOp unpack) {
+    int64_t rank = unpack.getDestRank();
+    SmallVector<int64_t> sizes(rank, 1);
+    SmallVector<int64_t> vectorSizes(rank, 1);
+    for (auto [pos, tile] : llvm::zip(unpack.getInnerDimsPos(),
+                                      unpack.getStaticInnerTiles())) {
+      sizes[pos] = tile;
+      vectorSizes.push_back(tile);
+    }
+    codegenRelayout(rewriter, unpack, sizes, vectorSizes);
+  }
+
+  /// Packs B of matmul-like contractions with enough rows into panels of
+  /// `register-n` columns (see packRhsPanels) and marks the packed op.
+  void packContraction(RewriterBase &rewriter, linalg::LinalgOp op) {
+    auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+    if (!generic)
+      return;
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
+        dims->k.empty() ||
+        !llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isProjectedPermutation(); }) ||
+        hasGather(op))
+      return;
+    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.back();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    // The copy of B costs about as much as computing kMinPackRows rows of
+    // the product; below that (or with a row count only known at run
+    // time, as in the decoder's sequence dimension) B is read in place.
+    auto atLeast = [](int64_t size, int64_t bound) {
+      return !ShapedType::isDynamic(size) && size >= bound;
+    };
+    if (!atLeast(ranges[m], kMinPackRows) || !atLeast(ranges[n], registerN) ||
+        !atLeast(ranges[k], 16))
+      return;
+    FailureOr<PackedContraction> packed =
+        packRhsPanels(rewriter, generic, n, k, registerN);
+    if (succeeded(packed))
+      packed->op->setAttr(kPackedMarker,
+                          rewriter.getDenseI64ArrayAttr({m, k, n}));
+  }
+
+  /// Tiles a contraction that packContraction made: threads x K cache
+  /// block x panel x `register-m` rows x k, each tile a broadcast
+  /// multiply-add on vectors of a panel's columns. `roles` holds its
+  /// innermost m loop, innermost k loop and panel loop; the columns of a
+  /// panel are the last loop.
+  void codegenPackedContraction(RewriterBase &rewriter, linalg::LinalgOp op,
+                                ArrayRef<int64_t> roles) {
+    unsigned m = roles[0], k = roles[1], panel = roles[2];
+    unsigned loops = op.getNumLoops();
+    SmallVector<unsigned> outer, outerK;
+    for (auto [i, type] : llvm::enumerate(op.getIteratorTypesArray())) {
+      if (i == m || i == k || i == panel || i == loops - 1)
+        continue;
+      (type == utils::IteratorType::parallel ? outer : outerK).push_back(i);
+    }
+    int64_t mr = registerM;
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t tm = threadTile(ranges[m], threadM, mr);
+    int64_t tn = threadTile(ranges[panel],
+                            std::max<int64_t>(1, threadN / registerN), 1);
+
+    markForVectorization(op, VectorKind::PackedContraction);
+    ContractionLoops contraction{m, panel, k, outer, outerK};
+    SmallVector<TileLevel> levels;
+    if (product(ranges) >= kMinParallelWork)
+      levels.push_back(contraction.threads(loops, tm, tn));
+    levels.push_back(contraction.cacheBlock(loops, cacheK));
+    levels.push_back(TileLevel(loops).with(panel, 1));
+    levels.push_back(TileLevel(loops).with(m, mr).peeled());
+    levels.push_back(TileLevel(loops).with(k, 1));
+    tileLevels(rewriter, op, levels);
+  }
+
   /// Threads x cache block x register tile, vectorized to vector.contract.
   LogicalResult codegenContraction(RewriterBase &rewriter,
                                    linalg::LinalgOp op) {
@@ -274,7 +800,6 @@ struct CpuTileAndVectorizePass
     outer.append(dims->m.begin(), dims->m.end() - 1);
     outer.append(dims->n.begin(), dims->n.end() - 1);
     SmallVector<unsigned> outerK(dims->k.begin(), dims->k.end() - 1);
-    unsigned loops_ = op.getNumLoops();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t mr = registerM, nr = registerN;
     // Few rows (a matrix-vector product): a wide row tile instead.
@@ -282,53 +807,19 @@ struct CpuTileAndVectorizePass
       mr = ranges[m];
       nr = std::max<int64_t>(nr, 4 * vectorWidth);
     }
-    int64_t tm = std::max<int64_t>(mr, threadM / mr * mr);
-    int64_t tn = std::max<int64_t>(nr, threadN / nr * nr);
+    int64_t tm = threadTile(ranges[m], threadM, mr);
+    int64_t tn = threadTile(ranges[n], threadN, nr);
 
-    markForVectorization(op, /*contraction=*/true);
-    Operation *current = op;
-    SmallVector<scf::ForOp> registerLoops;
-    auto tileLevel = [&](auto setSizes, bool forall,
-                         SmallVectorImpl<scf::ForOp> *loops =
-                             nullptr) -> LogicalResult {
-      SmallVector<int64_t> sizes(loops_, 0);
-      setSizes(sizes);
-      FailureOr<Operation *> tiled =
-          tile(rewriter, current, sizes, forall, loops);
-      if (failed(tiled))
-        return failure();
-      current = *tiled;
-      return success();
-    };
-    bool parallel = product(ranges) >= kMinParallelWork;
-    if (parallel &&
-        failed(tileLevel(
-            [&](SmallVector<int64_t> &s) {
-              for (unsigned b : outer)
-                s[b] = 1;
-              s[m] = tm;
-              s[n] = tn;
-            },
-            /*forall=*/true)))
-      return success(); // (left partly tiled: still valid)
-    if (failed(tileLevel(
-            [&](SmallVector<int64_t> &s) {
-              for (unsigned b : outer)
-                s[b] = 1;
-              for (unsigned d : outerK)
-                s[d] = 1;
-              s[k] = cacheK;
-            },
-            false)) ||
-        failed(tileLevel(
-            [&](SmallVector<int64_t> &s) {
-              s[m] = mr;
-              s[n] = nr;
-            },
-            false, &registerLoops)) ||
-        failed(tileLevel([&](SmallVector<int64_t> &s) { s[k] = 1; }, false)))
-      return success(); // (left partly tiled: still valid)
-    peel(rewriter, registerLoops);
+    markForVectorization(op, VectorKind::Contraction);
+    unsigned loops = op.getNumLoops();
+    ContractionLoops contraction{m, n, k, outer, outerK};
+    SmallVector<TileLevel> levels;
+    if (product(ranges) >= kMinParallelWork)
+      levels.push_back(contraction.threads(loops, tm, tn));
+    levels.push_back(contraction.cacheBlock(loops, cacheK));
+    levels.push_back(TileLevel(loops).with(m, mr).with(n, nr).peeled());
+    levels.push_back(TileLevel(loops).with(k, 1));
+    tileLevels(rewriter, op, levels);
     return success();
   }
 
@@ -373,7 +864,7 @@ struct CpuTileAndVectorizePass
                         : vectorWidth;
     if (width < 2)
       return;
-    markForVectorization(current, /*contraction=*/false);
+    markForVectorization(current, VectorKind::Default);
     SmallVector<int64_t> sizes(loops, 1);
     sizes[loops - 1] = width;
     SmallVector<scf::ForOp> tileLoops;

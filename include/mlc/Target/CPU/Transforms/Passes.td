@@ -13,15 +13,22 @@ def CpuTileAndVectorizePass
     The CPU code generation strategy, applied to each linalg op before
     bufferization:
 
-    - Contractions (matmul-like generics, after convolutions are rewritten
-      as im2col + matmul): an `scf.forall` over output tiles (threads), a
-      loop over K cache blocks, a register tile of `register-m` x
-      `register-n` accumulators, and a K loop of 1, vectorized to
-      `vector.contract` (masked at the edges of shapes the tiles do not
-      divide).
+    - Convolutions (NCHW/FCHW), one image at a time: im2col by KH x KW
+      strided copies of the input, then a matmul on the filter reshaped to
+      F x (C KH KW). (Other layouts: upstream's rewriteInIm2Col.)
+    - Matmul-like contractions with at least 256 rows (static): B packed
+      into panels of `register-n` columns contiguous over k (padded at the
+      edge), so that the k loop streams through memory instead of striding
+      over rows that share cache sets.
+    - Contractions: an `scf.forall` over output tiles (threads; tile sizes
+      chosen to divide the shape where possible so that every tile is the
+      same static size), a loop over K cache blocks, a register tile of
+      `register-m` x `register-n` accumulators and a K loop of 1, vectorized
+      to `vector.contract`. Edge tiles are peeled off; with static shapes
+      they are static too and vectorize as smaller tiles.
     - Everything else without gathers: an `scf.forall` over the outermost
       parallel dimension, and the innermost dimension vectorized by
-      `vector-width` elements (masked at the edge).
+      `vector-width` elements (the remainder peeled off).
 
     Vector sizes and tiles default to AVX-512 f32 and are pass options.
   }];
@@ -38,6 +45,9 @@ def CpuTileAndVectorizePass
            "Rows of the matmul tile one thread computes">,
     Option<"threadN", "thread-n", "int64_t", "256",
            "Columns of the matmul tile one thread computes">,
+    Option<"packRhs", "pack-rhs", "bool", "true",
+           "Pack the right-hand operand of matmuls with enough rows into "
+           "panels of register-n columns">,
   ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",

@@ -1,0 +1,86 @@
+// RUN: mlc-opt %s --mlc-cpu-tile-and-vectorize --split-input-file | FileCheck %s
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// 256 rows: B is packed into panels of 32 columns contiguous over k (the
+// last panel padded: N = 1000), each panel block moved as an 8x32 vector.
+// The product runs on threads, one 8x32 register tile per k step, on the
+// blocked result, which is unpacked into C at the end.
+// CHECK-LABEL: func.func @matmul_packed
+// CHECK:         scf.forall
+// CHECK:           vector.create_mask %{{.+}}, %{{.+}} : vector<8x32xi1>
+// CHECK:           vector.transfer_read {{.*}} : tensor<8x?xf32>, vector<8x32xf32>
+// CHECK:           vector.transpose {{.*}} [1, 0, 2] : vector<8x1x32xf32> to vector<1x8x32xf32>
+// CHECK:         scf.forall
+// CHECK:           vector.contract
+// CHECK-SAME:        vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:         scf.forall
+// CHECK:           vector.transfer_write {{.*}} : vector<1x32xf32>, tensor<1x?xf32>
+// CHECK-NOT:     linalg.
+func.func @matmul_packed(%a: tensor<256x64xf32>, %b: tensor<64x1000xf32>) -> tensor<256x1000xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<256x1000xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<256x1000xf32>) -> tensor<256x1000xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<256x64xf32>, tensor<64x1000xf32>) outs(%init : tensor<256x1000xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<256x1000xf32>
+  return %r : tensor<256x1000xf32>
+}
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// 64 rows: B is read in place; 8x32 register tiles, the 8 leftover
+// columns of N = 200 (static in each thread's tile) an 8x8 tile.
+// CHECK-LABEL: func.func @matmul_in_place
+// CHECK-NOT:     vector.transpose
+// CHECK:         vector.contract
+// CHECK-SAME:      vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:         vector.contract
+// CHECK-SAME:      vector<8x1xf32>, vector<1x8xf32> into vector<8x8xf32>
+func.func @matmul_in_place(%a: tensor<64x64xf32>, %b: tensor<64x200xf32>) -> tensor<64x200xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x200xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<64x200xf32>) -> tensor<64x200xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<64x64xf32>, tensor<64x200xf32>) outs(%init : tensor<64x200xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<64x200xf32>
+  return %r : tensor<64x200xf32>
+}
+
+// -----
+
+// A 3x3 convolution: im2col by 9 strided slices of the input (no
+// floordiv/mod indexing), then filter[16, 72] x col[72, 64].
+// CHECK-LABEL: func.func @conv
+// CHECK-NOT:     floordiv
+// CHECK-COUNT-9: tensor.extract_slice %arg0[0, 0, {{[0-2]}}, {{[0-2]}}] [1, 8, 8, 8] [1, 1, 1, 1]
+// CHECK:         tensor.collapse_shape {{.*}} {{\[}}[0, 1, 2], [3, 4]] : tensor<8x3x3x8x8xf32> into tensor<72x64xf32>
+// CHECK:         tensor.collapse_shape %arg1 {{\[}}[0], [1, 2, 3]] : tensor<16x8x3x3xf32> into tensor<16x72xf32>
+// CHECK:         vector.contract
+// CHECK-SAME:      vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK:         tensor.expand_shape {{.*}} : tensor<16x64xf32> into tensor<1x16x8x8xf32>
+func.func @conv(%in: tensor<1x8x10x10xf32>, %f: tensor<16x8x3x3xf32>) -> tensor<1x16x8x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16x8x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%in, %f : tensor<1x8x10x10xf32>, tensor<16x8x3x3xf32>)
+      outs(%init : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
+  return %r : tensor<1x16x8x8xf32>
+}
