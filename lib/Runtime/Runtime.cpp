@@ -449,17 +449,29 @@ std::string describeInputs(const ModuleMetadata &metadata) {
   return s.empty() ? "none" : s;
 }
 
-/// Checks input `index` against its metadata.
-mlc_status checkInput(const ArgInfo &arg, const mlc_tensor &t) {
+/// Checks input `index` against its metadata. Messages name the input by
+/// name and index and, for a dtype or shape mismatch, give both the type the
+/// model takes and the one given, e.g.
+///   input 'x' dimension 1: expected 4, got 5 (input 0 takes f32 [?, 4],
+///   given f32 [2, 5])
+mlc_status checkInput(size_t index, const ArgInfo &arg, const mlc_tensor &t) {
   std::string what = "input '" + arg.name + "'";
-  if (t.dtype != arg.dtype)
-    return fail(MLC_ERROR_INVALID_ARGUMENT, what + ": expected dtype " +
-                                                dtypeName(arg.dtype) +
-                                                ", got " + dtypeName(t.dtype));
   int32_t rank = static_cast<int32_t>(arg.dims.size());
-  if (t.rank != rank)
+  auto mismatch = [&](const std::string &message) {
+    std::string given = dtypeName(t.dtype);
+    if (t.rank >= 0 && t.rank <= 64 && (t.rank == 0 || t.shape))
+      given += " " + formatShape(t.rank, t.shape);
     return fail(MLC_ERROR_INVALID_ARGUMENT,
-                what + ": expected rank " + std::to_string(rank) + " " +
+                message + " (input " + std::to_string(index) + " takes " +
+                    dtypeName(arg.dtype) + " " +
+                    formatShape(rank, arg.dims.data()) + ", given " + given +
+                    ")");
+  };
+  if (t.dtype != arg.dtype)
+    return mismatch(what + ": expected dtype " + dtypeName(arg.dtype) +
+                    ", got " + dtypeName(t.dtype));
+  if (t.rank != rank)
+    return mismatch(what + ": expected rank " + std::to_string(rank) + " " +
                     formatShape(rank, arg.dims.data()) + ", got rank " +
                     std::to_string(t.rank));
   if (rank > 0 && !t.shape)
@@ -470,8 +482,7 @@ mlc_status checkInput(const ArgInfo &arg, const mlc_tensor &t) {
                   what + " dimension " + std::to_string(i) +
                       ": negative size " + std::to_string(t.shape[i]));
     if (arg.dims[i] >= 0 && t.shape[i] != arg.dims[i])
-      return fail(MLC_ERROR_INVALID_ARGUMENT,
-                  what + " dimension " + std::to_string(i) + ": expected " +
+      return mismatch(what + " dimension " + std::to_string(i) + ": expected " +
                       std::to_string(arg.dims[i]) + ", got " +
                       std::to_string(t.shape[i]));
   }
@@ -512,7 +523,7 @@ mlc_status mlc_model_run(mlc_model *model, const mlc_tensor *inputs,
   for (size_t i = 0; i < numInputs; ++i) {
     const ArgInfo &arg = metadata.inputs[i];
     const mlc_tensor &t = inputs[i];
-    if (mlc_status status = checkInput(arg, t))
+    if (mlc_status status = checkInput(i, arg, t))
       return status;
     const void *data = t.data;
     size_t elemSize = dtypeSize(t.dtype);

@@ -471,9 +471,13 @@ int run(const Options &options) {
                             : std::string()));
   std::vector<mlc_tensor> inputs;
   for (size_t i = 0; i < numInputs; ++i) {
+    // File errors name the input the file was meant for, as shape and
+    // dtype errors from mlc_model_run do.
+    std::string what = "input " + std::to_string(i) + " '" +
+                       mlc_model_arg_name(model, MLC_ARG_INPUT, i) + "'";
     mlc_tensor_buffer *buffer;
     if (mlc_tensor_read_file(options.inputs[i].c_str(), &buffer))
-      return error(mlc_tensor_io_last_error());
+      return error(what + ": " + mlc_tensor_io_last_error());
     session.buffers.push_back(buffer);
     const mlc_tensor *view = mlc_tensor_buffer_view(buffer);
     if (view->dtype == MLC_DTYPE_F32 &&

@@ -3,11 +3,18 @@
 with reference inputs and outputs computed by PyTorch.
 
     utils/models/export_models.py OUT_DIR [--models resnet18,mobilenet_v2,decoder_block]
+                                  [--opset N] [--reference-shapes SHAPE,...]
 
 For each model NAME it writes OUT_DIR/NAME.onnx, OUT_DIR/NAME.input_<i>.npy
 and OUT_DIR/NAME.output_<i>.npy. Weights are random (seeded): nothing is
-downloaded. Exports use Debian's PyTorch 1.13 (`torch.onnx.export`, opset
-14) with dynamic batch (and sequence) axes.
+downloaded. Exports use Debian's PyTorch 1.13 (`torch.onnx.export`, opset 14
+by default; 13-17 work, except that decoder_block needs 14 for Trilu) with
+dynamic batch (and sequence) axes.
+
+--reference-shapes 3x17x256,2x1x256 also writes, for each SHAPE, a seeded
+random input of that shape and PyTorch's output on it as
+OUT_DIR/NAME.SHAPE.input_0.npy and OUT_DIR/NAME.SHAPE.output_0.npy, to run
+the exported model at other values of its dynamic dimensions.
 """
 import argparse
 import os
@@ -110,13 +117,32 @@ def make(name):
     return model.eval(), inputs, axes
 
 
+def parse_shape(text):
+    try:
+        dims = tuple(int(d) for d in text.split("x"))
+    except ValueError:
+        dims = ()
+    if not dims or min(dims) < 1:
+        sys.exit(f"export_models: bad shape '{text}' (expected e.g. 3x17x256)")
+    return dims
+
+
+def save(out_dir, prefix, tensors):
+    for i, t in enumerate(tensors):
+        np.save(os.path.join(out_dir, f"{prefix}_{i}.npy"), t.numpy())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out_dir")
     parser.add_argument("--models", default="resnet18,mobilenet_v2,decoder_block")
     parser.add_argument("--opset", type=int, default=14)
+    parser.add_argument("--reference-shapes", default="",
+                        help="comma-separated input shapes (e.g. 3x17x256) to "
+                             "write extra reference inputs and outputs for")
     args = parser.parse_args()
+    shapes = [parse_shape(s) for s in args.reference_shapes.split(",") if s]
     os.makedirs(args.out_dir, exist_ok=True)
     torch.set_num_threads(1)
     for name in args.models.split(","):
@@ -127,12 +153,20 @@ def main():
                               output_names=["output"], dynamic_axes=axes,
                               opset_version=args.opset, do_constant_folding=True)
             outputs = model(*inputs)
-        if isinstance(outputs, torch.Tensor):
-            outputs = (outputs,)
-        for i, t in enumerate(inputs):
-            np.save(os.path.join(args.out_dir, f"{name}.input_{i}.npy"), t.numpy())
-        for i, t in enumerate(outputs):
-            np.save(os.path.join(args.out_dir, f"{name}.output_{i}.npy"), t.numpy())
+            if isinstance(outputs, torch.Tensor):
+                outputs = (outputs,)
+            save(args.out_dir, f"{name}.input", inputs)
+            save(args.out_dir, f"{name}.output", outputs)
+            for shape in shapes:
+                if len(inputs) != 1 or len(shape) != inputs[0].dim():
+                    sys.exit(f"export_models: {name} takes a rank-"
+                             f"{inputs[0].dim()} input, not {shape}")
+                tag = "x".join(map(str, shape))
+                x = torch.randn(shape, generator=torch.Generator().manual_seed(1))
+                y = model(x)
+                save(args.out_dir, f"{name}.{tag}.input", (x,))
+                save(args.out_dir, f"{name}.{tag}.output",
+                     (y,) if isinstance(y, torch.Tensor) else y)
         print(f"export_models: wrote {path}")
 
 
