@@ -84,3 +84,22 @@ func.func @conv(%in: tensor<1x8x10x10xf32>, %f: tensor<16x8x3x3xf32>) -> tensor<
       outs(%init : tensor<1x16x8x8xf32>) -> tensor<1x16x8x8xf32>
   return %r : tensor<1x16x8x8xf32>
 }
+
+// -----
+
+// A depthwise 3x3 convolution: one elementwise op over the output that adds
+// 9 taps, each a strided slice of the input times a [C] slice of the filter,
+// vectorized along the output row (8 wide here).
+// CHECK-LABEL: func.func @depthwise
+// CHECK-COUNT-9: tensor.extract_slice %arg0[0, 0, {{[0-4]}}, {{[0-4]}}] [1, 8, 4, 8] [1, 1, 2, 1]
+// CHECK-COUNT-9:   arith.mulf {{.*}} : vector<1x1x8xf32>
+// CHECK:         tensor.expand_shape {{.*}} : tensor<8x4x8xf32> into tensor<1x8x4x8xf32>
+func.func @depthwise(%in: tensor<1x8x12x12xf32>, %f: tensor<8x3x3xf32>) -> tensor<1x8x4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x8x4x8xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x4x8xf32>) -> tensor<1x8x4x8xf32>
+  %r = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<[2, 1]> : tensor<2xi64>, strides = dense<[2, 1]> : tensor<2xi64>}
+      ins(%in, %f : tensor<1x8x12x12xf32>, tensor<8x3x3xf32>)
+      outs(%init : tensor<1x8x4x8xf32>) -> tensor<1x8x4x8xf32>
+  return %r : tensor<1x8x4x8xf32>
+}

@@ -272,6 +272,47 @@ void vectorizeRelayout(RewriterBase &rewriter, Operation *op,
     rewriter.replaceOp(op, result->replacements);
 }
 
+/// The operands and sizes of a 2-D NCHW convolution (plain or depthwise)
+/// of one image with static shapes and one float element type.
+struct ImageConv {
+  Value input, filter, init;
+  RankedTensorType initType;
+  Type element;
+  int64_t c, kh, kw, oh, ow;
+  SmallVector<int64_t> strides, dilations;
+
+  template <typename ConvOp>
+  static std::optional<ImageConv> get(ConvOp conv) {
+    Value input = conv.getInputs()[0], filter = conv.getInputs()[1];
+    Value init = conv.getOutputs()[0];
+    auto inputType = cast<RankedTensorType>(input.getType());
+    auto filterType = cast<RankedTensorType>(filter.getType());
+    auto initType = cast<RankedTensorType>(init.getType());
+    Type element = initType.getElementType();
+    if (!inputType.hasStaticShape() || !filterType.hasStaticShape() ||
+        !initType.hasStaticShape() || inputType.getDimSize(0) != 1 ||
+        !isa<FloatType>(element) || inputType.getElementType() != element ||
+        filterType.getElementType() != element)
+      return std::nullopt;
+    // The window is the filter's last two dimensions (FCHW and CHW alike).
+    int64_t rank = filterType.getRank();
+    return ImageConv{
+        input,
+        filter,
+        init,
+        initType,
+        element,
+        inputType.getDimSize(1),
+        filterType.getDimSize(rank - 2),
+        filterType.getDimSize(rank - 1),
+        initType.getDimSize(2),
+        initType.getDimSize(3),
+        SmallVector<int64_t>(conv.getStrides().template getValues<int64_t>()),
+        SmallVector<int64_t>(
+            conv.getDilations().template getValues<int64_t>())};
+  }
+};
+
 /// Rewrites a convolution of one image, NCHW/FCHW with static shapes, as
 /// im2col + matmul: col[c, kh, kw, oh, ow] = in[c, oh * sh + kh * dh,
 /// ow * sw + kw * dw] is built by KH x KW strided copies of C x OH x OW
@@ -281,22 +322,11 @@ void vectorizeRelayout(RewriterBase &rewriter, Operation *op,
 /// A 1x1 convolution with unit strides uses its input as col.
 LogicalResult im2colNchw(RewriterBase &rewriter,
                          linalg::Conv2DNchwFchwOp conv) {
-  Value input = conv.getInputs()[0], filter = conv.getInputs()[1];
-  Value init = conv.getOutputs()[0];
-  auto inputType = cast<RankedTensorType>(input.getType());
-  auto filterType = cast<RankedTensorType>(filter.getType());
-  auto initType = cast<RankedTensorType>(init.getType());
-  Type element = initType.getElementType();
-  if (!inputType.hasStaticShape() || !filterType.hasStaticShape() ||
-      !initType.hasStaticShape() || inputType.getDimSize(0) != 1 ||
-      !isa<FloatType>(element) || inputType.getElementType() != element ||
-      filterType.getElementType() != element)
+  std::optional<ImageConv> operands = ImageConv::get(conv);
+  if (!operands)
     return failure();
-  int64_t c = inputType.getDimSize(1);
-  int64_t kh = filterType.getDimSize(2), kw = filterType.getDimSize(3);
-  int64_t oh = initType.getDimSize(2), ow = initType.getDimSize(3);
-  SmallVector<int64_t> strides(conv.getStrides().getValues<int64_t>());
-  SmallVector<int64_t> dilations(conv.getDilations().getValues<int64_t>());
+  auto [input, filter, init, initType, element, c, kh, kw, oh, ow, strides,
+        dilations] = *operands;
   Location loc = conv.getLoc();
   rewriter.setInsertionPoint(conv);
   auto attrs = [&](ArrayRef<int64_t> values) {
@@ -361,6 +391,68 @@ LogicalResult im2colNchw(RewriterBase &rewriter,
   return success();
 }
 
+/// Rewrites a depthwise convolution of one image, NCHW/CHW with static
+/// shapes, as one elementwise op over the output [C, OH, OW] that adds the
+/// KH x KW taps: out += sum over (kh, kw) of in[c, oh * sh + kh * dh,
+/// ow * sw + kw * dw] * filter[c, kh, kw], each tap's input a strided slice
+/// and its weights a [C] slice of the filter. It vectorizes along OW and
+/// makes one pass over the output.
+LogicalResult depthwiseAsTaps(RewriterBase &rewriter,
+                              linalg::DepthwiseConv2DNchwChwOp conv) {
+  std::optional<ImageConv> operands = ImageConv::get(conv);
+  if (!operands || operands->kh * operands->kw > 64)
+    return failure();
+  auto [input, filter, init, initType, element, c, kh, kw, oh, ow, strides,
+        dilations] = *operands;
+  Location loc = conv.getLoc();
+  MLIRContext *ctx = rewriter.getContext();
+  rewriter.setInsertionPoint(conv);
+  auto attrs = [&](ArrayRef<int64_t> values) {
+    return getAsIndexOpFoldResult(ctx, values);
+  };
+
+  SmallVector<Value> planes, weights;
+  auto planeType = RankedTensorType::get({c, oh, ow}, element);
+  auto weightType = RankedTensorType::get({c}, element);
+  for (int64_t y = 0; y < kh; ++y) {
+    for (int64_t x = 0; x < kw; ++x) {
+      planes.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, planeType, input,
+          attrs({0, 0, y * dilations[0], x * dilations[1]}),
+          attrs({1, c, oh, ow}), attrs({1, 1, strides[0], strides[1]})));
+      weights.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, weightType, filter, attrs({0, y, x}),
+          attrs({c, 1, 1}), attrs({1, 1, 1})));
+    }
+  }
+  Value out = tensor::CollapseShapeOp::create(
+      rewriter, loc, init, SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  SmallVector<Value> inputs(planes);
+  inputs.append(weights);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(3, ctx);
+  AffineMap channel = AffineMap::get(3, 0, getAffineDimExpr(0, ctx), ctx);
+  SmallVector<AffineMap> maps(planes.size(), identity);
+  maps.append(weights.size(), channel);
+  maps.push_back(identity);
+  int64_t taps = planes.size();
+  auto sum = linalg::GenericOp::create(
+      rewriter, loc, out.getType(), inputs, ValueRange{out}, maps,
+      SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value acc = args.back();
+        for (int64_t i = 0; i < taps; ++i)
+          acc = arith::AddFOp::create(
+              b, loc, acc,
+              arith::MulFOp::create(b, loc, args[i], args[taps + i]));
+        linalg::YieldOp::create(b, loc, acc);
+      });
+  Value result = tensor::ExpandShapeOp::create(
+      rewriter, loc, initType, sum.getResult(0),
+      SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+  rewriter.replaceOp(conv, result);
+  return success();
+}
+
 struct CpuTileAndVectorizePass
     : mlc::impl::CpuTileAndVectorizePassBase<CpuTileAndVectorizePass> {
   using CpuTileAndVectorizePassBase::CpuTileAndVectorizePassBase;
@@ -373,7 +465,8 @@ struct CpuTileAndVectorizePass
     // static shapes, and the batch size often is not).
     SmallVector<linalg::LinalgOp> convs;
     func.walk([&](linalg::LinalgOp op) {
-      if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp>(op))
+      if (isa<linalg::Conv2DNchwFchwOp, linalg::Conv2DNhwcHwcfOp,
+              linalg::DepthwiseConv2DNchwChwOp>(op))
         convs.push_back(op);
     });
     for (linalg::LinalgOp conv : convs) {
@@ -390,7 +483,10 @@ struct CpuTileAndVectorizePass
         perImage = lastStaticized;
       }
       rewriter.setInsertionPoint(perImage);
-      if (auto nchw = dyn_cast<linalg::Conv2DNchwFchwOp>(perImage)) {
+      if (auto depthwise =
+              dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(perImage)) {
+        (void)depthwiseAsTaps(rewriter, depthwise);
+      } else if (auto nchw = dyn_cast<linalg::Conv2DNchwFchwOp>(perImage)) {
         if (failed(im2colNchw(rewriter, nchw)))
           (void)linalg::rewriteInIm2Col(rewriter, nchw);
       }

@@ -16,6 +16,9 @@ def CpuTileAndVectorizePass
     - Convolutions (NCHW/FCHW), one image at a time: im2col by KH x KW
       strided copies of the input, then a matmul on the filter reshaped to
       F x (C KH KW). (Other layouts: upstream's rewriteInIm2Col.)
+    - Depthwise convolutions (NCHW/CHW), one image at a time: one
+      elementwise op over the output adding the KH x KW taps, each a
+      strided slice of the input times a slice of the filter.
     - Matmul-like contractions with at least 256 rows (static): B packed
       into panels of `register-n` columns contiguous over k (padded at the
       edge), so that the k loop streams through memory instead of striding
