@@ -61,6 +61,10 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(createCpuLowerVectorsPass());
+  // After the accumulators are hoisted: their aliasing check tells buffers
+  // apart by allocation, which the arena would merge.
+  if (options.planMemory)
+    pm.addNestedPass<func::FuncOp>(createCpuPlanMemoryPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
@@ -71,7 +75,11 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Buffers come from the allocation functions of
+  // lib/Target/CPU/ModuleSupport, which keep large blocks between calls.
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createSCFToControlFlowPass());
   // Math first: libm calls on vectors are unrolled into vector ops.
   pm.addPass(math::createMathExtendToSupportedTypes());
@@ -80,7 +88,7 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   ConvertVectorToLLVMPassOptions vectorToLLVM;
   vectorToLLVM.reassociateFPReductions = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());

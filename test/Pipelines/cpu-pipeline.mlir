@@ -2,12 +2,13 @@
 
 // The whole CPU pipeline ends in the LLVM dialect with the C interface the
 // runtime calls (mlc-compile then adds the ABI symbols and emits code).
+// Buffers come from the allocation functions linked into every module.
 
 mlc.parameter @w : tensor<4x8xf32> = dense<0.5> : tensor<4x8xf32>
 
 // CHECK: mlc.parameter @w
 // CHECK: llvm.func @main(
-// CHECK: llvm.call @malloc
+// CHECK: llvm.call @_mlir_memref_to_llvm_alloc
 // CHECK: llvm.func @_mlir_ciface_main(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {mlc.parameter = @w})
 func.func @main(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
   %w = mlc.get_parameter @w : tensor<4x8xf32>

@@ -42,6 +42,11 @@ struct CpuPipelineOptions
       *this, "pack-rhs",
       llvm::cl::desc("Pack the right-hand operand of matmuls into panels"),
       llvm::cl::init(true)};
+  Option<bool> planMemory{
+      *this, "plan-memory",
+      llvm::cl::desc("Place intermediates in arenas planned at compile time "
+                     "(mlc-cpu-plan-memory)"),
+      llvm::cl::init(true)};
 };
 
 /// mlc graph passes and the lowering to linalg on tensors: shape

@@ -206,9 +206,11 @@ Error addModuleInterface(llvm::Module &module, llvm::StringRef entry,
   b.CreateCall(ciface, args);
   b.CreateRetVoid();
 
-  // void mlc_module_free(void *allocated)
+  // void mlc_module_free(void *allocated): buffers come from the module's
+  // own allocation functions (lib/Target/CPU/ModuleSupport).
   llvm::FunctionCallee freeFn = module.getOrInsertFunction(
-      "free", llvm::FunctionType::get(voidTy, {ptrTy}, false));
+      "_mlir_memref_to_llvm_free",
+      llvm::FunctionType::get(voidTy, {ptrTy}, false));
   auto *freeWrapper = llvm::Function::Create(
       llvm::FunctionType::get(voidTy, {ptrTy}, false),
       llvm::GlobalValue::ExternalLinkage, MLC_MODULE_FREE_SYMBOL, module);
@@ -276,7 +278,8 @@ Error link(llvm::StringRef object, llvm::StringRef output) {
   if (const char *env = std::getenv("MLC_CLANG"))
     clang = env;
   llvm::SmallVector<llvm::StringRef> args = {
-      clang, "-shared", "-fuse-ld=lld", "-o", output, object, "-lomp", "-lm"};
+      clang, "-shared", "-fuse-ld=lld", "-o", output, object,
+      MLC_MODULE_SUPPORT_OBJECT, "-lomp", "-lm"};
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0,
                                      &message);
