@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds mlc and runs every test suite: the lit regression tests (check-mlc)
-# and the GoogleTest unit tests (ctest). Prints the counts of each suite and
-# exits non-zero if anything failed.
+# Builds mlc and runs every test suite: the lit regression tests (check-mlc),
+# the GoogleTest unit tests (ctest) and a fast subset of the ONNX backend
+# node tests (utils/onnx-conformance-subset.txt, every test must pass).
+# Prints the counts of each suite and exits non-zero if anything failed.
 #
 #   utils/test.sh            # build into ./build
 #   BUILD_DIR=out utils/test.sh
@@ -22,6 +23,13 @@ cmake --build "$build" --target check-mlc || failed+=("check-mlc")
 
 step "unit tests (ctest)"
 ctest --test-dir "$build" --output-on-failure || failed+=("unit tests")
+
+step "ONNX conformance subset (utils/onnx-conformance-subset.txt)"
+# Debian's Python has python3-onnx (the lit tests use it too).
+python=${PYTHON:-/usr/bin/python3}
+"$python" utils/onnx_conformance.py --build-dir "$build" --quiet \
+  --subset utils/onnx-conformance-subset.txt --require-pass ||
+  failed+=("ONNX conformance subset")
 
 echo
 if [[ ${#failed[@]} -gt 0 ]]; then

@@ -132,6 +132,18 @@ Value scalarOf(CosOp, OpBuilder &b, Location loc, ValueRange a,
                const ScalarContext &) {
   return math::CosOp::create(b, loc, a[0]);
 }
+Value scalarOf(AsinOp, OpBuilder &b, Location loc, ValueRange a,
+               const ScalarContext &) {
+  return math::AsinOp::create(b, loc, a[0]);
+}
+Value scalarOf(AcosOp, OpBuilder &b, Location loc, ValueRange a,
+               const ScalarContext &) {
+  return math::AcosOp::create(b, loc, a[0]);
+}
+Value scalarOf(AtanOp, OpBuilder &b, Location loc, ValueRange a,
+               const ScalarContext &) {
+  return math::AtanOp::create(b, loc, a[0]);
+}
 Value scalarOf(FloorOp, OpBuilder &b, Location loc, ValueRange a,
                const ScalarContext &) {
   return math::FloorOp::create(b, loc, a[0]);
@@ -231,26 +243,100 @@ Value scalarOf(MulOp, OpBuilder &b, Location loc, ValueRange a,
     return arith::AndIOp::create(b, loc, a[0], a[1]);
   return arith::MulIOp::create(b, loc, a[0], a[1]);
 }
+/// The integer `divisor`, with 1 in place of 0: integer division and
+/// remainder by zero are undefined, and must not trap.
+Value nonZeroDivisor(OpBuilder &b, Location loc, Value divisor) {
+  Type t = divisor.getType();
+  Value zero = createScalar(b, loc, t, 0), one = createScalar(b, loc, t, 1);
+  Value isZero =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, divisor, zero);
+  return arith::SelectOp::create(b, loc, isZero, one, divisor);
+}
 Value scalarOf(DivOp, OpBuilder &b, Location loc, ValueRange a,
                const ScalarContext &ctx) {
   if (isFloat(a[0]))
     return arith::DivFOp::create(b, loc, a[0], a[1]);
-  // Division by zero is undefined for integers: divide by 1 instead of
-  // trapping.
-  Type t = a[0].getType();
-  Value zero = createScalar(b, loc, t, 0), one = createScalar(b, loc, t, 1);
-  Value isZero =
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, a[1], zero);
-  Value divisor = arith::SelectOp::create(b, loc, isZero, one, a[1]);
+  Value divisor = nonZeroDivisor(b, loc, a[1]);
   if (ctx.isUnsigned())
     return arith::DivUIOp::create(b, loc, a[0], divisor);
   return arith::DivSIOp::create(b, loc, a[0], divisor);
+}
+Value scalarOf(RemOp, OpBuilder &b, Location loc, ValueRange a,
+               const ScalarContext &ctx) {
+  if (isFloat(a[0]))
+    return arith::RemFOp::create(b, loc, a[0], a[1]);
+  Value divisor = nonZeroDivisor(b, loc, a[1]);
+  if (ctx.isUnsigned())
+    return arith::RemUIOp::create(b, loc, a[0], divisor);
+  return arith::RemSIOp::create(b, loc, a[0], divisor);
+}
+/// Integer power by squaring, one step per exponent bit (wrapping like
+/// integer multiplication). A negative exponent gives 1 / base^-e rounded
+/// toward zero: 0 unless the base is 1 or -1.
+Value integerPow(OpBuilder &b, Location loc, Value base, Value exponent,
+                 bool isUnsigned) {
+  Type t = base.getType();
+  unsigned width = t.getIntOrFloatBitWidth();
+  Value zero = createScalar(b, loc, t, 0), one = createScalar(b, loc, t, 1);
+  Value result = one, square = base, e = exponent;
+  for (unsigned i = 0; i < width; ++i) {
+    Value bit = arith::TruncIOp::create(b, loc, b.getI1Type(), e);
+    Value product = arith::MulIOp::create(b, loc, result, square);
+    result = arith::SelectOp::create(b, loc, bit, product, result);
+    if (i + 1 < width) {
+      square = arith::MulIOp::create(b, loc, square, square);
+      e = arith::ShRUIOp::create(b, loc, e, one);
+    }
+  }
+  if (isUnsigned)
+    return result;
+  // Negative exponents: 1 for base 1, +-1 for base -1, else 0.
+  Value minusOne = createScalar(b, loc, t, -1);
+  Value odd = arith::TruncIOp::create(b, loc, b.getI1Type(), exponent);
+  Value isOne =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, one);
+  Value isMinusOne =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, base, minusOne);
+  Value signOfMinusOne = arith::SelectOp::create(b, loc, odd, minusOne, one);
+  Value reciprocal = arith::SelectOp::create(
+      b, loc, isOne, one,
+      arith::SelectOp::create(b, loc, isMinusOne, signOfMinusOne, zero));
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, exponent, zero);
+  return arith::SelectOp::create(b, loc, negative, reciprocal, result);
 }
 Value scalarOf(PowOp, OpBuilder &b, Location loc, ValueRange a,
                const ScalarContext &ctx) {
   if (isFloat(a[0]))
     return math::PowFOp::create(b, loc, a[0], a[1]);
-  return math::IPowIOp::create(b, loc, a[0], a[1]);
+  return integerPow(b, loc, a[0], a[1], ctx.isUnsigned());
+}
+/// `a << b` or `a >> b`; shift amounts of the bit width or more give 0 (or
+/// the sign for an arithmetic right shift), not poison.
+Value shift(OpBuilder &b, Location loc, Value value, Value amount, bool left,
+            bool isUnsigned) {
+  Type t = value.getType();
+  Value width = createScalar(b, loc, t, t.getIntOrFloatBitWidth());
+  Value tooFar =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, amount, width);
+  if (!left && !isUnsigned) {
+    Value last = createScalar(b, loc, t, t.getIntOrFloatBitWidth() - 1);
+    Value clamped = arith::SelectOp::create(b, loc, tooFar, last, amount);
+    return arith::ShRSIOp::create(b, loc, value, clamped);
+  }
+  Value shifted =
+      left ? arith::ShLIOp::create(b, loc, value, amount).getResult()
+           : arith::ShRUIOp::create(b, loc, value, amount).getResult();
+  return arith::SelectOp::create(b, loc, tooFar, createScalar(b, loc, t, 0),
+                                 shifted);
+}
+Value scalarOf(ShlOp, OpBuilder &b, Location loc, ValueRange a,
+               const ScalarContext &ctx) {
+  return shift(b, loc, a[0], a[1], /*left=*/true, ctx.isUnsigned());
+}
+Value scalarOf(ShrOp, OpBuilder &b, Location loc, ValueRange a,
+               const ScalarContext &ctx) {
+  return shift(b, loc, a[0], a[1], /*left=*/false, ctx.isUnsigned());
 }
 Value scalarOf(MaxOp, OpBuilder &b, Location loc, ValueRange a,
                const ScalarContext &ctx) {
@@ -347,23 +433,25 @@ struct ElementwiseLowering : OpConversionPattern<OpT> {
 
 void mlc::lowering::populateElementwisePatterns(
     const TypeConverter &converter, RewritePatternSet &patterns) {
-  patterns.add<
-      ElementwiseLowering<NegOp>, ElementwiseLowering<AbsOp>,
-      ElementwiseLowering<SignOp>, ElementwiseLowering<ReluOp>,
-      ElementwiseLowering<ExpOp>, ElementwiseLowering<LogOp>,
-      ElementwiseLowering<SqrtOp>, ElementwiseLowering<RsqrtOp>,
-      ElementwiseLowering<ReciprocalOp>, ElementwiseLowering<TanhOp>,
-      ElementwiseLowering<SigmoidOp>, ElementwiseLowering<SiluOp>,
-      ElementwiseLowering<ErfOp>, ElementwiseLowering<SinOp>,
-      ElementwiseLowering<CosOp>, ElementwiseLowering<FloorOp>,
-      ElementwiseLowering<CeilOp>, ElementwiseLowering<RoundOp>,
-      ElementwiseLowering<NotOp>, ElementwiseLowering<GeluOp>,
-      ElementwiseLowering<ClipOp>, ElementwiseLowering<CastOp>,
-      ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
-      ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
-      ElementwiseLowering<PowOp>, ElementwiseLowering<MaxOp>,
-      ElementwiseLowering<MinOp>, ElementwiseLowering<AndOp>,
-      ElementwiseLowering<OrOp>, ElementwiseLowering<XorOp>,
-      ElementwiseLowering<CmpOp>, ElementwiseLowering<WhereOp>,
-      ElementwiseLowering<SwigluOp>>(converter, patterns.getContext());
+  patterns.add<ElementwiseLowering<NegOp>, ElementwiseLowering<AbsOp>,
+               ElementwiseLowering<SignOp>, ElementwiseLowering<ReluOp>,
+               ElementwiseLowering<ExpOp>, ElementwiseLowering<LogOp>,
+               ElementwiseLowering<SqrtOp>, ElementwiseLowering<RsqrtOp>,
+               ElementwiseLowering<ReciprocalOp>, ElementwiseLowering<TanhOp>,
+               ElementwiseLowering<SigmoidOp>, ElementwiseLowering<SiluOp>,
+               ElementwiseLowering<ErfOp>, ElementwiseLowering<SinOp>,
+               ElementwiseLowering<CosOp>, ElementwiseLowering<FloorOp>,
+               ElementwiseLowering<CeilOp>, ElementwiseLowering<RoundOp>,
+               ElementwiseLowering<NotOp>, ElementwiseLowering<GeluOp>,
+               ElementwiseLowering<ClipOp>, ElementwiseLowering<CastOp>,
+               ElementwiseLowering<AddOp>, ElementwiseLowering<SubOp>,
+               ElementwiseLowering<MulOp>, ElementwiseLowering<DivOp>,
+               ElementwiseLowering<PowOp>, ElementwiseLowering<MaxOp>,
+               ElementwiseLowering<MinOp>, ElementwiseLowering<AndOp>,
+               ElementwiseLowering<OrOp>, ElementwiseLowering<XorOp>,
+               ElementwiseLowering<CmpOp>, ElementwiseLowering<WhereOp>,
+               ElementwiseLowering<SwigluOp>, ElementwiseLowering<AsinOp>,
+               ElementwiseLowering<AcosOp>, ElementwiseLowering<AtanOp>,
+               ElementwiseLowering<RemOp>, ElementwiseLowering<ShlOp>,
+               ElementwiseLowering<ShrOp>>(converter, patterns.getContext());
 }

@@ -45,6 +45,7 @@ void mlc::populateMlcToLinalgPatterns(const TypeConverter &converter,
   lowering::populateContractionPatterns(converter, patterns);
   lowering::populateReductionPatterns(converter, patterns);
   lowering::populateDataMovementPatterns(converter, patterns);
+  lowering::populateResizePatterns(converter, patterns);
   lowering::populateTransformerPatterns(converter, patterns);
   lowering::populateQuantPatterns(converter, patterns);
 }

@@ -221,6 +221,124 @@ struct ReduceLowering : OpConversionPattern<ReduceOp> {
   }
 };
 
+/// argmax and argmin: a reduction generic carrying the extremum and its
+/// index along the axis.
+template <typename OpT, bool isMax>
+struct ArgExtremumLowering : OpConversionPattern<OpT> {
+  using OpConversionPattern<OpT>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpT op, typename OpT::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value x = adaptor.getInput();
+    auto inputType = cast<RankedTensorType>(x.getType());
+    Type t = inputType.getElementType();
+    bool u = isUnsigned(op.getInput().getType());
+    int64_t rank = inputType.getRank(), axis = op.getAxis();
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+    sizes.erase(sizes.begin() + axis);
+    Value initValue = createFilled(b, loc, sizes,
+                                   isMax ? createLowest(b, loc, t, u)
+                                         : createHighest(b, loc, t, u));
+    Value initIndex =
+        createFilled(b, loc, sizes, createScalar(b, loc, b.getI64Type(), 0));
+    SmallVector<AffineExpr> kept;
+    SmallVector<utils::IteratorType> iterators = getParallelIterators(rank);
+    iterators[axis] = utils::IteratorType::reduction;
+    for (int64_t i = 0; i < rank; ++i)
+      if (i != axis)
+        kept.push_back(b.getAffineDimExpr(i));
+    AffineMap reducedMap = AffineMap::get(rank, 0, kept, b.getContext());
+    bool last = op.getSelectLastIndex();
+    auto generic = linalg::GenericOp::create(
+        b, loc, TypeRange{initValue.getType(), initIndex.getType()},
+        ValueRange{x}, ValueRange{initValue, initIndex},
+        ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank), reducedMap,
+                            reducedMap},
+        iterators, [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value v = args[0], acc = args[1];
+          Value better;
+          if (isa<FloatType>(t)) {
+            arith::CmpFPredicate p = isMax ? (last ? arith::CmpFPredicate::OGE
+                                                   : arith::CmpFPredicate::OGT)
+                                           : (last ? arith::CmpFPredicate::OLE
+                                                   : arith::CmpFPredicate::OLT);
+            better = arith::CmpFOp::create(nb, nl, p, v, acc);
+          } else {
+            using P = arith::CmpIPredicate;
+            P p = isMax
+                      ? (last ? (u ? P::uge : P::sge) : (u ? P::ugt : P::sgt))
+                      : (last ? (u ? P::ule : P::sle) : (u ? P::ult : P::slt));
+            better = arith::CmpIOp::create(nb, nl, p, v, acc);
+          }
+          Value j = arith::IndexCastOp::create(
+              nb, nl, nb.getI64Type(), linalg::IndexOp::create(nb, nl, axis));
+          linalg::YieldOp::create(
+              nb, nl,
+              ValueRange{arith::SelectOp::create(nb, nl, better, v, acc),
+                         arith::SelectOp::create(nb, nl, better, j, args[2])});
+        });
+    Value result = generic.getResult(1);
+    if (op.getKeepdims())
+      result = insertUnitDims(b, loc, result, {axis});
+    rewriter.replaceOp(
+        op, castTo(b, loc, result,
+                   this->getTypeConverter()->convertType(op.getType())));
+    return success();
+  }
+};
+
+/// cumsum as a reduction over a second copy of the axis: result[.., i, ..]
+/// adds input[.., j, ..] for the j that the direction and exclusivity admit.
+struct CumsumLowering : OpConversionPattern<CumsumOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(CumsumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    OpBuilder &b = rewriter;
+    Value x = adaptor.getInput();
+    auto type = cast<RankedTensorType>(x.getType());
+    Type t = type.getElementType();
+    int64_t rank = type.getRank(), axis = op.getAxis();
+    SmallVector<AffineExpr> inputExprs;
+    for (int64_t i = 0; i < rank; ++i)
+      inputExprs.push_back(b.getAffineDimExpr(i == axis ? rank : i));
+    AffineMap inputMap =
+        AffineMap::get(rank + 1, 0, inputExprs, b.getContext());
+    AffineMap outputMap =
+        AffineMap::getMultiDimIdentityMap(rank + 1, b.getContext())
+            .getMajorSubMap(rank);
+    SmallVector<utils::IteratorType> iterators = getParallelIterators(rank);
+    iterators.push_back(utils::IteratorType::reduction);
+    Value init = createFilled(b, loc, tensor::getMixedSizes(b, loc, x),
+                              createScalar(b, loc, t, 0));
+    bool exclusive = op.getExclusive(), reverse = op.getReverse();
+    using P = arith::CmpIPredicate;
+    P predicate =
+        reverse ? (exclusive ? P::sgt : P::sge) : (exclusive ? P::slt : P::sle);
+    Value result =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{init.getType()}, ValueRange{x}, ValueRange{init},
+            ArrayRef<AffineMap>{inputMap, outputMap}, iterators,
+            [&](OpBuilder &nb, Location nl, ValueRange args) {
+              Value i = linalg::IndexOp::create(nb, nl, axis);
+              Value j = linalg::IndexOp::create(nb, nl, rank);
+              Value included = arith::CmpIOp::create(nb, nl, predicate, j, i);
+              Value sum = addOf(nb, nl, args[1], args[0]);
+              Value next =
+                  arith::SelectOp::create(nb, nl, included, sum, args[1]);
+              linalg::YieldOp::create(nb, nl, next);
+            })
+            .getResult(0);
+    rewriter.replaceOp(
+        op,
+        castTo(b, loc, result, getTypeConverter()->convertType(op.getType())));
+    return success();
+  }
+};
+
 /// softmax and log_softmax along one axis.
 template <typename OpT, bool isLog>
 struct SoftmaxLowering : OpConversionPattern<OpT> {
@@ -502,8 +620,10 @@ struct Pool2dLowering : OpConversionPattern<Pool2dOp> {
 
 void mlc::lowering::populateReductionPatterns(const TypeConverter &converter,
                                               RewritePatternSet &patterns) {
-  patterns.add<ReduceLowering, SoftmaxLowering<SoftmaxOp, false>,
-               SoftmaxLowering<LogSoftmaxOp, true>, LayerNormLowering,
-               RmsNormLowering, Pool2dLowering>(converter,
-                                                patterns.getContext());
+  patterns
+      .add<ReduceLowering, SoftmaxLowering<SoftmaxOp, false>,
+           SoftmaxLowering<LogSoftmaxOp, true>, LayerNormLowering,
+           RmsNormLowering, Pool2dLowering, ArgExtremumLowering<ArgmaxOp, true>,
+           ArgExtremumLowering<ArgminOp, false>, CumsumLowering>(
+          converter, patterns.getContext());
 }

@@ -532,12 +532,8 @@ Value ConverterContext::productOfDims(Value v, int64_t begin, int64_t end) {
   }
   if (isStatic)
     return constantI64({product});
-  MLIRContext *ctx = getContext();
-  return create<ReduceOp>(
-      {dimsOf(v, begin, end)},
-      {namedAttr("kind", ReduceKindAttr::get(ctx, ReduceKind::prod)),
-       namedAttr("axes", DenseI64ArrayAttr::get(ctx, {0})),
-       namedAttr("keepdims", UnitAttr::get(ctx))});
+  return reduce(ReduceKind::prod, dimsOf(v, begin, end), {0},
+                /*keepdims=*/true);
 }
 
 Value ConverterContext::reshape(Value v, ArrayRef<int64_t> shape,
@@ -615,6 +611,50 @@ Value ConverterContext::castTo(Value v, Type elementType) {
   return create<CastOp>({v}, {}, typeOf(v).clone(elementType));
 }
 
+Value ConverterContext::sliceAlong(Value v, int64_t axis, int64_t start,
+                                   int64_t end) {
+  MLIRContext *context = getContext();
+  return create<SliceOp>(
+      {v}, {namedAttr("axes", DenseI64ArrayAttr::get(context, {axis})),
+            namedAttr("starts", DenseI64ArrayAttr::get(context, {start})),
+            namedAttr("ends", DenseI64ArrayAttr::get(context, {end}))});
+}
+
+Value ConverterContext::compare(CmpPredicate predicate, Value lhs, Value rhs) {
+  return create<CmpOp>(
+      {lhs, rhs},
+      {namedAttr("predicate", CmpPredicateAttr::get(getContext(), predicate))});
+}
+
+Value ConverterContext::reduce(ReduceKind kind, Value v, ArrayRef<int64_t> axes,
+                               bool keepdims) {
+  SmallVector<NamedAttribute> attrs = {
+      namedAttr("kind", ReduceKindAttr::get(getContext(), kind)),
+      namedAttr("axes", DenseI64ArrayAttr::get(getContext(), axes))};
+  if (keepdims)
+    attrs.push_back(namedAttr("keepdims", UnitAttr::get(getContext())));
+  return create<ReduceOp>({v}, attrs);
+}
+
+Value ConverterContext::range(Value n) {
+  Type i64 = IntegerType::get(getContext(), 64);
+  return create<RangeOp>({scalar(i64, 0), n, scalar(i64, 1)});
+}
+
+Value ConverterContext::indicesAlong(Value v, int64_t dim) {
+  return range(reshape(dimsOf(v, dim, dim + 1), {}));
+}
+
+Value ConverterContext::reduceAll(ReduceKind kind, Value v) {
+  if (!v)
+    return {};
+  int64_t rank = typeOf(v).getRank();
+  if (rank == 0)
+    return v;
+  return reduce(kind, v, llvm::to_vector(llvm::seq<int64_t>(0, rank)),
+                /*keepdims=*/false);
+}
+
 //===----------------------------------------------------------------------===//
 // Registry
 //===----------------------------------------------------------------------===//
@@ -627,6 +667,9 @@ const ConverterRegistry &mlc::onnx_import::getConverterRegistry() {
     registerReductionConverters(r);
     registerShapeConverters(r);
     registerQuantConverters(r);
+    registerLossConverters(r);
+    registerRearrangeConverters(r);
+    registerNormalizationConverters(r);
     return r;
   }();
   return registry;

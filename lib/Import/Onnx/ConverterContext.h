@@ -256,6 +256,21 @@ public:
   mlir::Value squeeze(mlir::Value v, llvm::ArrayRef<int64_t> axes);
   /// `v` converted to `elementType` (no op if it already has it).
   mlir::Value castTo(mlir::Value v, mlir::Type elementType);
+  /// Elements [start, end) of `v` along `axis`, as ONNX Slice bounds
+  /// (negative ones count from the end, both are clamped).
+  mlir::Value sliceAlong(mlir::Value v, int64_t axis, int64_t start,
+                         int64_t end);
+  /// `mlc.cmp predicate, lhs, rhs`.
+  mlir::Value compare(CmpPredicate predicate, mlir::Value lhs, mlir::Value rhs);
+  /// `mlc.reduce kind` of `v` over the sorted `axes`.
+  mlir::Value reduce(ReduceKind kind, mlir::Value v,
+                     llvm::ArrayRef<int64_t> axes, bool keepdims);
+  /// 0, 1, ..., n - 1 (i64) for the 0-d i64 `n`.
+  mlir::Value range(mlir::Value n);
+  /// 0, 1, ..., n - 1 (i64) for n the size of dimension `dim` of `v`.
+  mlir::Value indicesAlong(mlir::Value v, int64_t dim);
+  /// `v` reduced over all its axes to a 0-d tensor.
+  mlir::Value reduceAll(ReduceKind kind, mlir::Value v);
 
 private:
   enum class Status { Ok, Unsupported, Error };
@@ -350,6 +365,9 @@ void registerNNConverters(ConverterRegistry &registry);
 void registerReductionConverters(ConverterRegistry &registry);
 void registerShapeConverters(ConverterRegistry &registry);
 void registerQuantConverters(ConverterRegistry &registry);
+void registerLossConverters(ConverterRegistry &registry);
+void registerRearrangeConverters(ConverterRegistry &registry);
+void registerNormalizationConverters(ConverterRegistry &registry);
 
 } // namespace mlc::onnx_import
 

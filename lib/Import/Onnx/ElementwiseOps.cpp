@@ -71,20 +71,14 @@ LogicalResult convertMean(CC &node) {
 
 LogicalResult convertCompare(CC &node, CmpPredicate predicate) {
   auto [lhs, rhs] = getBinaryOperands(node);
-  return node.finish(node.create<CmpOp>(
-      {lhs, rhs},
-      {node.namedAttr("predicate",
-                      CmpPredicateAttr::get(node.getContext(), predicate))}));
+  return node.finish(node.compare(predicate, lhs, rhs));
 }
 
 /// Compares `x` with the scalar `value` of its element type.
 Value compareWith(CC &node, CmpPredicate predicate, Value x, double value) {
   if (!x)
     return {};
-  return node.create<CmpOp>(
-      {x, node.scalar(CC::elementTypeOf(x), value)},
-      {node.namedAttr("predicate",
-                      CmpPredicateAttr::get(node.getContext(), predicate))});
+  return node.compare(predicate, x, node.scalar(CC::elementTypeOf(x), value));
 }
 
 /// `x <op> value` for a scalar `value` of x's element type.
@@ -118,14 +112,80 @@ LogicalResult convertPow(CC &node) {
   Type baseType = CC::elementTypeOf(base);
   Type exponentType = CC::elementTypeOf(exponent);
   if (baseType != exponentType) {
-    // The result has the base's type; an integer base with a fractional
-    // exponent has no exact form in mlc.pow.
+    // The result has the base's type. An integer base with a floating-point
+    // exponent is raised in floating point and truncated back.
     if (!isa<FloatType>(baseType) && isa<FloatType>(exponentType))
-      return node.unsupported("an integer base with a floating-point "
-                              "exponent");
+      return node.finish(node.castTo(
+          node.create<PowOp>({node.castTo(base, exponentType), exponent}),
+          baseType));
     exponent = node.castTo(exponent, baseType);
   }
   return node.finish(node.create<PowOp>({base, exponent}));
+}
+
+/// Mod: with fmod, the remainder with the dividend's sign (C fmod);
+/// otherwise the one with the divisor's sign (Python's %).
+LogicalResult convertMod(CC &node) {
+  auto [lhs, rhs] = getBinaryOperands(node);
+  Value rem = node.create<RemOp>({lhs, rhs});
+  if (!rem)
+    return failure();
+  Type type = CC::elementTypeOf(rem);
+  if (node.getInt("fmod", 0) || type.isUnsignedInteger())
+    return node.finish(rem);
+  // A non-zero remainder whose sign differs from the divisor's moves by one
+  // divisor.
+  Value signsDiffer =
+      node.create<XorOp>({compareWith(node, CmpPredicate::lt, rem, 0),
+                          compareWith(node, CmpPredicate::lt, rhs, 0)});
+  Value adjust = node.create<AndOp>(
+      {compareWith(node, CmpPredicate::ne, rem, 0), signsDiffer});
+  return node.finish(
+      node.create<WhereOp>({adjust, node.create<AddOp>({rem, rhs}), rem}));
+}
+
+LogicalResult convertBitShift(CC &node) {
+  auto [lhs, rhs] = getBinaryOperands(node);
+  std::string direction = node.getString("direction", "");
+  if (direction == "LEFT")
+    return node.finish(node.create<ShlOp>({lhs, rhs}));
+  if (direction == "RIGHT")
+    return node.finish(node.create<ShrOp>({lhs, rhs}));
+  return node.error("direction must be LEFT or RIGHT, is '" + direction + "'");
+}
+
+/// (e^x - e^-x) / 2 or (e^x + e^-x) / 2.
+template <typename CombineOp> LogicalResult convertHyperbolic(CC &node) {
+  Value x = node.input(0);
+  Value sum = node.create<CombineOp>(
+      {node.create<ExpOp>({x}), node.create<ExpOp>({node.create<NegOp>({x})})});
+  return node.finish(withScalar<MulOp>(node, sum, 0.5));
+}
+
+LogicalResult convertAsinh(CC &node) {
+  // sign(x) * ln(|x| + sqrt(x^2 + 1)), which does not cancel for x < 0.
+  Value x = node.input(0);
+  Value abs = node.create<AbsOp>({x});
+  Value root = node.create<SqrtOp>(
+      {withScalar<AddOp>(node, node.create<MulOp>({x, x}), 1)});
+  Value log = node.create<LogOp>({node.create<AddOp>({abs, root})});
+  return node.finish(node.create<MulOp>({node.create<SignOp>({x}), log}));
+}
+
+LogicalResult convertAcosh(CC &node) {
+  // ln(x + sqrt(x^2 - 1))
+  Value x = node.input(0);
+  Value root = node.create<SqrtOp>(
+      {withScalar<SubOp>(node, node.create<MulOp>({x, x}), 1)});
+  return node.finish(node.create<LogOp>({node.create<AddOp>({x, root})}));
+}
+
+LogicalResult convertAtanh(CC &node) {
+  // ln((1 + x) / (1 - x)) / 2
+  Value x = node.input(0);
+  Value ratio = node.create<DivOp>(
+      {scalarWith<AddOp>(node, 1, x), scalarWith<SubOp>(node, 1, x)});
+  return node.finish(withScalar<MulOp>(node, node.create<LogOp>({ratio}), 0.5));
 }
 
 LogicalResult convertTan(CC &node) {
@@ -260,10 +320,7 @@ LogicalResult convertShrink(CC &node) {
 
 LogicalResult convertIsNaN(CC &node) {
   Value x = node.input(0);
-  return node.finish(node.create<CmpOp>(
-      {x, x},
-      {node.namedAttr("predicate", CmpPredicateAttr::get(node.getContext(),
-                                                         CmpPredicate::ne))}));
+  return node.finish(node.compare(CmpPredicate::ne, x, x));
 }
 
 LogicalResult convertIsInf(CC &node) {
@@ -280,14 +337,9 @@ LogicalResult convertIsInf(CC &node) {
     return node.finish(
         compareWith(node, CmpPredicate::eq, x, positive ? inf : -inf));
   // Neither: all false, with x's shape.
-  auto compareSelf = [&](CmpPredicate predicate) {
-    return node.create<CmpOp>(
-        {x, x},
-        {node.namedAttr("predicate",
-                        CmpPredicateAttr::get(node.getContext(), predicate))});
-  };
-  return node.finish(node.create<AndOp>(
-      {compareSelf(CmpPredicate::eq), compareSelf(CmpPredicate::ne)}));
+  return node.finish(
+      node.create<AndOp>({node.compare(CmpPredicate::eq, x, x),
+                          node.compare(CmpPredicate::ne, x, x)}));
 }
 
 LogicalResult convertBitwiseNot(CC &node) {
@@ -406,6 +458,16 @@ void mlc::onnx_import::registerElementwiseConverters(
   registry.add("Sin", convertUnary<SinOp>);
   registry.add("Cos", convertUnary<CosOp>);
   registry.add("Tan", convertTan);
+  registry.add("Asin", convertUnary<AsinOp>);
+  registry.add("Acos", convertUnary<AcosOp>);
+  registry.add("Atan", convertUnary<AtanOp>);
+  registry.add("Sinh", convertHyperbolic<SubOp>);
+  registry.add("Cosh", convertHyperbolic<AddOp>);
+  registry.add("Asinh", convertAsinh);
+  registry.add("Acosh", convertAcosh);
+  registry.add("Atanh", convertAtanh);
+  registry.add("Mod", convertMod);
+  registry.add("BitShift", convertBitShift);
   registry.add("Floor", convertUnary<FloorOp>);
   registry.add("Ceil", convertUnary<CeilOp>);
   registry.add("Round", convertUnary<RoundOp>);

@@ -1,13 +1,14 @@
 //===- NNOps.cpp - ONNX neural-network ops to mlc -------------------------===//
 //
-// MatMul, Gemm, Conv, MaxPool/AveragePool and their global forms,
-// BatchNormalization and LayerNormalization (inference), Dropout
+// MatMul, Gemm, Conv, ConvTranspose, MaxPool/AveragePool and their global
+// forms, BatchNormalization and LayerNormalization (inference), Dropout
 // (inference). 1-D convolution and pooling run as 2-D ones over an inserted
 // unit dimension.
 //
 //===----------------------------------------------------------------------===//
 
 #include "ConverterContext.h"
+#include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
 using namespace mlc;
@@ -73,23 +74,29 @@ struct Window {
   SmallVector<int64_t> padding;
 };
 
+/// The `ints` attribute `name` with `size` values, `fallback` each if it is
+/// absent or empty; nullopt after failing the node if it has another size.
+std::optional<SmallVector<int64_t>>
+readIntList(CC &node, StringRef name, int64_t size, int64_t fallback) {
+  std::optional<SmallVector<int64_t>> values = node.getInts(name);
+  if (!values || values->empty())
+    return SmallVector<int64_t>(size, fallback);
+  if (static_cast<int64_t>(values->size()) != size) {
+    node.error("attribute '" + name + "' must have " + Twine(size) +
+               " values, has " + Twine(values->size()));
+    return std::nullopt;
+  }
+  return values;
+}
+
 /// Reads kernel, strides, dilations, pads and auto_pad for an input of type
 /// `inputType` ([N, C, spatial...]) and the given kernel sizes (kDynamic if
 /// unknown). Returns nullopt after failing the node.
 std::optional<Window> getWindow(CC &node, RankedTensorType inputType,
                                 ArrayRef<int64_t> kernel, bool hasDilations) {
   int64_t spatial = inputType.getRank() - 2;
-  auto readList = [&](StringRef name, int64_t size,
-                      int64_t fallback) -> std::optional<SmallVector<int64_t>> {
-    std::optional<SmallVector<int64_t>> values = node.getInts(name);
-    if (!values || values->empty())
-      return SmallVector<int64_t>(size, fallback);
-    if (static_cast<int64_t>(values->size()) != size) {
-      node.error("attribute '" + name + "' must have " + Twine(size) +
-                 " values, has " + Twine(values->size()));
-      return std::nullopt;
-    }
-    return values;
+  auto readList = [&](StringRef name, int64_t size, int64_t fallback) {
+    return readIntList(node, name, size, fallback);
   };
   std::optional<SmallVector<int64_t>> strides = readList("strides", spatial, 1);
   std::optional<SmallVector<int64_t>> dilations =
@@ -180,14 +187,39 @@ LogicalResult checkSpatialRank(CC &node, Value x, StringRef what) {
   return node.error("input must have rank 3 or 4, has " + Twine(rank));
 }
 
+/// Fails the node unless `x` and `w` are the input and weight of a 1-D or
+/// 2-D (transposed) convolution.
+LogicalResult checkConvOperands(CC &node, Value x, Value w, StringRef what) {
+  if (node.hasFailed() || failed(checkSpatialRank(node, x, what)))
+    return failure();
+  int64_t rank = CC::typeOf(x).getRank();
+  if (CC::typeOf(w).getRank() != rank)
+    return node.error("the weight must have the input's rank " + Twine(rank));
+  return success();
+}
+
+/// Builds the mlc.conv2d of a Conv or ConvTranspose node (with `groups` and
+/// the optional `bias`) and sets its output, less the unit dimension 2 of a
+/// 1-D convolution.
+LogicalResult finishConv(CC &node, Value x, Value w, Value bias, int64_t groups,
+                         SmallVectorImpl<NamedAttribute> &attrs,
+                         bool oneDimensional) {
+  if (groups != 1)
+    attrs.push_back(node.namedAttr(
+        "groups", Builder(node.getContext()).getI64IntegerAttr(groups)));
+  SmallVector<Value> operands = {x, w};
+  if (bias)
+    operands.push_back(bias);
+  Value y = node.create<Conv2dOp>(operands, attrs);
+  return node.finish(oneDimensional ? node.squeeze(y, {2}) : y);
+}
+
 LogicalResult convertConv(CC &node) {
   Value x = node.input(0), w = node.input(1), bias = node.optionalInput(2);
-  if (node.hasFailed() || failed(checkSpatialRank(node, x, "convolution")))
+  if (failed(checkConvOperands(node, x, w, "convolution")))
     return failure();
   RankedTensorType inputType = CC::typeOf(x), filterType = CC::typeOf(w);
   int64_t rank = inputType.getRank(), spatial = rank - 2;
-  if (filterType.getRank() != rank)
-    return node.error("the weight must have the input's rank " + Twine(rank));
   SmallVector<int64_t> kernel(filterType.getShape().drop_front(2));
   if (std::optional<SmallVector<int64_t>> given = node.getInts("kernel_shape");
       given && !given->empty()) {
@@ -212,16 +244,151 @@ LogicalResult convertConv(CC &node) {
   int64_t groups = node.getInt("group", 1);
   if (groups < 1 || groups > (int64_t(1) << 20))
     return node.error("group must be in [1, 2^20], is " + Twine(groups));
-  if (groups != 1)
-    attrs.push_back(node.namedAttr(
-        "groups", Builder(node.getContext()).getI64IntegerAttr(groups)));
-  SmallVector<Value> operands = {x, w};
-  if (bias)
-    operands.push_back(bias);
-  Value y = node.create<Conv2dOp>(operands, attrs);
-  if (spatial == 1)
-    y = node.squeeze(y, {2});
-  return node.finish(y);
+  return finishConv(node, x, w, bias, groups, attrs, spatial == 1);
+}
+
+/// ConvTranspose as a convolution: the input with stride - 1 zeros between
+/// its elements, padded by dilation * (kernel - 1) less the ONNX pads, is
+/// convolved (stride 1) with the spatially flipped kernel whose input and
+/// output channels are swapped within each group.
+LogicalResult convertConvTranspose(CC &node) {
+  Value x = node.input(0), w = node.input(1), bias = node.optionalInput(2);
+  if (failed(checkConvOperands(node, x, w, "transposed convolution")))
+    return failure();
+  RankedTensorType inputType = CC::typeOf(x), filterType = CC::typeOf(w);
+  int64_t rank = inputType.getRank(), spatial = rank - 2;
+  if (!filterType.hasStaticShape())
+    return node.unsupported("a weight of dynamic shape");
+  for (int64_t i = 0; i < spatial; ++i)
+    if (inputType.isDynamicDim(2 + i))
+      return node.unsupported("dynamic spatial sizes");
+  int64_t groups = node.getInt("group", 1);
+  int64_t channels = filterType.getDimSize(0);
+  if (groups < 1 || channels % groups != 0)
+    return node.error("group must divide the weight's first dimension");
+  std::optional<SmallVector<int64_t>> strides =
+      readIntList(node, "strides", spatial, 1);
+  std::optional<SmallVector<int64_t>> dilations =
+      readIntList(node, "dilations", spatial, 1);
+  std::optional<SmallVector<int64_t>> outputPadding =
+      readIntList(node, "output_padding", spatial, 0);
+  std::optional<SmallVector<int64_t>> pads =
+      readIntList(node, "pads", 2 * spatial, 0);
+  if (!strides || !dilations || !outputPadding || !pads)
+    return failure();
+  constexpr int64_t kMax = int64_t(1) << 20;
+  for (ArrayRef<int64_t> list :
+       {ArrayRef<int64_t>(*strides), ArrayRef<int64_t>(*dilations)})
+    for (int64_t v : list)
+      if (v < 1 || v > kMax)
+        return node.error("strides and dilations must be in [1, 2^20]");
+  for (ArrayRef<int64_t> list :
+       {ArrayRef<int64_t>(*outputPadding), ArrayRef<int64_t>(*pads)})
+    for (int64_t v : list)
+      if (v < 0 || v > kMax)
+        return node.error("pads and output_padding must be in [0, 2^20]");
+  std::string autoPad = node.getString("auto_pad", "NOTSET");
+  std::optional<SmallVector<int64_t>> outputShape =
+      node.getInts("output_shape");
+  if (outputShape && !outputShape->empty() &&
+      static_cast<int64_t>(outputShape->size()) != spatial)
+    return node.error("output_shape must have " + Twine(spatial) + " values");
+  bool hasOutputShape = outputShape && !outputShape->empty();
+  SmallVector<int64_t> in, kernel, extent;
+  for (int64_t i = 0; i < spatial; ++i) {
+    in.push_back(inputType.getDimSize(2 + i));
+    kernel.push_back(filterType.getDimSize(2 + i));
+    extent.push_back((kernel[i] - 1) * (*dilations)[i]);
+    // The output size before padding is removed.
+    int64_t full =
+        (*strides)[i] * (in[i] - 1) + (*outputPadding)[i] + extent[i] + 1;
+    int64_t target;
+    if (hasOutputShape)
+      target = (*outputShape)[i];
+    else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER")
+      target = in[i] * (*strides)[i];
+    else if (autoPad == "NOTSET" || autoPad == "VALID")
+      continue;
+    else
+      return node.error("unknown auto_pad '" + autoPad + "'");
+    int64_t total = full - target;
+    int64_t half = llvm::divideFloorSigned(total, 2);
+    bool upper = autoPad == "SAME_UPPER";
+    (*pads)[i] = upper ? half : total - half;
+    (*pads)[i + spatial] = upper ? total - half : half;
+  }
+  if (autoPad == "VALID")
+    pads->assign(2 * spatial, 0);
+
+  MLIRContext *context = node.getContext();
+  auto i64Array = [&](ArrayRef<int64_t> values) {
+    return DenseI64ArrayAttr::get(context, values);
+  };
+  if (spatial == 1) {
+    x = node.unsqueeze(x, {2});
+    w = node.unsqueeze(w, {2});
+    in.insert(in.begin(), 1);
+    kernel.insert(kernel.begin(), 1);
+    extent.insert(extent.begin(), 0);
+    strides->insert(strides->begin(), 1);
+    dilations->insert(dilations->begin(), 1);
+    outputPadding->insert(outputPadding->begin(), 0);
+    *pads = {0, (*pads)[0], 0, (*pads)[1]};
+  }
+  // Zeros between the input elements: [N, C, H, W] -> [N, C, H, 1, W, 1]
+  // -> [N, C, H, sh, W, sw] -> [N, C, H * sh, W * sw], which ends with
+  // stride - 1 zeros too many.
+  int64_t n = inputType.getDimSize(0), c = inputType.getDimSize(1);
+  SmallVector<int64_t> length(2);
+  for (int64_t i = 0; i < 2; ++i)
+    length[i] = in[i] * (*strides)[i];
+  if ((*strides)[0] != 1 || (*strides)[1] != 1) {
+    SmallVector<int64_t> padding(12, 0);
+    padding[6 + 3] = (*strides)[0] - 1;
+    padding[6 + 5] = (*strides)[1] - 1;
+    x = node.create<PadOp>({node.unsqueeze(x, {3, 5})},
+                           {node.namedAttr("padding", i64Array(padding))});
+    x = node.reshape(x, {n, c, length[0], length[1]});
+  }
+  // Convolution padding; negative amounts crop instead.
+  SmallVector<int64_t> convPadding(4), cropStarts(2), cropEnds(2);
+  bool crops = false;
+  for (int64_t i = 0; i < 2; ++i) {
+    int64_t begin = extent[i] - (*pads)[i];
+    int64_t end =
+        extent[i] - (*pads)[i + 2] + (*outputPadding)[i] - ((*strides)[i] - 1);
+    cropStarts[i] = std::max<int64_t>(0, -begin);
+    cropEnds[i] = length[i] + std::min<int64_t>(0, end);
+    crops |= begin < 0 || end < 0;
+    convPadding[i] = std::max<int64_t>(0, begin);
+    convPadding[i + 2] = std::max<int64_t>(0, end);
+  }
+  if (crops)
+    x = node.create<SliceOp>({x},
+                             {node.namedAttr("axes", i64Array({2, 3})),
+                              node.namedAttr("starts", i64Array(cropStarts)),
+                              node.namedAttr("ends", i64Array(cropEnds))});
+  // [C, F/g, kh, kw] -> flipped -> [g, C/g, F/g, kh, kw]
+  // -> [g, F/g, C/g, kh, kw] -> [F, C/g, kh, kw].
+  int64_t outPerGroup = filterType.getDimSize(1);
+  int64_t inPerGroup = channels / groups;
+  Value filter = node.create<SliceOp>(
+      {w}, {node.namedAttr("axes", i64Array({2, 3})),
+            node.namedAttr("starts", i64Array({-1, -1})),
+            node.namedAttr("ends", i64Array({INT64_MIN, INT64_MIN})),
+            node.namedAttr("steps", i64Array({-1, -1}))});
+  filter = node.reshape(
+      filter, {groups, inPerGroup, outPerGroup, kernel[0], kernel[1]});
+  filter = node.create<TransposeOp>(
+      {filter}, {node.namedAttr("permutation", i64Array({0, 2, 1, 3, 4}))});
+  filter = node.reshape(
+      filter, {groups * outPerGroup, inPerGroup, kernel[0], kernel[1]});
+  SmallVector<NamedAttribute> attrs;
+  if (llvm::any_of(convPadding, [](int64_t v) { return v != 0; }))
+    attrs.push_back(node.namedAttr("padding", i64Array(convPadding)));
+  if ((*dilations)[0] != 1 || (*dilations)[1] != 1)
+    attrs.push_back(node.namedAttr("dilations", i64Array(*dilations)));
+  return finishConv(node, x, filter, bias, groups, attrs, spatial == 1);
 }
 
 LogicalResult convertPool(CC &node, PoolKind kind) {
@@ -275,12 +442,9 @@ LogicalResult convertGlobalPool(CC &node, ReduceKind kind) {
   int64_t rank = CC::typeOf(x).getRank();
   if (rank < 3)
     return node.error("input must have rank >= 3, has " + Twine(rank));
-  MLIRContext *context = node.getContext();
-  SmallVector<int64_t> axes = llvm::to_vector(llvm::seq<int64_t>(2, rank));
-  return node.finish(node.create<ReduceOp>(
-      {x}, {node.namedAttr("kind", ReduceKindAttr::get(context, kind)),
-            node.namedAttr("axes", DenseI64ArrayAttr::get(context, axes)),
-            node.namedAttr("keepdims", UnitAttr::get(context))}));
+  return node.finish(node.reduce(kind, x,
+                                 llvm::to_vector(llvm::seq<int64_t>(2, rank)),
+                                 /*keepdims=*/true));
 }
 
 LogicalResult convertBatchNormalization(CC &node) {
@@ -357,17 +521,10 @@ LogicalResult convertLayerNormalization(CC &node) {
   // The statistics, when asked for: mean and 1 / sqrt(variance + epsilon)
   // over the normalized dims, kept as size-1 dims.
   if (node.hasOutput(1) || node.hasOutput(2)) {
-    MLIRContext *context = node.getContext();
     auto mean = [&](Value v) {
-      return node.create<ReduceOp>(
-          {v},
-          {node.namedAttr("kind",
-                          ReduceKindAttr::get(context, ReduceKind::mean)),
-           node.namedAttr(
-               "axes",
-               DenseI64ArrayAttr::get(
-                   context, llvm::to_vector(llvm::seq<int64_t>(*axis, rank)))),
-           node.namedAttr("keepdims", UnitAttr::get(context))});
+      return node.reduce(ReduceKind::mean, v,
+                         llvm::to_vector(llvm::seq<int64_t>(*axis, rank)),
+                         /*keepdims=*/true);
     };
     Value mu = mean(x);
     Value centered = node.create<SubOp>({x, mu});
@@ -420,6 +577,7 @@ void mlc::onnx_import::registerNNConverters(ConverterRegistry &registry) {
   registry.add("MatMul", convertMatMul);
   registry.add("Gemm", convertGemm);
   registry.add("Conv", convertConv);
+  registry.add("ConvTranspose", convertConvTranspose);
   registry.add("MaxPool",
                [](CC &node) { return convertPool(node, PoolKind::max); });
   registry.add("AveragePool",

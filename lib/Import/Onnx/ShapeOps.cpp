@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ConverterContext.h"
+#include "DynamicShapeOps.h"
 #include "TensorImporter.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -212,10 +213,8 @@ LogicalResult convertReshape(CC &node) {
         assembler.addConstant(1);
       inputDims = assembler.build();
     }
-    Value isZero = node.create<CmpOp>(
-        {shape, node.scalar(CC::elementTypeOf(shape), 0)},
-        {node.namedAttr("predicate", CmpPredicateAttr::get(node.getContext(),
-                                                           CmpPredicate::eq))});
+    Value isZero = node.compare(CmpPredicate::eq, shape,
+                                node.scalar(CC::elementTypeOf(shape), 0));
     operand = node.create<WhereOp>({isZero, inputDims, shape});
   }
   return node.finish(node.reshape(x, dims, operand));
@@ -235,21 +234,20 @@ LogicalResult convertFlatten(CC &node) {
   return node.finish(node.flattenTo2D(x, axis));
 }
 
-/// The axes of Squeeze/Unsqueeze: an attribute before opset 13, a constant
-/// input after. nullopt if there are none; fails the node if they are not
-/// constant.
-std::optional<SmallVector<int64_t>> getSqueezeAxes(CC &node, bool &ok) {
-  ok = true;
+/// The axes of Squeeze/Unsqueeze: an attribute before opset 13, an input
+/// after. nullopt if there are none or they are not constant; then
+/// `dynamicAxes` is the input if there is one.
+std::optional<SmallVector<int64_t>> getSqueezeAxes(CC &node,
+                                                   Value &dynamicAxes) {
+  dynamicAxes = {};
   if (node.getOpset() < 13)
     return node.getInts("axes");
   Value axes = node.optionalInput(1);
   if (!axes)
     return std::nullopt;
   std::optional<SmallVector<int64_t>> values = CC::getConstantInts(axes);
-  if (!values) {
-    ok = false;
-    node.unsupported("axes that are not constant");
-  }
+  if (!values)
+    dynamicAxes = axes;
   return values;
 }
 
@@ -258,10 +256,10 @@ LogicalResult convertSqueeze(CC &node) {
   if (!x)
     return failure();
   RankedTensorType type = CC::typeOf(x);
-  bool ok;
-  std::optional<SmallVector<int64_t>> axes = getSqueezeAxes(node, ok);
-  if (!ok)
-    return failure();
+  Value dynamicAxes;
+  std::optional<SmallVector<int64_t>> axes = getSqueezeAxes(node, dynamicAxes);
+  if (dynamicAxes)
+    return convertDynamicSqueeze(node, x, dynamicAxes);
   SmallVector<int64_t> squeezed;
   if (!axes || axes->empty()) {
     for (int64_t i = 0; i < type.getRank(); ++i) {
@@ -285,10 +283,10 @@ LogicalResult convertUnsqueeze(CC &node) {
   Value x = node.input(0);
   if (!x)
     return failure();
-  bool ok;
-  std::optional<SmallVector<int64_t>> axes = getSqueezeAxes(node, ok);
-  if (!ok)
-    return failure();
+  Value dynamicAxes;
+  std::optional<SmallVector<int64_t>> axes = getSqueezeAxes(node, dynamicAxes);
+  if (dynamicAxes)
+    return convertDynamicUnsqueeze(node, x, dynamicAxes);
   if (!axes)
     return node.error("has no axes");
   int64_t rank = CC::typeOf(x).getRank() + axes->size();
@@ -392,7 +390,7 @@ LogicalResult convertSplit(CC &node) {
   if (Value split = node.optionalInput(1)) {
     sizes = CC::getConstantInts(split);
     if (!sizes)
-      return node.unsupported("split sizes that are not constant");
+      return convertDynamicSplit(node, x, *axis, split);
   } else if (node.getOpset() < 13) {
     sizes = node.getInts("split");
   }
@@ -449,14 +447,14 @@ LogicalResult convertSlice(CC &node) {
     ends = node.getInts("ends");
     axes = node.getInts("axes");
   } else {
+    bool dynamic = false;
     auto constantInput =
         [&](unsigned i) -> std::optional<SmallVector<int64_t>> {
       Value v = node.optionalInput(i);
       if (!v)
         return std::nullopt;
       std::optional<SmallVector<int64_t>> values = CC::getConstantInts(v);
-      if (!values)
-        node.unsupported("starts, ends, axes and steps that are not constant");
+      dynamic |= !values;
       return values;
     };
     starts = constantInput(1);
@@ -465,6 +463,9 @@ LogicalResult convertSlice(CC &node) {
     steps = constantInput(4);
     if (node.hasFailed())
       return failure();
+    if (dynamic)
+      return convertDynamicSlice(node, x, node.input(1), node.input(2),
+                                 node.optionalInput(3), node.optionalInput(4));
   }
   if (!starts || !ends)
     return node.error("needs starts and ends");
@@ -516,6 +517,12 @@ LogicalResult convertPad(CC &node) {
   } else {
     std::optional<SmallVector<int64_t>> given =
         CC::getConstantInts(node.input(1));
+    if (!given && !node.hasFailed() && !node.optionalInput(3)) {
+      Value fill = node.scalar(elementType, 0);
+      if (Value constantValue = node.optionalInput(2))
+        fill = node.reshape(constantValue, {});
+      return convertDynamicPad(node, x, node.input(1), *mode, fill);
+    }
     if (!given)
       return node.hasFailed() ? failure()
                               : node.unsupported("pads that are not constant");
@@ -626,11 +633,8 @@ LogicalResult convertSize(CC &node) {
   Type i64 = IntegerType::get(node.getContext(), 64);
   if (type.hasStaticShape())
     return node.finish(node.scalar(i64, type.getNumElements()));
-  MLIRContext *context = node.getContext();
-  return node.finish(node.create<ReduceOp>(
-      {node.shapeOf(x)},
-      {node.namedAttr("kind", ReduceKindAttr::get(context, ReduceKind::prod)),
-       arrayAttr(node, "axes", {0})}));
+  return node.finish(node.reduce(ReduceKind::prod, node.shapeOf(x), {0},
+                                 /*keepdims=*/false));
 }
 
 LogicalResult convertRange(CC &node) {
@@ -689,29 +693,21 @@ LogicalResult convertTrilu(CC &node) {
   int64_t rank = CC::typeOf(x).getRank();
   if (rank < 2)
     return node.error("input must have rank >= 2, has " + Twine(rank));
-  int64_t k = 0;
-  if (Value kValue = node.optionalInput(1)) {
-    auto values = CC::getConstantInts(kValue);
-    if (!values || values->size() != 1)
-      return node.unsupported("k must be a constant");
-    k = (*values)[0];
-  }
   bool upper = node.getInt("upper", 1) != 0;
   Type i64 = node.getBuilder().getI64Type();
-  Value zero = node.scalar(i64, 0), one = node.scalar(i64, 1);
-  auto indices = [&](int64_t dim) {
-    Value size = node.reshape(node.dimsOf(x, dim, dim + 1), {});
-    return node.create<RangeOp>({zero, size, one});
-  };
-  Value rows = node.unsqueeze(indices(rank - 2), {1});
-  Value cols = indices(rank - 1);
+  // k is a one-element tensor, known at compile time or not.
+  Value k = node.scalar(i64, 0);
+  if (Value kValue = node.optionalInput(1)) {
+    RankedTensorType kType = CC::typeOf(kValue);
+    if (!kType.hasStaticShape() || kType.getNumElements() != 1)
+      return node.error("k must have one element");
+    k = node.reshape(node.castTo(kValue, i64), {});
+  }
+  Value rows = node.unsqueeze(node.indicesAlong(x, rank - 2), {1});
+  Value cols = node.indicesAlong(x, rank - 1);
   Value offset = node.create<SubOp>({cols, rows});
-  Value mask = node.create<CmpOp>(
-      {offset, node.scalar(i64, static_cast<double>(k))},
-      {node.namedAttr("predicate",
-                      CmpPredicateAttr::get(node.getContext(),
-                                            upper ? CmpPredicate::ge
-                                                  : CmpPredicate::le))});
+  Value mask =
+      node.compare(upper ? CmpPredicate::ge : CmpPredicate::le, offset, k);
   Value zeroX = node.scalar(CC::elementTypeOf(x), 0);
   return node.finish(node.create<WhereOp>({mask, x, zeroX}));
 }

@@ -97,3 +97,43 @@ func.func @unlowered_parameter() -> tensor<4xf32> {
   return %0 : tensor<4xf32>
 }
 mlc.parameter @w : tensor<4xf32>
+
+// -----
+
+// argmax carries the maximum and its index through one reduction.
+// CHECK-LABEL: func.func @argmax
+func.func @argmax(%x: tensor<3x?xf32>) -> tensor<3xi64> {
+  // CHECK: %[[R:.*]]:2 = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}} ins(%{{.*}} : tensor<3x?xf32>) outs(%{{.*}}, %{{.*}} : tensor<3xf32>, tensor<3xi64>)
+  // CHECK: arith.cmpf ogt
+  // CHECK: linalg.index 1
+  // CHECK: return %[[R]]#1
+  %0 = mlc.argmax %x {axis = 1 : i64} : (tensor<3x?xf32>) -> tensor<3xi64>
+  return %0 : tensor<3xi64>
+}
+
+// -----
+
+// cumsum reduces over a second copy of the axis, adding the admitted taps.
+// CHECK-LABEL: func.func @cumsum
+func.func @cumsum(%x: tensor<4x5xi64>) -> tensor<4x5xi64> {
+  // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+  // CHECK: %[[I:.*]] = linalg.index 1
+  // CHECK: %[[J:.*]] = linalg.index 2
+  // CHECK: arith.cmpi sgt, %[[J]], %[[I]]
+  %0 = mlc.cumsum %x {axis = 1 : i64, exclusive, reverse} : tensor<4x5xi64>
+  return %0 : tensor<4x5xi64>
+}
+
+// -----
+
+// Linear resizing: one gathering generic per dimension, two taps each.
+// CHECK-LABEL: func.func @resize_linear
+func.func @resize_linear(%x: tensor<4x6xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
+  // CHECK-COUNT-2: tensor.extract %{{.*}}[%{{.*}}] : tensor<2xi64>
+  // CHECK: linalg.generic
+  // CHECK-COUNT-2: tensor.extract %{{.*}} : tensor<4x6xf32>
+  // CHECK: linalg.generic
+  // CHECK-COUNT-2: tensor.extract %{{.*}} : tensor<?x6xf32>
+  %0 = mlc.resize linear %x, %s : (tensor<4x6xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}

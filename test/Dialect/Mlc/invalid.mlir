@@ -765,3 +765,68 @@ func.func @qmatmul_float_weight(%x: tensor<2x128xf32>, %w: tensor<16x128xf32>, %
   %0 = mlc.quantized_matmul %x, %w, %s {group_size = 128 : i64} : (tensor<2x128xf32>, tensor<16x128xf32>, tensor<16x1xf32>) -> tensor<2x16xf32>
   return
 }
+
+// -----
+
+func.func @argmax_axis_range(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = mlc.argmax %x {axis = 2 : i64} : (tensor<4x4xf32>) -> tensor<4xi64>
+  return
+}
+
+// -----
+
+func.func @argmin_result_type(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{result #0 must be ranked tensor of 64-bit signless integer values}}
+  %0 = mlc.argmin %x {axis = 1 : i64} : (tensor<4x4xf32>) -> tensor<4xi32>
+  return
+}
+
+// -----
+
+func.func @cumsum_axis_range(%x: tensor<4x4xf32>) {
+  // expected-error @+1 {{axis -1 is out of range for rank 2}}
+  %0 = mlc.cumsum %x {axis = -1 : i64} : tensor<4x4xf32>
+  return
+}
+
+// -----
+
+func.func @shl_float(%x: tensor<4xf32>) {
+  // expected-error @+1 {{operand #0 must be ranked tensor of}}
+  %0 = mlc.shl %x, %x : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @resize_sizes_length(%x: tensor<1x3x8x8xf32>, %s: tensor<3xi64>) {
+  // expected-error @+1 {{sizes must have 4 elements, has 3}}
+  %0 = mlc.resize nearest %x, %s : (tensor<1x3x8x8xf32>, tensor<3xi64>) -> tensor<?x?x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @resize_linear_integers(%x: tensor<1x3x8x8xi32>, %s: tensor<4xi64>) {
+  // expected-error @+1 {{linear and cubic interpolation need a floating-point input}}
+  %0 = mlc.resize linear %x, %s : (tensor<1x3x8x8xi32>, tensor<4xi64>) -> tensor<?x?x?x?xi32>
+  return
+}
+
+// -----
+
+func.func @resize_crop_without_roi(%x: tensor<1x3x8x8xf32>, %s: tensor<4xi64>) {
+  // expected-error @+1 {{roi is needed by, and only by, tf_crop_and_resize}}
+  %0 = mlc.resize linear %x, %s {coordinate_transform = #mlc.coordinate_transform<tf_crop_and_resize>} : (tensor<1x3x8x8xf32>, tensor<4xi64>) -> tensor<?x?x?x?xf32>
+  return
+}
+
+// -----
+
+func.func @resize_static_sizes(%x: tensor<1x3x8x8xf32>) {
+  %s = mlc.constant dense<[1, 3, 16, 16]> : tensor<4xi64>
+  // expected-error @+1 {{dimension 2}}
+  %0 = mlc.resize nearest %x, %s : (tensor<1x3x8x8xf32>, tensor<4xi64>) -> tensor<1x3x8x16xf32>
+  return
+}

@@ -52,6 +52,12 @@ func.func @unary(%x: tensor<?x128xf32>, %i: tensor<4xi32>, %b: tensor<?xi1>) {
   %13 = mlc.sin %x : tensor<?x128xf32>
   // CHECK: mlc.cos
   %14 = mlc.cos %x : tensor<?x128xf32>
+  // CHECK: mlc.asin %{{.*}} : tensor<?x128xf32>
+  %25 = mlc.asin %x : tensor<?x128xf32>
+  // CHECK: mlc.acos
+  %26 = mlc.acos %x : tensor<?x128xf32>
+  // CHECK: mlc.atan
+  %27 = mlc.atan %x : tensor<?x128xf32>
   // CHECK: mlc.floor
   %15 = mlc.floor %x : tensor<?x128xf32>
   // CHECK: mlc.ceil
@@ -104,6 +110,14 @@ func.func @binary(%a: tensor<?x4xf32>, %b: tensor<4xf32>, %i: tensor<2x4xi64>,
   %11 = mlc.cmp ne, %i, %j : (tensor<2x4xi64>, tensor<4xi64>) -> tensor<2x4xi1>
   // CHECK: mlc.where %{{.*}}, %{{.*}}, %{{.*}} : (tensor<1x4xi1>, tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
   %12 = mlc.where %q, %a, %b : (tensor<1x4xi1>, tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  // CHECK: mlc.rem %{{.*}}, %{{.*}} : (tensor<2x4xi64>, tensor<4xi64>) -> tensor<2x4xi64>
+  %14 = mlc.rem %i, %j : (tensor<2x4xi64>, tensor<4xi64>) -> tensor<2x4xi64>
+  // CHECK: mlc.rem %{{.*}}, %{{.*}} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  %15 = mlc.rem %a, %b : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<?x4xf32>
+  // CHECK: mlc.shl %{{.*}}, %{{.*}} : (tensor<2x4xi64>, tensor<4xi64>) -> tensor<2x4xi64>
+  %16 = mlc.shl %i, %j : (tensor<2x4xi64>, tensor<4xi64>) -> tensor<2x4xi64>
+  // CHECK: mlc.shr %{{.*}}, %{{.*}} : (tensor<2x4xi64>, tensor<4xi64>) -> tensor<2x4xi64>
+  %17 = mlc.shr %i, %j : (tensor<2x4xi64>, tensor<4xi64>) -> tensor<2x4xi64>
   // A declared result may be more static than what the operands imply.
   // CHECK: mlc.add %{{.*}}, %{{.*}} : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
   %13 = mlc.add %a, %b : (tensor<?x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
@@ -153,6 +167,12 @@ func.func @reductions(%x: tensor<?x512x7x7xf32>, %s: tensor<?x16x?x?xf32>,
   %7 = mlc.pool2d max %img {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x64x112x112xf32>) -> tensor<?x64x56x56xf32>
   // CHECK: mlc.pool2d avg %{{.*}} {ceil_mode, count_include_pad, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x64x112x112xf32>) -> tensor<?x64x56x56xf32>
   %8 = mlc.pool2d avg %img {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, ceil_mode, count_include_pad} : (tensor<?x64x112x112xf32>) -> tensor<?x64x56x56xf32>
+  // CHECK: mlc.argmax %{{.*}} {axis = 1 : i64, keepdims} : (tensor<?x512x7x7xf32>) -> tensor<?x1x7x7xi64>
+  %9 = mlc.argmax %x {axis = 1 : i64, keepdims} : (tensor<?x512x7x7xf32>) -> tensor<?x1x7x7xi64>
+  // CHECK: mlc.argmin %{{.*}} {axis = 3 : i64, select_last_index} : (tensor<?x512x7x7xf32>) -> tensor<?x512x7xi64>
+  %10 = mlc.argmin %x {axis = 3 : i64, select_last_index} : (tensor<?x512x7x7xf32>) -> tensor<?x512x7xi64>
+  // CHECK: mlc.cumsum %{{.*}} {axis = 2 : i64, exclusive, reverse} : tensor<?x?x768xf32>
+  %11 = mlc.cumsum %h {axis = 2 : i64, exclusive, reverse} : tensor<?x?x768xf32>
   return
 }
 
@@ -165,7 +185,8 @@ func.func @data_movement(%x: tensor<?x128x16x64xf32>, %s: tensor<2xi64>,
                          %table: tensor<151936x1024xbf16>, %ids: tensor<1x?xi64>,
                          %d: tensor<4x10xf32>, %di: tensor<4x3xi64>,
                          %kc: tensor<1x8x4096x128xbf16>, %k: tensor<1x8x?x128xbf16>,
-                         %pos: tensor<i64>) {
+                         %pos: tensor<i64>, %scales: tensor<4xf32>,
+                         %roi: tensor<8xf32>) {
   // CHECK: mlc.reshape %{{.*}} : (tensor<?x128x16x64xf32>) -> tensor<?x128x1024xf32>
   %0 = mlc.reshape %x : (tensor<?x128x16x64xf32>) -> tensor<?x128x1024xf32>
   // CHECK: mlc.reshape %{{.*}}, %{{.*}} : (tensor<?x128x16x64xf32>, tensor<2xi64>) -> tensor<?x?xf32>
@@ -204,6 +225,12 @@ func.func @data_movement(%x: tensor<?x128x16x64xf32>, %s: tensor<2xi64>,
   %17 = mlc.shape_of %x : (tensor<?x128x16x64xf32>) -> tensor<4xi64>
   // CHECK: mlc.range %{{.*}}, %{{.*}}, %{{.*}} : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
   %18 = mlc.range %pos, %pos, %pos : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  // CHECK: mlc.resize nearest %{{.*}}, %{{.*}} : (tensor<?x128x16x64xf32>, tensor<4xi64>) -> tensor<?x?x?x?xf32>
+  %19 = mlc.resize nearest %x, %s4 : (tensor<?x128x16x64xf32>, tensor<4xi64>) -> tensor<?x?x?x?xf32>
+  // CHECK: mlc.resize cubic %{{.*}}, %{{.*}} scales %{{.*}} {coordinate_transform = #mlc.coordinate_transform<align_corners>, cubic_coeff_a = -5.000000e-01 : f32, exclude_outside} : (tensor<?x128x16x64xf32>, tensor<4xi64>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
+  %20 = mlc.resize cubic %x, %s4 scales %scales {coordinate_transform = #mlc.coordinate_transform<align_corners>, cubic_coeff_a = -0.5 : f32, exclude_outside} : (tensor<?x128x16x64xf32>, tensor<4xi64>, tensor<4xf32>) -> tensor<?x?x?x?xf32>
+  // CHECK: mlc.resize linear %{{.*}}, %{{.*}} roi %{{.*}} {coordinate_transform = #mlc.coordinate_transform<tf_crop_and_resize>, extrapolation_value = 1.000000e+01 : f32, nearest_rounding = #mlc.nearest_rounding<floor>} : (tensor<?x128x16x64xf32>, tensor<4xi64>, tensor<8xf32>) -> tensor<?x?x?x?xf32>
+  %21 = mlc.resize linear %x, %s4 roi %roi {coordinate_transform = #mlc.coordinate_transform<tf_crop_and_resize>, extrapolation_value = 10.0 : f32, nearest_rounding = #mlc.nearest_rounding<floor>} : (tensor<?x128x16x64xf32>, tensor<4xi64>, tensor<8xf32>) -> tensor<?x?x?x?xf32>
   return
 }
 

@@ -11,6 +11,8 @@
 # RUN: mlc-import %t/cast.onnx | FileCheck %s --check-prefix=CAST
 # RUN: mlc-import %t/legacy_broadcast.onnx | FileCheck %s --check-prefix=LEGACY
 # RUN: mlc-import %t/extras.onnx | FileCheck %s --check-prefix=EXTRAS
+# RUN: mlc-import %t/integer.onnx | FileCheck %s --check-prefix=INTEGER
+# RUN: mlc-import %t/trig.onnx | FileCheck %s --check-prefix=TRIG
 
 import os
 import sys
@@ -313,7 +315,70 @@ def extras():
 # EXTRAS: %[[BNOT:.*]] = mlc.xor %[[I]], %[[ONES]]
 # EXTRAS: return %[[NAN]], %[[POSINF]], %[[SHRINK]], %[[MISH]], %[[BAND]], %[[BNOT]]
 
+def integer():
+    nodes = [node("Mod", ["i", "j"], ["mod"]),
+             node("Mod", ["x", "y"], ["fmod"], fmod=1),
+             node("BitShift", ["u", "v"], ["left"], direction="LEFT"),
+             node("BitShift", ["u", "v"], ["right"], direction="RIGHT"),
+             node("Pow", ["i", "x"], ["ipow"])]
+    return graph_model(
+        nodes, [value("i", I32, [4]), value("j", I32, [4]),
+                value("x", F32, [4]), value("y", F32, [4]),
+                value("u", U8, [4]), value("v", U8, [4])],
+        [value("mod", I32, None), value("fmod", F32, None),
+         value("left", U8, None), value("right", U8, None),
+         value("ipow", I32, None)])
+
+
+# INTEGER-LABEL: func.func @main(
+# INTEGER-SAME: %[[I:[^:]*]]: tensor<4xi32>{{.*}}, %[[J:[^:]*]]: tensor<4xi32>{{.*}}, %[[X:[^:]*]]: tensor<4xf32>{{.*}}, %[[Y:[^:]*]]: tensor<4xf32>{{.*}}, %[[U:[^:]*]]: tensor<4xui8>{{.*}}, %[[V:[^:]*]]: tensor<4xui8>
+# Python's %: a non-zero remainder whose sign differs from the divisor's
+# moves by one divisor.
+# INTEGER: %[[R:.*]] = mlc.rem %[[I]], %[[J]] : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+# INTEGER: %[[DIFFER:.*]] = mlc.xor
+# INTEGER: %[[ADJUST:.*]] = mlc.and %{{.*}}, %[[DIFFER]]
+# INTEGER: %[[RJ:.*]] = mlc.add %[[R]], %[[J]]
+# INTEGER: %[[MOD:.*]] = mlc.where %[[ADJUST]], %[[RJ]], %[[R]]
+# INTEGER: %[[FMOD:.*]] = mlc.rem %[[X]], %[[Y]] : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+# INTEGER: %[[LEFT:.*]] = mlc.shl %[[U]], %[[V]] : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+# INTEGER: %[[RIGHT:.*]] = mlc.shr %[[U]], %[[V]] : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+# An integer base with a float exponent is raised in floating point.
+# INTEGER: %[[IF:.*]] = mlc.cast %[[I]] : (tensor<4xi32>) -> tensor<4xf32>
+# INTEGER: %[[P:.*]] = mlc.pow %[[IF]], %[[X]]
+# INTEGER: %[[IPOW:.*]] = mlc.cast %[[P]] : (tensor<4xf32>) -> tensor<4xi32>
+# INTEGER: return %[[MOD]], %[[FMOD]], %[[LEFT]], %[[RIGHT]], %[[IPOW]]
+
+
+def trig():
+    ops = ["Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh"]
+    return graph_model([node(op, ["x"], [op]) for op in ops],
+                       [value("x", F32, [4])],
+                       [value(op, F32, None) for op in ops])
+
+
+# TRIG-LABEL: func.func @main(
+# TRIG-SAME: %[[X:[^:]*]]: tensor<4xf32>
+# TRIG: %[[ASIN:.*]] = mlc.asin %[[X]] : tensor<4xf32>
+# TRIG: %[[ACOS:.*]] = mlc.acos %[[X]] : tensor<4xf32>
+# TRIG: %[[ATAN:.*]] = mlc.atan %[[X]] : tensor<4xf32>
+# The hyperbolic functions and their inverses are built from exp, log and
+# sqrt: sinh = (e^x - e^-x) / 2.
+# TRIG: %[[E:.*]] = mlc.exp %[[X]]
+# TRIG: %[[NX:.*]] = mlc.neg %[[X]]
+# TRIG: %[[EN:.*]] = mlc.exp %[[NX]]
+# TRIG: %[[D:.*]] = mlc.sub %[[E]], %[[EN]]
+# TRIG: %[[SINH:.*]] = mlc.mul %[[D]], %{{.*}}
+# TRIG: mlc.add %{{.*}}, %{{.*}}
+# TRIG: %[[COSH:.*]] = mlc.mul
+# TRIG: mlc.sign %[[X]]
+# TRIG: %[[ASINH:.*]] = mlc.mul
+# TRIG: %[[ACOSH:.*]] = mlc.log
+# TRIG: %[[ATANH:.*]] = mlc.mul
+# TRIG: return %[[ASIN]], %[[ACOS]], %[[ATAN]], %[[SINH]], %[[COSH]], %[[ASINH]], %[[ACOSH]], %[[ATANH]]
+
+
 if __name__ == "__main__":
     main({"binary": binary, "unary": unary, "activations": activations,
           "clip": clip, "clip6": clip6, "cast": cast,
-          "legacy_broadcast": legacy_broadcast, "extras": extras})
+          "legacy_broadcast": legacy_broadcast, "extras": extras,
+          "integer": integer, "trig": trig})

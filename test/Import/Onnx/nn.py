@@ -12,6 +12,7 @@
 # RUN: mlc-import %t/batchnorm.onnx | FileCheck %s --check-prefix=BN
 # RUN: mlc-import %t/layernorm.onnx | FileCheck %s --check-prefix=LN
 # RUN: mlc-import %t/dropout.onnx | FileCheck %s --check-prefix=DROPOUT
+# RUN: mlc-import %t/conv_transpose.onnx | FileCheck %s --check-prefix=CONVT
 
 import os
 import sys
@@ -238,8 +239,31 @@ def dropout():
 # DROPOUT: %[[SMASK:.*]] = mlc.constant dense<true> : tensor<2x2xi1>
 # DROPOUT: return %[[X]], %[[MASK]], %[[S]], %[[SMASK]]
 
+def conv_transpose():
+    return single_op("ConvTranspose",
+                     [("x", F32, ["n", 4, 3, 3]), ("w", F32, [4, 1, 3, 3]),
+                      ("b", F32, [2])],
+                     [("y", F32, None)], strides=[2, 2], pads=[1, 1, 0, 0],
+                     output_padding=[1, 0], group=2)
+
+
+# A convolution of the input with stride - 1 zeros between its elements,
+# with the flipped kernel whose channels are swapped within each group.
+# CONVT-LABEL: func.func @main(
+# CONVT-SAME: %[[X:[^:]*]]: tensor<?x4x3x3xf32>{{.*}}, %[[W:[^:]*]]: tensor<4x1x3x3xf32>{{.*}}, %[[B:[^:]*]]: tensor<2xf32>
+# CONVT: %[[U:.*]] = mlc.unsqueeze %[[X]] {axes = array<i64: 3, 5>} : (tensor<?x4x3x3xf32>) -> tensor<?x4x3x1x3x1xf32>
+# CONVT: %[[Z:.*]] = mlc.pad %[[U]] {padding = array<i64: 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1>} : (tensor<?x4x3x1x3x1xf32>) -> tensor<?x4x3x2x3x2xf32>
+# CONVT: %[[D:.*]] = mlc.reshape %[[Z]] : (tensor<?x4x3x2x3x2xf32>) -> tensor<?x4x6x6xf32>
+# CONVT: %[[F:.*]] = mlc.slice %[[W]] {axes = array<i64: 2, 3>, ends = array<i64: -9223372036854775808, -9223372036854775808>, starts = array<i64: -1, -1>, steps = array<i64: -1, -1>}
+# CONVT: %[[G:.*]] = mlc.reshape %[[F]] : (tensor<4x1x3x3xf32>) -> tensor<2x2x1x3x3xf32>
+# CONVT: %[[T:.*]] = mlc.transpose %[[G]] {permutation = array<i64: 0, 2, 1, 3, 4>}
+# CONVT: %[[K:.*]] = mlc.reshape %[[T]] : (tensor<2x1x2x3x3xf32>) -> tensor<2x2x3x3xf32>
+# CONVT: %[[Y:.*]] = mlc.conv2d %[[D]], %[[K]], %[[B]] {groups = 2 : i64, padding = array<i64: 1, 1, 2, 1>} : (tensor<?x4x6x6xf32>, tensor<2x2x3x3xf32>, tensor<2xf32>) -> tensor<?x2x7x6xf32>
+# CONVT: return %[[Y]]
+
+
 if __name__ == "__main__":
     main({"matmul": matmul, "gemm": gemm, "conv": conv,
           "conv_same": conv_same, "conv1d": conv1d, "pool": pool,
           "batchnorm": batchnorm, "layernorm": layernorm,
-          "dropout": dropout})
+          "dropout": dropout, "conv_transpose": conv_transpose})

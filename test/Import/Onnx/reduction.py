@@ -9,6 +9,8 @@
 # RUN: mlc-import %t/shape_arith.onnx | FileCheck %s --check-prefix=SHAPE-ARITH
 # RUN: mlc-import %t/softmax13.onnx | FileCheck %s --check-prefix=SM13
 # RUN: mlc-import %t/softmax11.onnx | FileCheck %s --check-prefix=SM11
+# RUN: mlc-import %t/arg.onnx | FileCheck %s --check-prefix=ARG
+# RUN: mlc-import %t/cumsum.onnx | FileCheck %s --check-prefix=CUMSUM
 
 import os
 import sys
@@ -153,7 +155,48 @@ def softmax11():
 # SM11: %[[DYN:.*]] = mlc.reshape %[[DS]], %[[SHAPE]] : (tensor<?x?xf32>, tensor<4xi64>) -> tensor<?x?x?x5xf32>
 # SM11: return %[[SM]], %[[LAST]], %[[DYN]]
 
+def arg():
+    nodes = [node("ArgMax", ["x"], ["amax"], axis=-1),
+             node("ArgMin", ["x"], ["amin"], keepdims=0, select_last_index=1),
+             node("Hardmax", ["x"], ["hard"], axis=1)]
+    return graph_model(nodes, [value("x", F32, ["n", 5])],
+                       [value("amax", I64, None), value("amin", I64, None),
+                        value("hard", F32, None)])
+
+
+# ARG-LABEL: func.func @main(
+# ARG-SAME: %[[X:[^:]*]]: tensor<?x5xf32>
+# ARG: %[[AMAX:.*]] = mlc.argmax %[[X]] {axis = 1 : i64, keepdims} : (tensor<?x5xf32>) -> tensor<?x1xi64>
+# ARG: %[[AMIN:.*]] = mlc.argmin %[[X]] {axis = 0 : i64, select_last_index} : (tensor<?x5xf32>) -> tensor<5xi64>
+# Hardmax: positions along the axis compared with the argmax.
+# ARG: %[[HMAX:.*]] = mlc.argmax %[[X]] {axis = 1 : i64, keepdims}
+# ARG: %[[POS:.*]] = mlc.constant dense<{{\[\[}}0, 1, 2, 3, 4]]> : tensor<1x5xi64>
+# ARG: %[[ONE:.*]] = mlc.cmp eq, %[[POS]], %[[HMAX]] : (tensor<1x5xi64>, tensor<?x1xi64>) -> tensor<?x5xi1>
+# ARG: %[[HARD:.*]] = mlc.cast %[[ONE]] : (tensor<?x5xi1>) -> tensor<?x5xf32>
+# ARG: return %[[AMAX]], %[[AMIN]], %[[HARD]]
+
+
+def cumsum():
+    nodes = [node("CumSum", ["x", "axis"], ["fixed"], exclusive=1),
+             node("CumSum", ["x", "a"], ["free"], reverse=1)]
+    return graph_model(nodes, [value("x", F32, [3, 4]), value("a", I32, [])],
+                       [value("fixed", F32, None), value("free", F32, None)],
+                       [tensor("axis", np.array(-1, np.int64))])
+
+
+# CUMSUM-LABEL: func.func @main(
+# CUMSUM-SAME: %[[X:[^:]*]]: tensor<3x4xf32>{{.*}}, %[[A:[^:]*]]: tensor<i32>
+# CUMSUM: %[[FIXED:.*]] = mlc.cumsum %[[X]] {axis = 1 : i64, exclusive} : tensor<3x4xf32>
+# An axis known only at run time selects among the sums along every axis.
+# CUMSUM: %[[C1:.*]] = mlc.cumsum %[[X]] {axis = 1 : i64, reverse}
+# CUMSUM: %[[IS0:.*]] = mlc.cmp eq,
+# CUMSUM: %[[C0:.*]] = mlc.cumsum %[[X]] {axis = 0 : i64, reverse}
+# CUMSUM: %[[FREE:.*]] = mlc.where %[[IS0]], %[[C0]], %[[C1]]
+# CUMSUM: return %[[FIXED]], %[[FREE]]
+
+
 if __name__ == "__main__":
     main({"reduce11": reduce11, "reduce13": reduce13, "reduce18": reduce18,
           "shape_arith": shape_arith,
-          "softmax13": softmax13, "softmax11": softmax11})
+          "softmax13": softmax13, "softmax11": softmax11, "arg": arg,
+          "cumsum": cumsum})

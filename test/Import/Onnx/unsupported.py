@@ -19,7 +19,8 @@ def unsupported():
              name="nms"),
         node("Cast", ["selected"], ["selected_f"], to=F32, name="after_nms"),
         node("Conv", ["v", "w3"], ["conv3d_out"], name="conv3d"),
-        node("Pad", ["x", "pads"], ["padded"], name="dynamic_pad"),
+        node("Dropout", ["x", "ratio", "training"], ["dropped"],
+             name="training_dropout"),
         node("FusedGelu", ["x"], ["gelu"], domain="com.microsoft"),
         node("FooBar", ["x"], ["foo"], name="mystery"),
         node("MaxPool", ["img"], ["pooled", "indices"], kernel_shape=[2, 2],
@@ -30,10 +31,11 @@ def unsupported():
         nodes,
         [value("boxes", F32, [1, 4, 4]), value("scores", F32, [1, 1, 4]),
          value("v", F32, [1, 1, 4, 4, 4]), value("w3", F32, [1, 1, 2, 2, 2]),
-         value("x", F32, [2, 2]), value("pads", I64, [4]),
+         value("x", F32, [2, 2]), value("ratio", F32, []),
+         value("training", BOOL, []),
          value("img", F32, [1, 1, 4, 4])],
         [value(o, F32, None) for o in
-         ["selected_f", "conv3d_out", "padded", "gelu", "foo", "pooled",
+         ["selected_f", "conv3d_out", "dropped", "gelu", "foo", "pooled",
           "fine"]] + [value("indices", I64, None)],
         extra_opsets=[("com.microsoft", 1)])
 
@@ -41,7 +43,7 @@ def unsupported():
 # CHECK: mlc-import: error: {{.*}}unsupported.onnx: the model has 6 nodes that mlc cannot convert:
 # CHECK-NEXT: node 'nms' (NonMaxSuppression, opset 17): mlc has no conversion for this op
 # CHECK-NEXT: node 'conv3d' (Conv, opset 17): 3-D convolution (mlc supports 1-D and 2-D)
-# CHECK-NEXT: node 'dynamic_pad' (Pad, opset 17): pads that are not constant
+# CHECK-NEXT: node 'training_dropout' (Dropout, opset 17): a training_mode input that is not constant
 # CHECK-NEXT: node #4 (com.microsoft.FusedGelu, opset 1): ops of domain 'com.microsoft' are not supported
 # CHECK-NEXT: node 'mystery' (FooBar, opset 17): not an op of ONNX opset 17
 # CHECK-NEXT: node 'pool_with_indices' (MaxPool, opset 17): the Indices output

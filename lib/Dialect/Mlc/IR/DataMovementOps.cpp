@@ -816,3 +816,48 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
   }
   return DenseElementsAttr::get(type, values);
 }
+
+/// Checks that the 1-D `v` has `length` elements if its length is static.
+static LogicalResult checkLength(ShapeBuilder &b, StringRef name, Value v,
+                                 int64_t length) {
+  int64_t size = cast<RankedTensorType>(v.getType()).getDimSize(0);
+  if (!ShapedType::isDynamic(size) && size != length)
+    return b.emitError(name, " must have ", length, " elements, has ", size);
+  return success();
+}
+
+LogicalResult ResizeOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
+                                      SmallVectorImpl<ShapedResult> &results) {
+  int64_t rank = getRank(adaptor.getInput());
+  if (failed(checkLength(b, "sizes", adaptor.getSizes(), rank)))
+    return failure();
+  if (Value scales = adaptor.getScales())
+    if (failed(checkLength(b, "scales", scales, rank)))
+      return failure();
+  if (Value roi = adaptor.getRoi())
+    if (failed(checkLength(b, "roi", roi, 2 * rank)))
+      return failure();
+  ShapedResult result;
+  result.elementType = elementTypeOf(adaptor.getInput());
+  for (int64_t i = 0; i < rank; ++i) {
+    Dim size = b.element(adaptor.getSizes(), {i});
+    if (size.isConstant() && size.getConstant() < 0)
+      return b.emitError("sizes must be non-negative, size ", i, " is ",
+                         size.getConstant());
+    result.dims.push_back(size);
+  }
+  results.push_back(std::move(result));
+  return success();
+}
+
+LogicalResult ResizeOp::verifyExtra() {
+  if (getMode() != InterpolationMode::nearest &&
+      !isa<FloatType>(getType().getElementType()))
+    return emitOpError("linear and cubic interpolation need a floating-point "
+                       "input");
+  bool crops =
+      getCoordinateTransform() == CoordinateTransform::tf_crop_and_resize;
+  if (crops != static_cast<bool>(getRoi()))
+    return emitOpError("roi is needed by, and only by, tf_crop_and_resize");
+  return success();
+}

@@ -84,6 +84,12 @@ OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
       [](APInt a, APInt b, bool) -> std::optional<APInt> { return a * b; });
 }
 
+/// Whether integer division (or remainder) of `a` by `b` is undefined.
+static bool isUndefinedDivision(const APInt &a, const APInt &b,
+                                bool isUnsigned) {
+  return b.isZero() || (!isUnsigned && a.isMinSignedValue() && b.isAllOnes());
+}
+
 OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
   if (Value v = foldIdentity(getLhs(), adaptor.getRhs(), getType(), 1))
     return v;
@@ -94,7 +100,7 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
         return a;
       },
       [](APInt a, APInt b, bool isUnsigned) -> std::optional<APInt> {
-        if (b.isZero() || (!isUnsigned && a.isMinSignedValue() && b.isAllOnes()))
+        if (isUndefinedDivision(a, b, isUnsigned))
           return std::nullopt;
         return isUnsigned ? a.udiv(b) : a.sdiv(b);
       });
@@ -104,6 +110,44 @@ OpFoldResult PowOp::fold(FoldAdaptor adaptor) {
   if (Value v = foldIdentity(getLhs(), adaptor.getRhs(), getType(), 1))
     return v;
   return {};
+}
+
+OpFoldResult RemOp::fold(FoldAdaptor adaptor) {
+  return foldBinary(
+      *this, adaptor.getOperands(),
+      [](APFloat a, APFloat b) -> std::optional<APFloat> {
+        a.mod(b);
+        return a;
+      },
+      [](APInt a, APInt b, bool isUnsigned) -> std::optional<APInt> {
+        if (isUndefinedDivision(a, b, isUnsigned))
+          return std::nullopt;
+        return isUnsigned ? a.urem(b) : a.srem(b);
+      });
+}
+
+OpFoldResult ShlOp::fold(FoldAdaptor adaptor) {
+  if (Value v = foldIdentity(getLhs(), adaptor.getRhs(), getType(), 0))
+    return v;
+  return foldBinary(*this, adaptor.getOperands(), nullptr,
+                    [](APInt a, APInt b, bool) -> std::optional<APInt> {
+                      if (b.uge(a.getBitWidth()))
+                        return APInt::getZero(a.getBitWidth());
+                      return a.shl(b);
+                    });
+}
+
+OpFoldResult ShrOp::fold(FoldAdaptor adaptor) {
+  if (Value v = foldIdentity(getLhs(), adaptor.getRhs(), getType(), 0))
+    return v;
+  return foldBinary(
+      *this, adaptor.getOperands(), nullptr,
+      [](APInt a, APInt b, bool isUnsigned) -> std::optional<APInt> {
+        unsigned width = a.getBitWidth();
+        if (isUnsigned)
+          return b.uge(width) ? APInt::getZero(width) : a.lshr(b);
+        return a.ashr(b.uge(width) ? APInt(width, width - 1) : b);
+      });
 }
 
 OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {

@@ -26,7 +26,40 @@ LogicalResult ReduceOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
   return success();
 }
 
-static LogicalResult verifySoftmaxAxis(Operation *op, int64_t axis,
+/// The shape of `input` without `axis`, or with it as size 1.
+static LogicalResult reduceOneAxis(ShapeBuilder &b, Value input, int64_t axis,
+                                   bool keepdims, Type elementType,
+                                   SmallVectorImpl<ShapedResult> &results) {
+  SmallVector<Dim> in = b.dims(input);
+  if (failed(checkAxes(b, "axis", {axis}, in.size(), /*sortedUnique=*/true)))
+    return failure();
+  ShapedResult result;
+  result.elementType = elementType;
+  for (auto [i, d] : llvm::enumerate(in)) {
+    if (static_cast<int64_t>(i) != axis)
+      result.dims.push_back(d);
+    else if (keepdims)
+      result.dims.push_back(b.constant(1));
+  }
+  results.push_back(std::move(result));
+  return success();
+}
+
+LogicalResult ArgmaxOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
+                                      SmallVectorImpl<ShapedResult> &results) {
+  return reduceOneAxis(b, adaptor.getInput(), adaptor.getAxis(),
+                       adaptor.getKeepdims(),
+                       IntegerType::get(b.getContext(), 64), results);
+}
+
+LogicalResult ArgminOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
+                                      SmallVectorImpl<ShapedResult> &results) {
+  return reduceOneAxis(b, adaptor.getInput(), adaptor.getAxis(),
+                       adaptor.getKeepdims(),
+                       IntegerType::get(b.getContext(), 64), results);
+}
+
+static LogicalResult verifyAxisInRange(Operation *op, int64_t axis,
                                        int64_t rank) {
   if (axis < 0 || axis >= rank)
     return op->emitOpError("axis ") << axis << " is out of range for rank "
@@ -35,11 +68,15 @@ static LogicalResult verifySoftmaxAxis(Operation *op, int64_t axis,
 }
 
 LogicalResult SoftmaxOp::verifyExtra() {
-  return verifySoftmaxAxis(*this, getAxis(), getType().getRank());
+  return verifyAxisInRange(*this, getAxis(), getType().getRank());
 }
 
 LogicalResult LogSoftmaxOp::verifyExtra() {
-  return verifySoftmaxAxis(*this, getAxis(), getType().getRank());
+  return verifyAxisInRange(*this, getAxis(), getType().getRank());
+}
+
+LogicalResult CumsumOp::verifyExtra() {
+  return verifyAxisInRange(*this, getAxis(), getType().getRank());
 }
 
 /// Checks that `param` ([..] of the trailing dims from `axis`) broadcasts

@@ -14,6 +14,8 @@ class Mlc_Attr<string name, string attrMnemonic, list<Trait> traits = []>
 
 // Keyword-like enums sit in an op's format (`mlc.reduce sum %x`); option-like
 // enums sit in its attribute dictionary (`{layout = #mlc.layout<nhwc>}`).
+// A keyword enum prints its own leading space, so op formats put `` before
+// it to drop theirs (`mlc.reduce sum`, not `mlc.reduce  sum`).
 def Mlc_CmpPredicateAttr : EnumAttr<Mlc_Dialect, Mlc_CmpPredicate, "cmp_predicate">;
 def Mlc_ReduceKindAttr : EnumAttr<Mlc_Dialect, Mlc_ReduceKind, "reduce_kind">;
 def Mlc_PoolKindAttr : EnumAttr<Mlc_Dialect, Mlc_PoolKind, "pool_kind">;
@@ -21,6 +23,16 @@ def Mlc_LayoutAttr : EnumAttr<Mlc_Dialect, Mlc_Layout, "layout"> {
   let assemblyFormat = "`<` $value `>`";
 }
 def Mlc_PadModeAttr : EnumAttr<Mlc_Dialect, Mlc_PadMode, "pad_mode"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+def Mlc_InterpolationModeAttr
+    : EnumAttr<Mlc_Dialect, Mlc_InterpolationMode, "interpolation_mode">;
+def Mlc_CoordinateTransformAttr
+    : EnumAttr<Mlc_Dialect, Mlc_CoordinateTransform, "coordinate_transform"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+def Mlc_NearestRoundingAttr
+    : EnumAttr<Mlc_Dialect, Mlc_NearestRounding, "nearest_rounding"> {
   let assemblyFormat = "`<` $value `>`";
 }
 

@@ -328,4 +328,46 @@ def Mlc_RangeOp : Mlc_ShapedOp<"range", [
   let hasFolder = 1;
 }
 
+def Mlc_ResizeOp : Mlc_ShapedOp<"resize", [AttrSizedOperandSegments,
+    AllElementTypesMatch<["input", "result"]>]> {
+  let summary = "resize by interpolation (ONNX Resize)";
+  let description = [{
+    Resizes `input` to the shape `sizes` (1-D `i64`, one size per
+    dimension) by `nearest`, `linear` or `cubic` interpolation along every
+    dimension. Output coordinate `o` of a dimension maps back to the input
+    coordinate given by `coordinate_transform` (as in ONNX `Resize`) with
+    that dimension's scale: `scales[d]` when given, else
+    `sizes[d] / input.shape[d]`. `tf_crop_and_resize` takes the crop box
+    from `roi` ([starts..., ends...], normalized) and gives
+    `extrapolation_value` outside the input. `nearest` rounds as
+    `nearest_rounding` says; `cubic` uses the coefficient `cubic_coeff_a`
+    and, with `exclude_outside`, drops (and renormalizes away) the taps that
+    fall outside the input. Taps outside the input otherwise repeat the
+    border. `linear` and `cubic` need a floating-point input.
+
+    Example:
+
+    ```mlir
+    %y = mlc.resize linear %x, %sizes scales %s {coordinate_transform = #mlc.coordinate_transform<align_corners>} : (tensor<1x3x32x32xf32>, tensor<4xi64>, tensor<4xf32>) -> tensor<1x3x?x?xf32>
+    ```
+  }];
+  let arguments = (ins Mlc_InterpolationModeAttr:$mode,
+                       Mlc_NumericTensor:$input, Mlc_ShapeTensor:$sizes,
+                       Optional<1DTensorOf<[F32]>>:$scales,
+                       Optional<1DTensorOf<[F32]>>:$roi,
+                       DefaultValuedAttr<Mlc_CoordinateTransformAttr,
+                         "::mlc::CoordinateTransform::half_pixel">:$coordinate_transform,
+                       DefaultValuedAttr<Mlc_NearestRoundingAttr,
+                         "::mlc::NearestRounding::round_prefer_floor">:$nearest_rounding,
+                       DefaultValuedAttr<F32Attr, "-0.75f">:$cubic_coeff_a,
+                       UnitAttr:$exclude_outside,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$extrapolation_value);
+  let results = (outs Mlc_NumericTensor:$result);
+  let assemblyFormat = [{
+    `` $mode $input `,` $sizes (`scales` $scales^)? (`roi` $roi^)? attr-dict
+    `:` functional-type(operands, results)
+  }];
+  let hasExtraVerifier = 1;
+}
+
 #endif // MLC_DIALECT_MLC_IR_MLCDATAMOVEMENTOPS_TD

@@ -45,6 +45,9 @@ def Mlc_SiluOp : Mlc_UnaryOp<"silu", Mlc_FloatTensor, "x * sigmoid(x)">;
 def Mlc_ErfOp : Mlc_UnaryOp<"erf", Mlc_FloatTensor, "erf(x)">;
 def Mlc_SinOp : Mlc_UnaryOp<"sin", Mlc_FloatTensor, "sin(x)">;
 def Mlc_CosOp : Mlc_UnaryOp<"cos", Mlc_FloatTensor, "cos(x)">;
+def Mlc_AsinOp : Mlc_UnaryOp<"asin", Mlc_FloatTensor, "asin(x)">;
+def Mlc_AcosOp : Mlc_UnaryOp<"acos", Mlc_FloatTensor, "acos(x)">;
+def Mlc_AtanOp : Mlc_UnaryOp<"atan", Mlc_FloatTensor, "atan(x)">;
 def Mlc_FloorOp : Mlc_UnaryOp<"floor", Mlc_FloatTensor, "floor(x)">;
 def Mlc_CeilOp : Mlc_UnaryOp<"ceil", Mlc_FloatTensor, "ceil(x)">;
 def Mlc_RoundOp : Mlc_UnaryOp<"round", Mlc_FloatTensor,
@@ -145,11 +148,18 @@ def Mlc_MulOp : Mlc_BinaryOp<"mul", Mlc_NumericTensor, "a * b", [Commutative]>;
 def Mlc_DivOp : Mlc_BinaryOp<"div", Mlc_NumericTensor,
                              "a / b (integers round toward zero)">;
 def Mlc_PowOp : Mlc_BinaryOp<"pow", Mlc_NumericTensor, "a ^ b">;
+def Mlc_RemOp : Mlc_BinaryOp<"rem", Mlc_NumericTensor,
+                             "a - trunc(a / b) * b (the sign of a, as C fmod)">;
 def Mlc_MaxOp : Mlc_BinaryOp<"max", Mlc_NumericTensor, "max(a, b)", [Commutative]>;
 def Mlc_MinOp : Mlc_BinaryOp<"min", Mlc_NumericTensor, "min(a, b)", [Commutative]>;
 def Mlc_AndOp : Mlc_BinaryOp<"and", Mlc_BitsTensor, "a & b", [Commutative], "i1">;
 def Mlc_OrOp : Mlc_BinaryOp<"or", Mlc_BitsTensor, "a | b", [Commutative], "i1">;
 def Mlc_XorOp : Mlc_BinaryOp<"xor", Mlc_BitsTensor, "a ^ b (bitwise)", [Commutative], "i1">;
+def Mlc_ShlOp : Mlc_BinaryOp<"shl", Mlc_IntegerTensor,
+                             "a << b (0 when b >= the bit width)", [], "ui8">;
+def Mlc_ShrOp : Mlc_BinaryOp<"shr", Mlc_IntegerTensor,
+                             "a >> b (logical for unsigned a, arithmetic for signed)",
+                             [], "ui8">;
 
 def Mlc_CmpOp : Mlc_ShapedOp<"cmp", [AllElementTypesMatch<["lhs", "rhs"]>]> {
   let summary = "elementwise comparison with broadcasting";
@@ -168,7 +178,7 @@ def Mlc_CmpOp : Mlc_ShapedOp<"cmp", [AllElementTypesMatch<["lhs", "rhs"]>]> {
                        Mlc_Tensor:$rhs);
   let results = (outs Mlc_BoolTensor:$result);
   let assemblyFormat = [{
-    $predicate `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+    `` $predicate `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
   let shapeFunction = [{

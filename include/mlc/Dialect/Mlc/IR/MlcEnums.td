@@ -36,4 +36,21 @@ def Mlc_PadMode : I32Enum<"PadMode", "padding mode", [
   I32EnumCase<"wrap", 3>
 ]> { let cppNamespace = "::mlc"; }
 
+def Mlc_InterpolationMode : I32Enum<"InterpolationMode", "interpolation", [
+  I32EnumCase<"nearest", 0>, I32EnumCase<"linear", 1>, I32EnumCase<"cubic", 2>
+]> { let cppNamespace = "::mlc"; }
+
+def Mlc_CoordinateTransform : I32Enum<"CoordinateTransform",
+    "how a resized coordinate maps back to the input", [
+  I32EnumCase<"half_pixel", 0>, I32EnumCase<"asymmetric", 1>,
+  I32EnumCase<"align_corners", 2>, I32EnumCase<"pytorch_half_pixel", 3>,
+  I32EnumCase<"tf_half_pixel_for_nn", 4>, I32EnumCase<"tf_crop_and_resize", 5>
+]> { let cppNamespace = "::mlc"; }
+
+def Mlc_NearestRounding : I32Enum<"NearestRounding",
+    "how nearest-neighbour resizing rounds a coordinate", [
+  I32EnumCase<"round_prefer_floor", 0>, I32EnumCase<"round_prefer_ceil", 1>,
+  I32EnumCase<"floor", 2>, I32EnumCase<"ceil", 3>
+]> { let cppNamespace = "::mlc"; }
+
 #endif // MLC_DIALECT_MLC_IR_MLCENUMS_TD

@@ -23,7 +23,50 @@ def Mlc_ReduceOp : Mlc_ShapedOp<"reduce", [
                        DenseI64ArrayAttr:$axes, UnitAttr:$keepdims);
   let results = (outs Mlc_NumericTensor:$result);
   let assemblyFormat = [{
-    $kind $input attr-dict `:` functional-type(operands, results)
+    `` $kind $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+class Mlc_ArgExtremumOp<string mnemonic, string extremum>
+    : Mlc_ShapedOp<mnemonic> {
+  let summary = "index of the " # extremum # " along one axis";
+  let description = "Returns, as `i64`, the index along `axis` of the "
+    # extremum # " of `input`: the first one, or the last one with "
+    # "`select_last_index`. The axis is removed from the result, or kept as "
+    # "size 1 with `keepdims`.\n\nExample:\n\n```mlir\n%i = mlc." # mnemonic
+    # " %x {axis = 1 : i64, keepdims} : (tensor<?x1000xf32>) -> "
+    # "tensor<?x1xi64>\n```";
+  let arguments = (ins Mlc_NumericTensor:$input, I64Attr:$axis,
+                       UnitAttr:$keepdims, UnitAttr:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Mlc_ArgmaxOp : Mlc_ArgExtremumOp<"argmax", "maximum">;
+def Mlc_ArgminOp : Mlc_ArgExtremumOp<"argmin", "minimum">;
+
+def Mlc_CumsumOp : Mlc_ShapedOp<"cumsum"> {
+  let summary = "cumulative sum along one axis";
+  let description = [{
+    `result[..., i, ...]` is the sum of `input[..., j, ...]` for `j <= i`
+    along `axis` (`j < i` with `exclusive`; `j >= i`, or `j > i`, with
+    `reverse`).
+
+    Example:
+
+    ```mlir
+    %y = mlc.cumsum %x {axis = 1 : i64, exclusive} : tensor<?x128xi64>
+    ```
+  }];
+  let arguments = (ins Mlc_NumericTensor:$input, I64Attr:$axis,
+                       UnitAttr:$exclusive, UnitAttr:$reverse);
+  let results = (outs Mlc_NumericTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasExtraVerifier = 1;
+  let shapeFunction = [{
+    return ::mlc::detail::sameShapeAs(b, adaptor.getInput(), results);
   }];
 }
 
@@ -120,7 +163,7 @@ def Mlc_Pool2dOp : Mlc_ShapedOp<"pool2d", [
                        UnitAttr:$ceil_mode, UnitAttr:$count_include_pad);
   let results = (outs Mlc_NumericTensor:$result);
   let assemblyFormat = [{
-    $kind $input attr-dict `:` functional-type(operands, results)
+    `` $kind $input attr-dict `:` functional-type(operands, results)
   }];
 }
 
