@@ -63,7 +63,10 @@ LogicalResult ReshapeOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
     for (int64_t i = 0; i < rank; ++i) {
       SmallVector<Dim> others(values);
       others.erase(others.begin() + i);
-      Dim fromCount = b.floorDiv(count, b.product(others));
+      // (Computed for every dimension, used only for the -1: a zero-sized
+      // other dimension must not divide by zero at run time.)
+      Dim fromCount =
+          b.floorDiv(count, b.max(b.product(others), b.constant(1)));
       result.dims.push_back(b.selectIf(arith::CmpIPredicate::eq, values[i],
                                        b.constant(-1), fromCount, values[i]));
     }
@@ -85,7 +88,8 @@ LogicalResult ReshapeOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
                          " is not a multiple of ", known.getConstant());
     for (int64_t size : resultType.getShape())
       result.dims.push_back(ShapedType::isDynamic(size)
-                                ? b.floorDiv(count, known)
+                                ? b.floorDiv(count,
+                                             b.max(known, b.constant(1)))
                                 : b.constant(size));
   }
   if (failed(checkElementCount(b, result.dims, count)))
