@@ -83,6 +83,41 @@ typedef void (*mlc_module_free_fn)(void *allocated);
 #define MLC_MODULE_SET_NUM_THREADS_SYMBOL "mlc_module_set_num_threads"
 typedef void (*mlc_module_set_num_threads_fn)(int n);
 
+/*
+ * ABI 2: several entry points (e.g. a language model's embed, layer and
+ * head functions). The metadata starts with "mlc-module 2" and each entry's
+ * lines follow an `entry NAME` line (NAME a C identifier):
+ *
+ *   mlc-module 2
+ *   entry NAME
+ *   input  NAME DTYPE DIM...
+ *   inout  NAME DTYPE DIM...
+ *   output NAME DTYPE DIM...
+ *   param  NAME DTYPE OFFSET DIM...
+ *
+ * `inout` is an argument the entry point updates in place (a KV cache): the
+ * caller passes a dense, writable buffer and reads the new value there;
+ * inputs and inouts are passed in the order of their lines. A param's OFFSET
+ * is a byte offset in mlc_module_params as in ABI 1, or `extern`: the caller
+ * binds it by name (weights kept in a separate parameter file). Each entry
+ * point is `void mlc_module_run_<NAME>(void **argv)` with the argv layout of
+ * mlc_module_run above; the other symbols are as in ABI 1.
+ */
+#define MLC_MODULE_ABI_VERSION_MULTI_ENTRY 2
+
+/*
+ * A parameter file (params.bin next to a Qwen3 library) holds `extern`
+ * params: a text header, then the data.
+ *
+ *   mlc-params 1
+ *   NAME DTYPE OFFSET DIM...      (one line per tensor, NAME percent-encoded)
+ *   end
+ *
+ * OFFSET is the byte offset of the tensor's dense row-major data from the
+ * start of the file, a multiple of 64; the header is at most 64 MiB.
+ */
+#define MLC_PARAMS_FILE_VERSION 1
+
 #ifdef __cplusplus
 }
 #endif

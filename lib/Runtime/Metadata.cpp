@@ -7,6 +7,10 @@
 //   output NAME DTYPE DIM...
 //   param  NAME DTYPE OFFSET DIM...
 //
+// and of its version 2, where `entry NAME` lines start each entry point's
+// lines, `inout` lines are inputs updated in place, and a param's OFFSET may
+// be `extern`.
+//
 // Tokens are separated by spaces or tabs; empty lines and lines of unknown
 // kinds are skipped (later versions may add lines).
 //
@@ -124,25 +128,51 @@ bool parseMetadata(std::string_view text, ModuleMetadata &metadata,
         error = where + "bad version '" + std::string(tokens[1]) + "'";
         return false;
       }
-      if (version != MLC_MODULE_ABI_VERSION) {
+      if (version != MLC_MODULE_ABI_VERSION &&
+          version != MLC_MODULE_ABI_VERSION_MULTI_ENTRY) {
         error = where + "metadata version " + std::to_string(version) +
-                " is not supported (this runtime reads version " +
-                std::to_string(MLC_MODULE_ABI_VERSION) + ")";
+                " is not supported (this runtime reads versions " +
+                std::to_string(MLC_MODULE_ABI_VERSION) + " and " +
+                std::to_string(MLC_MODULE_ABI_VERSION_MULTI_ENTRY) + ")";
         unsupported = true;
         return false;
       }
+      metadata.version = static_cast<int>(version);
       sawHeader = true;
       continue;
     }
 
     std::string_view kind = tokens[0];
-    std::vector<ArgInfo> *list = kind == "input"    ? &metadata.inputs
-                                 : kind == "output" ? &metadata.outputs
-                                 : kind == "param"  ? &metadata.params
-                                                    : nullptr;
+    bool multiEntry = metadata.version == MLC_MODULE_ABI_VERSION_MULTI_ENTRY;
+    if (multiEntry && kind == "entry") {
+      if (tokens.size() != 2) {
+        error = where + "expected 'entry NAME'";
+        return false;
+      }
+      metadata.entries.emplace_back();
+      metadata.entries.back().name = std::string(tokens[1]);
+      continue;
+    }
+    bool inout = multiEntry && kind == "inout";
+    EntryMetadata *entry = &metadata;
+    if (multiEntry) {
+      if (metadata.entries.empty()) {
+        if (kind == "input" || inout || kind == "output" || kind == "param") {
+          error = where + "'" + std::string(kind) +
+                  "' before the first 'entry' line";
+          return false;
+        }
+        continue;
+      }
+      entry = &metadata.entries.back();
+    }
+    std::vector<ArgInfo> *list = kind == "input" || inout ? &entry->inputs
+                                 : kind == "output"       ? &entry->outputs
+                                 : kind == "param"        ? &entry->params
+                                                          : nullptr;
     if (!list)
       continue; // A line kind of a later version.
-    bool isParam = list == &metadata.params;
+    bool isParam = list == &entry->params;
     size_t firstDim = isParam ? 4 : 3;
     if (tokens.size() < firstDim) {
       error = where + "expected '" + std::string(kind) +
@@ -163,7 +193,10 @@ bool parseMetadata(std::string_view text, ModuleMetadata &metadata,
           where + "unknown dtype '" + std::string(tokens[2]) + "' of " + what;
       return false;
     }
-    if (isParam) {
+    arg.inout = inout;
+    if (isParam && multiEntry && tokens[3] == "extern") {
+      arg.external = true;
+    } else if (isParam) {
       int64_t offset;
       if (!parseDecimal(tokens[3], offset)) {
         error =
@@ -199,6 +232,60 @@ bool parseMetadata(std::string_view text, ModuleMetadata &metadata,
     return false;
   }
   return true;
+}
+
+bool parseParamsHeader(std::string_view text, std::vector<ArgInfo> &tensors,
+                       size_t &dataStart, std::string &error) {
+  tensors.clear();
+  size_t pos = 0;
+  for (int lineNo = 1;; ++lineNo) {
+    size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) {
+      error = "the header has no 'end' line";
+      return false;
+    }
+    std::string_view line = text.substr(pos, end - pos);
+    pos = end + 1;
+    std::vector<std::string_view> tokens = splitTokens(line);
+    std::string where =
+        "line " + std::to_string(lineNo) + " " + quoteLine(line) + ": ";
+    if (lineNo == 1) {
+      if (tokens.size() != 2 || tokens[0] != "mlc-params") {
+        error = where + "expected the header 'mlc-params " +
+                std::to_string(MLC_PARAMS_FILE_VERSION) + "'";
+        return false;
+      }
+      if (tokens[1] != std::to_string(MLC_PARAMS_FILE_VERSION)) {
+        error = where + "version " + std::string(tokens[1]) +
+                " is not supported";
+        return false;
+      }
+      continue;
+    }
+    if (tokens.size() == 1 && tokens[0] == "end") {
+      dataStart = pos;
+      return true;
+    }
+    ArgInfo tensor;
+    int64_t offset;
+    if (tokens.size() < 3 || !percentDecode(tokens[0], tensor.name) ||
+        (tensor.dtype = dtypeFromName(tokens[1])) == MLC_DTYPE_INVALID ||
+        !parseDecimal(tokens[2], offset) || offset % 64 != 0) {
+      error = where + "expected 'NAME DTYPE OFFSET DIM...' with a known "
+                      "dtype and a 64-byte aligned offset";
+      return false;
+    }
+    tensor.offset = static_cast<uint64_t>(offset);
+    for (size_t i = 3; i < tokens.size(); ++i) {
+      int64_t dim;
+      if (!parseDecimal(tokens[i], dim)) {
+        error = where + "bad dimension '" + std::string(tokens[i]) + "'";
+        return false;
+      }
+      tensor.dims.push_back(dim);
+    }
+    tensors.push_back(std::move(tensor));
+  }
 }
 
 } // namespace mlc::rt

@@ -23,10 +23,21 @@ struct ArgInfo {
   mlc_dtype dtype = MLC_DTYPE_INVALID;
   std::vector<int64_t> dims; ///< -1 for `?`.
   uint64_t offset = 0;       ///< Params only: byte offset in the blob.
+  bool inout = false;        ///< Inputs only (ABI 2): updated in place.
+  bool external = false;     ///< Params only (ABI 2): bound by the caller.
 };
 
-struct ModuleMetadata {
+/// The arguments of one entry point.
+struct EntryMetadata {
+  std::string name; ///< Empty for the single entry point of ABI 1.
   std::vector<ArgInfo> inputs, outputs, params;
+};
+
+/// ABI 1 fills the inherited lists; ABI 2 fills `entries` (one per `entry`
+/// line) and leaves the inherited lists empty.
+struct ModuleMetadata : EntryMetadata {
+  int version = 0;
+  std::vector<EntryMetadata> entries;
 };
 
 /// Parses `text`. On failure returns false with `error` saying what is wrong
@@ -34,6 +45,12 @@ struct ModuleMetadata {
 /// text is well formed but of a version this runtime does not read.
 bool parseMetadata(std::string_view text, ModuleMetadata &metadata,
                    std::string &error, bool &unsupported);
+
+/// Parses the header of a parameter file (mlc-c/Module.h) at the start of
+/// `text`: one ArgInfo per tensor, with its offset. `dataStart` receives the
+/// offset just past the `end` line.
+bool parseParamsHeader(std::string_view text, std::vector<ArgInfo> &tensors,
+                       size_t &dataStart, std::string &error);
 
 /// Decodes %XX escapes; false on a malformed escape or a NUL byte.
 bool percentDecode(std::string_view encoded, std::string &decoded);

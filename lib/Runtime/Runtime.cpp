@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Error.h"
 #include "Metadata.h"
 #include "TensorUtils.h"
 
@@ -27,28 +28,6 @@
 using namespace mlc::rt;
 
 namespace {
-
-thread_local std::string lastError;
-
-mlc_status fail(mlc_status status, std::string message) {
-  lastError = std::move(message);
-  return status;
-}
-
-/// A memref descriptor of Module.h: allocated, aligned, offset, sizes[r],
-/// strides[r], as 8-byte words.
-std::vector<int64_t> makeDescriptor(const void *data, int32_t rank,
-                                    const int64_t *sizes) {
-  std::vector<int64_t> words(3 + 2 * static_cast<size_t>(rank));
-  int64_t pointer = static_cast<int64_t>(reinterpret_cast<uintptr_t>(data));
-  words[0] = pointer;
-  words[1] = pointer;
-  words[2] = 0;
-  for (int32_t i = 0; i < rank; ++i)
-    words[3 + i] = sizes[i];
-  rowMajorStrides(rank, sizes, words.data() + 3 + rank);
-  return words;
-}
 
 /// The size in bytes of the ELF symbol at `address` (0 if unknown).
 size_t symbolSize(const void *address) {
@@ -136,7 +115,7 @@ struct mlc_result {
 // Errors and dtypes
 //===----------------------------------------------------------------------===//
 
-const char *mlc_last_error(void) { return lastError.c_str(); }
+const char *mlc_last_error(void) { return lastErrorMessage().c_str(); }
 
 const char *mlc_status_name(mlc_status status) {
   switch (status) {
@@ -286,6 +265,11 @@ mlc_status mlc_model_load(const char *path, mlc_model **out) {
   auto symbol = [&](const char *name) { return dlsym(model->handle, name); };
   const char *text =
       static_cast<const char *>(symbol(MLC_MODULE_METADATA_SYMBOL));
+  if (text && std::strncmp(text, "mlc-module 2\n", 13) == 0)
+    return fail(MLC_ERROR_UNSUPPORTED,
+                std::string("module '") + path +
+                    "' has several entry points (ABI 2, e.g. a Qwen3 "
+                    "library): load it with mlc_qwen3_load (mlc-c/Qwen3.h)");
   model->run =
       reinterpret_cast<mlc_module_run_fn>(symbol(MLC_MODULE_RUN_SYMBOL));
   model->free =

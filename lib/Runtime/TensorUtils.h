@@ -18,6 +18,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mlc::rt {
 
@@ -214,6 +215,21 @@ inline std::string formatShape(int32_t rank, const int64_t *dims) {
     s += dims[i] < 0 ? std::string("?") : std::to_string(dims[i]);
   }
   return s + "]";
+}
+
+/// A memref descriptor of Module.h for dense row-major data: allocated,
+/// aligned, offset, sizes[r], strides[r], as 8-byte words.
+inline std::vector<int64_t> makeDescriptor(const void *data, int32_t rank,
+                                           const int64_t *sizes) {
+  std::vector<int64_t> words(3 + 2 * static_cast<size_t>(rank));
+  int64_t pointer = static_cast<int64_t>(reinterpret_cast<uintptr_t>(data));
+  words[0] = pointer;
+  words[1] = pointer;
+  words[2] = 0;
+  for (int32_t i = 0; i < rank; ++i)
+    words[3 + i] = sizes[i];
+  rowMajorStrides(rank, sizes, words.data() + 3 + rank);
+  return words;
 }
 
 } // namespace mlc::rt

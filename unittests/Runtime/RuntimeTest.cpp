@@ -324,7 +324,9 @@ TEST_F(ConfigurableModuleTest, RejectsMalformedMetadata) {
               "expected the header 'mlc-module 1'");
   expectError("mlc-module one\n", MLC_ERROR_INVALID_MODULE, "bad version");
   expectError("mlc-module 2\n", MLC_ERROR_UNSUPPORTED,
-              "metadata version 2 is not supported");
+              "has several entry points (ABI 2");
+  expectError("mlc-module 3\n", MLC_ERROR_UNSUPPORTED,
+              "metadata version 3 is not supported");
   expectError("mlc-module 1\ninput x\n", MLC_ERROR_INVALID_MODULE,
               "expected 'input NAME DTYPE DIM...'");
   expectError("mlc-module 1\nparam w f32\n", MLC_ERROR_INVALID_MODULE,

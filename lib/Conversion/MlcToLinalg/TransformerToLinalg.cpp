@@ -139,6 +139,25 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
     SmallVector<OpFoldResult> kSizes = tensor::getMixedSizes(b, loc, k);
     SmallVector<OpFoldResult> vSizes = tensor::getMixedSizes(b, loc, v);
 
+    // A KV cache without a mask: only its first `position + Sq` rows are
+    // read, so a decode step costs what the context holds, not the cache.
+    if (Value position = adaptor.getPosition(); position && !adaptor.getMask()) {
+      Value raw = tensor::ExtractOp::create(b, loc, position, ValueRange{});
+      Value used = arith::AddIOp::create(
+          b, loc, arith::IndexCastOp::create(b, loc, b.getIndexType(), raw),
+          toValue(b, loc, qSizes[2]));
+      used = arith::MinSIOp::create(b, loc, used, toValue(b, loc, kSizes[2]));
+      auto rows = [&](Value cache, SmallVector<OpFoldResult> &sizes) {
+        sizes[2] = used;
+        SmallVector<OpFoldResult> zeros(4, b.getIndexAttr(0)),
+            ones(4, b.getIndexAttr(1));
+        return tensor::ExtractSliceOp::create(b, loc, cache, zeros, sizes, ones)
+            .getResult();
+      };
+      k = rows(k, kSizes);
+      v = rows(v, vSizes);
+    }
+
     // scores[b, h, i, j] = scale * sum_e q[b, h, i, e] * k[b, h / g, j, e]
     SmallVector<OpFoldResult> scoreSizes = {qSizes[0], qSizes[1], qSizes[2],
                                             kSizes[2]};

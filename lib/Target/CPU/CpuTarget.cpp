@@ -37,22 +37,6 @@ Error makeError(const llvm::Twine &message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
 }
 
-/// Percent-encodes bytes outside [A-Za-z0-9._:/-] (Module.h).
-std::string encodeName(llvm::StringRef name) {
-  std::string out;
-  for (unsigned char c : name) {
-    if (llvm::isAlnum(c) || llvm::StringRef("._:/-").contains(c)) {
-      out.push_back(c);
-    } else {
-      static const char hex[] = "0123456789ABCDEF";
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
-
 llvm::Expected<std::string> getDtypeName(Type type) {
   if (type.isF64()) return std::string("f64");
   if (type.isF32()) return std::string("f32");
@@ -73,33 +57,37 @@ llvm::Expected<std::string> getDtypeName(Type type) {
 /// One `input`/`output`/`param` line of the metadata.
 llvm::Expected<std::string> describe(llvm::StringRef kind, llvm::StringRef name,
                                      Type type,
-                                     std::optional<uint64_t> offset = {}) {
+                                     llvm::StringRef offset = {}) {
   auto tensorType = dyn_cast<RankedTensorType>(type);
   if (!tensorType)
     return makeError(kind + " '" + name + "' is not a ranked tensor");
   auto dtype = getDtypeName(tensorType.getElementType());
   if (!dtype)
     return dtype.takeError();
-  std::string line = (kind + " " + encodeName(name) + " " + *dtype).str();
-  if (offset)
-    line += " " + std::to_string(*offset);
+  std::string line = (kind + " " + mlc::encodeModuleName(name) + " " + *dtype).str();
+  if (!offset.empty())
+    line += (" " + offset).str();
   for (int64_t d : tensorType.getShape())
     line += ShapedType::isDynamic(d) ? std::string(" ?") : " " + std::to_string(d);
   return line + "\n";
 }
 
-func::FuncOp findEntry(ModuleOp module) {
+/// The entry points: @main, or else every public function with a body.
+SmallVector<func::FuncOp> findEntries(ModuleOp module) {
   if (auto main = module.lookupSymbol<func::FuncOp>("main"))
-    return main;
-  func::FuncOp entry;
-  for (auto func : module.getOps<func::FuncOp>()) {
-    if (!func.isPublic() || func.isExternal())
-      continue;
-    if (entry)
-      return {};
-    entry = func;
-  }
-  return entry;
+    return {main};
+  SmallVector<func::FuncOp> entries;
+  for (auto func : module.getOps<func::FuncOp>())
+    if (func.isPublic() && !func.isExternal())
+      entries.push_back(func);
+  return entries;
+}
+
+/// The argument that result `r` of `func` updates in place, if any.
+std::optional<unsigned> getUpdatedArgument(func::FuncOp func, unsigned r) {
+  if (auto attr = func.getResultAttrOfType<IntegerAttr>(r, "mlc.updates"))
+    return attr.getInt();
+  return std::nullopt;
 }
 
 std::string getName(DictionaryAttr attrs, llvm::StringRef fallback) {
@@ -166,15 +154,20 @@ Error appendParameter(mlc::ParameterOp parameter, llvm::StringRef baseDir,
   return Error::success();
 }
 
-/// Adds the ABI symbols (metadata, params, run, free) around
-/// `_mlir_ciface_<entry>`.
-Error addModuleInterface(llvm::Module &module, llvm::StringRef entry,
-                         bool hasResults, llvm::StringRef metadata,
+/// One entry point of the module: its name and whether its C interface
+/// returns results through a first pointer argument.
+struct EntryPoint {
+  std::string name;
+  bool hasResults;
+};
+
+/// Adds the ABI symbols (metadata, params, run, free) around the
+/// `_mlir_ciface_<entry>` functions: `mlc_module_run` for a module with one
+/// entry point (ABI 1), `mlc_module_run_<entry>` for each of several (ABI 2).
+Error addModuleInterface(llvm::Module &module, ArrayRef<EntryPoint> entries,
+                         bool multiEntry, llvm::StringRef metadata,
                          llvm::StringRef params) {
   llvm::LLVMContext &ctx = module.getContext();
-  llvm::Function *ciface = module.getFunction(("_mlir_ciface_" + entry).str());
-  if (!ciface)
-    return makeError("no C interface was generated for '" + entry + "'");
   auto *ptrTy = llvm::PointerType::getUnqual(ctx);
   auto *voidTy = llvm::Type::getVoidTy(ctx);
 
@@ -192,19 +185,35 @@ Error addModuleInterface(llvm::Module &module, llvm::StringRef entry,
     global->setAlignment(llvm::Align(64));
   }
 
-  // void mlc_module_run(void **argv): argv[0] results, then the arguments.
-  auto *run = llvm::Function::Create(
-      llvm::FunctionType::get(voidTy, {ptrTy}, false),
-      llvm::GlobalValue::ExternalLinkage, MLC_MODULE_RUN_SYMBOL, module);
-  llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", run));
-  llvm::SmallVector<llvm::Value *> args;
-  unsigned first = hasResults ? 0 : 1;
-  for (unsigned i = 0; i < ciface->arg_size(); ++i) {
-    llvm::Value *slot = b.CreateConstGEP1_64(ptrTy, run->getArg(0), first + i);
-    args.push_back(b.CreateLoad(ptrTy, slot));
+  // void mlc_module_run[_<entry>](void **argv): argv[0] results, then the
+  // arguments.
+  llvm::StringSet<> exported = {
+      MLC_MODULE_METADATA_SYMBOL, MLC_MODULE_PARAMS_SYMBOL,
+      MLC_MODULE_FREE_SYMBOL, MLC_MODULE_SET_NUM_THREADS_SYMBOL};
+  for (const EntryPoint &entry : entries) {
+    llvm::Function *ciface =
+        module.getFunction(("_mlir_ciface_" + entry.name));
+    if (!ciface)
+      return makeError("no C interface was generated for '" + entry.name +
+                       "'");
+    std::string runName = MLC_MODULE_RUN_SYMBOL;
+    if (multiEntry)
+      runName += "_" + entry.name;
+    exported.insert(runName);
+    auto *run = llvm::Function::Create(
+        llvm::FunctionType::get(voidTy, {ptrTy}, false),
+        llvm::GlobalValue::ExternalLinkage, runName, module);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(ctx, "entry", run));
+    llvm::SmallVector<llvm::Value *> args;
+    unsigned first = entry.hasResults ? 0 : 1;
+    for (unsigned i = 0; i < ciface->arg_size(); ++i) {
+      llvm::Value *slot =
+          b.CreateConstGEP1_64(ptrTy, run->getArg(0), first + i);
+      args.push_back(b.CreateLoad(ptrTy, slot));
+    }
+    b.CreateCall(ciface, args);
+    b.CreateRetVoid();
   }
-  b.CreateCall(ciface, args);
-  b.CreateRetVoid();
 
   // void mlc_module_free(void *allocated): buffers come from the module's
   // own allocation functions (lib/Target/CPU/ModuleSupport).
@@ -231,10 +240,6 @@ Error addModuleInterface(llvm::Module &module, llvm::StringRef entry,
   tb.CreateRetVoid();
 
   // Only the ABI is exported; everything else may be inlined and dropped.
-  llvm::StringSet<> exported = {
-      MLC_MODULE_METADATA_SYMBOL, MLC_MODULE_PARAMS_SYMBOL,
-      MLC_MODULE_RUN_SYMBOL, MLC_MODULE_FREE_SYMBOL,
-      MLC_MODULE_SET_NUM_THREADS_SYMBOL};
   for (llvm::GlobalValue &value : module.global_values())
     if (!value.isDeclaration() && !exported.contains(value.getName()))
       value.setLinkage(llvm::GlobalValue::InternalLinkage);
@@ -291,6 +296,21 @@ Error link(llvm::StringRef object, llvm::StringRef output) {
 
 } // namespace
 
+std::string mlc::encodeModuleName(llvm::StringRef name) {
+  std::string out;
+  for (unsigned char c : name) {
+    if (llvm::isAlnum(c) || llvm::StringRef("._:/-").contains(c)) {
+      out.push_back(c);
+    } else {
+      static const char hex[] = "0123456789ABCDEF";
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
+}
+
 Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
                                   const CpuTargetOptions &options) {
   auto step = [&](llvm::StringRef what) {
@@ -298,34 +318,61 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
       options.progress(what);
   };
   MLIRContext *context = module.getContext();
-  func::FuncOp entry = findEntry(module);
-  if (!entry)
-    return makeError("the module needs a function @main or exactly one "
-                     "public function");
-  std::string entryName = entry.getSymName().str();
+  SmallVector<func::FuncOp> entryFuncs = findEntries(module);
+  if (entryFuncs.empty())
+    return makeError("the module has no public function to export");
+  // Several entry points (and arguments updated in place) need ABI 2.
+  bool multiEntry = entryFuncs.size() > 1;
+  std::string metadata =
+      "mlc-module " +
+      std::to_string(multiEntry ? MLC_MODULE_ABI_VERSION_MULTI_ENTRY
+                                        : MLC_MODULE_ABI_VERSION) + "\n";
 
-  // The signature the runtime sees, before lowering changes types.
-  std::string metadata = "mlc-module " + std::to_string(MLC_MODULE_ABI_VERSION) +
-                         "\n";
-  FunctionType signature = entry.getFunctionType();
-  for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
-    auto line = describe("input", getName(entry.getArgAttrDict(i),
-                                          "input_" + std::to_string(i)),
-                         type);
-    if (!line)
-      return line.takeError();
-    metadata += *line;
+  // The signatures the runtime sees, before lowering changes types.
+  struct EntryInfo {
+    std::string name;
+    std::string lines; ///< input/inout/output lines
+    unsigned numInputs;
+    bool hasResults = false;
+  };
+  SmallVector<EntryInfo> entries;
+  for (func::FuncOp func : entryFuncs) {
+    EntryInfo info{func.getSymName().str(), "", func.getNumArguments()};
+    if (multiEntry && !llvm::all_of(info.name, [](char c) {
+          return llvm::isAlnum(c) || c == '_';
+        }))
+      return makeError("entry point '" + info.name +
+                       "' is not a C identifier");
+    llvm::SmallVector<bool> updated(func.getNumArguments(), false);
+    for (unsigned r = 0; r < func.getNumResults(); ++r)
+      if (auto j = getUpdatedArgument(func, r); j && *j < updated.size())
+        updated[*j] = true;
+    if (!multiEntry && llvm::is_contained(updated, true))
+      return makeError("arguments updated in place (mlc.updates) need a "
+                       "module with several entry points (ABI 2)");
+    FunctionType signature = func.getFunctionType();
+    for (auto [i, type] : llvm::enumerate(signature.getInputs())) {
+      auto line = describe(updated[i] ? "inout" : "input",
+                           getName(func.getArgAttrDict(i),
+                                   "input_" + std::to_string(i)),
+                           type);
+      if (!line)
+        return line.takeError();
+      info.lines += *line;
+    }
+    for (auto [i, type] : llvm::enumerate(signature.getResults())) {
+      if (getUpdatedArgument(func, i))
+        continue;
+      info.hasResults = true;
+      auto line = describe("output", getName(func.getResultAttrDict(i),
+                                             "output_" + std::to_string(i)),
+                           type);
+      if (!line)
+        return line.takeError();
+      info.lines += *line;
+    }
+    entries.push_back(std::move(info));
   }
-  for (auto [i, type] : llvm::enumerate(signature.getResults())) {
-    auto line = describe("output", getName(entry.getResultAttrDict(i),
-                                           "output_" + std::to_string(i)),
-                         type);
-    if (!line)
-      return line.takeError();
-    metadata += *line;
-  }
-  unsigned numInputs = signature.getNumInputs();
-  bool hasResults = signature.getNumResults() > 0;
 
   // mlc -> linalg; parameters become trailing arguments.
   PassManager toLinalg(context);
@@ -334,41 +381,66 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
     return makeError("lowering to linalg failed (see the diagnostics above)");
   step("lowered to linalg");
 
-  entry = module.lookupSymbol<func::FuncOp>(entryName);
+  // Parameters: compiled into the blob when they have a value; bound by the
+  // caller (`extern`, ABI 2) when they do not.
   std::string blob;
-  for (unsigned i = numInputs; i < entry.getNumArguments(); ++i) {
-    auto ref = entry.getArgAttrOfType<FlatSymbolRefAttr>(i, "mlc.parameter");
-    auto parameter = ref ? module.lookupSymbol<mlc::ParameterOp>(ref) : nullptr;
-    if (!parameter)
-      return makeError("entry argument #" + llvm::Twine(i) +
-                       " is not a known parameter");
-    blob.resize(llvm::alignTo(blob.size(), 64), '\0');
-    auto line = describe("param", parameter.getSymName(),
-                         parameter.getTensorType(), blob.size());
-    if (!line)
-      return line.takeError();
-    metadata += *line;
-    if (Error e = appendParameter(parameter, options.parameterDir, blob))
-      return e;
+  llvm::StringMap<uint64_t> offsets;
+  unsigned numParams = 0;
+  for (EntryInfo &info : entries) {
+    auto entry = module.lookupSymbol<func::FuncOp>(info.name);
+    if (multiEntry)
+      metadata += "entry " + info.name + "\n";
+    metadata += info.lines;
+    for (unsigned i = info.numInputs; i < entry.getNumArguments(); ++i) {
+      auto ref = entry.getArgAttrOfType<FlatSymbolRefAttr>(i, "mlc.parameter");
+      auto parameter =
+          ref ? module.lookupSymbol<mlc::ParameterOp>(ref) : nullptr;
+      if (!parameter)
+        return makeError("argument #" + llvm::Twine(i) + " of '" + info.name +
+                         "' is not a known parameter");
+      llvm::StringRef name = parameter.getSymName();
+      std::string offset = "extern";
+      if (parameter.getValueAttr() || !multiEntry) {
+        auto [it, inserted] = offsets.try_emplace(name, 0);
+        if (inserted) {
+          blob.resize(llvm::alignTo(blob.size(), 64), '\0');
+          it->second = blob.size();
+          if (Error e = appendParameter(parameter, options.parameterDir, blob))
+            return e;
+          ++numParams;
+        }
+        offset = std::to_string(it->second);
+      }
+      auto line = describe("param", name, parameter.getTensorType(), offset);
+      if (!line)
+        return line.takeError();
+      metadata += *line;
+    }
   }
-  for (auto parameter : llvm::make_early_inc_range(module.getOps<mlc::ParameterOp>()))
+  for (auto parameter :
+       llvm::make_early_inc_range(module.getOps<mlc::ParameterOp>()))
     parameter.erase();
-  // mlc's argument and result attributes mean nothing to LLVM.
+  // mlc's argument and result attributes mean nothing to LLVM, except
+  // mlc.updates, which mlc-drop-in-place-results reads.
   auto dropMlcAttrs = [](DictionaryAttr attrs) {
     if (!attrs)
       return attrs;
     SmallVector<NamedAttribute> kept;
     for (NamedAttribute attr : attrs)
-      if (!attr.getName().strref().starts_with("mlc."))
+      if (!attr.getName().strref().starts_with("mlc.") ||
+          attr.getName() == "mlc.updates")
         kept.push_back(attr);
     return DictionaryAttr::get(attrs.getContext(), kept);
   };
-  for (unsigned i = 0; i < entry.getNumArguments(); ++i)
-    entry.setArgAttrs(i, dropMlcAttrs(entry.getArgAttrDict(i)));
-  for (unsigned i = 0; i < entry.getNumResults(); ++i)
-    entry.setResultAttrs(i, dropMlcAttrs(entry.getResultAttrDict(i)));
-  step("gathered " + std::to_string(entry.getNumArguments() - numInputs) +
-       " parameters (" + std::to_string(blob.size()) + " bytes)");
+  for (EntryInfo &info : entries) {
+    auto entry = module.lookupSymbol<func::FuncOp>(info.name);
+    for (unsigned i = 0; i < entry.getNumArguments(); ++i)
+      entry.setArgAttrs(i, dropMlcAttrs(entry.getArgAttrDict(i)));
+    for (unsigned i = 0; i < entry.getNumResults(); ++i)
+      entry.setResultAttrs(i, dropMlcAttrs(entry.getResultAttrDict(i)));
+  }
+  step("gathered " + std::to_string(numParams) + " parameters (" +
+       std::to_string(blob.size()) + " bytes)");
 
   auto pipelineOptions =
       CpuPipelineOptions::createFromString(options.pipelineOptions);
@@ -396,8 +468,11 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
       translateModuleToLLVMIR(module, llvmContext, "mlc_module");
   if (!llvmModule)
     return makeError("translation to LLVM IR failed");
-  if (Error e = addModuleInterface(*llvmModule, entryName, hasResults, metadata,
-                                   blob))
+  SmallVector<EntryPoint> entryPoints;
+  for (EntryInfo &info : entries)
+    entryPoints.push_back({info.name, info.hasResults});
+  if (Error e = addModuleInterface(*llvmModule, entryPoints, multiEntry,
+                                   metadata, blob))
     return e;
   blob.clear();
   blob.shrink_to_fit();

@@ -137,3 +137,20 @@ func.func @resize_linear(%x: tensor<4x6xf32>, %s: tensor<2xi64>) -> tensor<?x?xf
   %0 = mlc.resize linear %x, %s : (tensor<4x6xf32>, tensor<2xi64>) -> tensor<?x?xf32>
   return %0 : tensor<?x?xf32>
 }
+
+// -----
+
+// Attention over a KV cache reads only the rows up to position + Sq.
+// CHECK-LABEL: func.func @attention_cache
+// CHECK-SAME: (%[[Q:.*]]: tensor<1x4x1x8xf32>, %[[K:.*]]: tensor<1x2x64x8xf32>, %[[V:.*]]: tensor<1x2x64x8xf32>, %[[P:.*]]: tensor<i64>)
+// CHECK: %[[POS:.*]] = tensor.extract %[[P]][]
+// CHECK: %[[IDX:.*]] = arith.index_cast %[[POS]]
+// CHECK: %[[END:.*]] = arith.addi %[[IDX]], %{{.*}}
+// CHECK: %[[USED:.*]] = arith.minsi %[[END]], %{{.*}}
+// CHECK: tensor.extract_slice %[[K]][0, 0, 0, 0] [1, 2, %[[USED]], 8] [1, 1, 1, 1] : tensor<1x2x64x8xf32> to tensor<1x2x?x8xf32>
+// CHECK: tensor.extract_slice %[[V]][0, 0, 0, 0] [1, 2, %[[USED]], 8] [1, 1, 1, 1] : tensor<1x2x64x8xf32> to tensor<1x2x?x8xf32>
+// CHECK: tensor.empty(%[[USED]]) : tensor<1x4x1x?xf32>
+func.func @attention_cache(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x64x8xf32>, %v: tensor<1x2x64x8xf32>, %p: tensor<i64>) -> tensor<1x4x1x8xf32> {
+  %o = mlc.attention %q, %k, %v position(%p) {causal} : (tensor<1x4x1x8xf32>, tensor<1x2x64x8xf32>, tensor<1x2x64x8xf32>, tensor<i64>) -> tensor<1x4x1x8xf32>
+  return %o : tensor<1x4x1x8xf32>
+}

@@ -65,6 +65,35 @@ func.func @matmul_in_place(%a: tensor<64x64xf32>, %b: tensor<64x200xf32>) -> ten
 
 // -----
 
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// One row (a decode step): threads split the columns, and each streams
+// the rows of B: for every k, a[k] * B[k, 64 columns] into C.
+// CHECK-LABEL: func.func @matvec
+// CHECK:         scf.forall
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[ONE:.*]] iter_args
+// CHECK:             scf.for
+// CHECK:               vector.contract
+// CHECK-SAME:            vector<1x1xf32>, vector<1x64xf32> into vector<1x64xf32>
+func.func @matvec(%a: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tensor<1x4096xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4096xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<1x512xf32>, tensor<512x4096xf32>) outs(%init : tensor<1x4096xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4096xf32>
+  return %r : tensor<1x4096xf32>
+}
+
+// -----
+
 // A 3x3 convolution: im2col by 9 strided slices of the input (no
 // floordiv/mod indexing), then filter[16, 72] x col[72, 64].
 // CHECK-LABEL: func.func @conv

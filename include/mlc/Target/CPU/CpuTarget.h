@@ -32,6 +32,10 @@ struct CpuTargetOptions {
   std::string dumpLLVMDialectTo;
 };
 
+/// A tensor name as mlc-c/Module.h writes it in metadata and parameter
+/// files: bytes outside [A-Za-z0-9._:/-] become %XX.
+std::string encodeModuleName(llvm::StringRef name);
+
 /// Compiles `module` (mlc dialect, entry function `main` or the only public
 /// function) into a shared library at `outputPath`. The module is lowered in
 /// place. Errors name the parameter or file that caused them.

@@ -37,6 +37,9 @@ constexpr int64_t kMinParallelWork = 1 << 14;
 /// Matmuls with fewer rows read B in place rather than packed.
 constexpr int64_t kMinPackRows = 256;
 
+/// Matmuls with at most this many rows stream B row by row.
+constexpr int64_t kMaxStreamRows = 2;
+
 /// Marks the copies of one op through tiling and peeling.
 constexpr llvm::StringLiteral kTargetMarker = "mlc.cpu_target";
 
@@ -898,18 +901,38 @@ struct CpuTileAndVectorizePass
     SmallVector<unsigned> outerK(dims->k.begin(), dims->k.end() - 1);
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t mr = registerM, nr = registerN;
-    // Few rows (a matrix-vector product): a wide row tile instead.
+    unsigned loops = op.getNumLoops();
+    ContractionLoops contraction{m, n, k, outer, outerK};
+    SmallVector<TileLevel> levels;
+    markForVectorization(op, VectorKind::Contraction);
+
+    // A few rows (matrix-vector products, a decoder's single token): B is
+    // read once, so the product streams it row by row: threads split the
+    // columns, and for each k every thread adds a[k] * B[k, its columns]
+    // to its part of C, which stays in L1. (With a register tile, each k
+    // step would read a few cache lines from a different row of B.)
+    if (!ShapedType::isDynamic(ranges[m]) && ranges[m] <= kMaxStreamRows) {
+      int64_t width = 4 * vectorWidth;
+      if (product(ranges) >= kMinParallelWork)
+        levels.push_back(contraction.threads(
+            loops, ranges[m], threadTile(ranges[n], threadN * 4, width)));
+      else if (!outer.empty())
+        levels.push_back(contraction.cacheBlock(loops, 0));
+      levels.push_back(TileLevel(loops).with(k, 1));
+      for (unsigned d : outerK)
+        levels.back().with(d, 1);
+      levels.push_back(TileLevel(loops).with(n, width).peeled());
+      tileLevels(rewriter, op, levels);
+      return success();
+    }
+
+    // Fewer rows than a register tile: a wider one.
     if (!ShapedType::isDynamic(ranges[m]) && ranges[m] < mr) {
       mr = ranges[m];
       nr = std::max<int64_t>(nr, 4 * vectorWidth);
     }
     int64_t tm = threadTile(ranges[m], threadM, mr);
     int64_t tn = threadTile(ranges[n], threadN, nr);
-
-    markForVectorization(op, VectorKind::Contraction);
-    unsigned loops = op.getNumLoops();
-    ContractionLoops contraction{m, n, k, outer, outerK};
-    SmallVector<TileLevel> levels;
     if (product(ranges) >= kMinParallelWork)
       levels.push_back(contraction.threads(loops, tm, tn));
     levels.push_back(contraction.cacheBlock(loops, cacheK));

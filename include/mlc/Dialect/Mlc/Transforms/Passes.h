@@ -3,6 +3,7 @@
 #ifndef MLC_DIALECT_MLC_TRANSFORMS_PASSES_H
 #define MLC_DIALECT_MLC_TRANSFORMS_PASSES_H
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 

@@ -48,7 +48,46 @@ def ExportEntryPointsPass
     so that `convert-func-to-llvm` emits `_mlir_ciface_<name>`, which takes
     memref descriptors by pointer: the calling convention of compiled mlc
     modules (see `include/mlc-c/Module.h`).
+
+    Arguments are the caller's storage, which modules only read: they are
+    marked `bufferization.writable = false`, except an argument that a
+    result updates in place. A result with the attribute
+    `mlc.updates = J : i64` is argument `J`'s new value (a KV cache, say):
+    argument `J` stays writable and `mlc-drop-in-place-results` later turns
+    the result into a write to the argument's buffer. The pass checks that
+    `J` names an argument of the result's type, updated by one result only.
   }];
+}
+
+def DropInPlaceResultsPass
+    : Pass<"mlc-drop-in-place-results", "::mlir::ModuleOp"> {
+  let summary = "Turn results marked `mlc.updates` into writes to arguments";
+  let description = [{
+    Runs after one-shot bufferization. A public function's result with
+    `mlc.updates = J` holds the new value of argument `J`; bufferization
+    normally writes it into the argument's buffer and returns that buffer.
+    The pass removes the result from the function: the caller sees the
+    update in the buffer it passed. If the returned buffer is not the
+    argument's (bufferization had to copy), the pass copies it into the
+    argument before returning and warns, since that costs a full copy per
+    call.
+
+    Example:
+
+    ```mlir
+    func.func @step(%cache: memref<8x16xf32>, %x: memref<16xf32>)
+        -> (memref<8x16xf32> {mlc.updates = 0 : i64}) {
+      ...
+      return %cache : memref<8x16xf32>
+    }
+    // becomes
+    func.func @step(%cache: memref<8x16xf32>, %x: memref<16xf32>) {
+      ...
+      return
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 #endif // MLC_DIALECT_MLC_TRANSFORMS_PASSES_TD
