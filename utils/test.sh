@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds mlc and runs every test suite: the lit regression tests (check-mlc),
-# the GoogleTest unit tests (ctest) and a fast subset of the ONNX backend
-# node tests (utils/onnx-conformance-subset.txt, every test must pass).
+# the GoogleTest unit tests (ctest), the Python tests (pytest) and a fast
+# subset of the ONNX backend node tests (utils/onnx-conformance-subset.txt,
+# every test must pass).
 # Prints the counts of each suite and exits non-zero if anything failed.
 #
 #   utils/test.sh            # build into ./build
@@ -24,9 +25,14 @@ cmake --build "$build" --target check-mlc || failed+=("check-mlc")
 step "unit tests (ctest)"
 ctest --test-dir "$build" --output-on-failure || failed+=("unit tests")
 
-step "ONNX conformance subset (utils/onnx-conformance-subset.txt)"
-# Debian's Python has python3-onnx (the lit tests use it too).
+# Debian's Python has python3-onnx, python3-torch and python3-pytest.
 python=${PYTHON:-/usr/bin/python3}
+
+step "Python tests (pytest: the Qwen3 checkpoint generator and reference)"
+"$python" -m pytest -q -p no:cacheprovider utils/models ||
+  failed+=("pytest")
+
+step "ONNX conformance subset (utils/onnx-conformance-subset.txt)"
 "$python" utils/onnx_conformance.py --build-dir "$build" --quiet \
   --subset utils/onnx-conformance-subset.txt --require-pass ||
   failed+=("ONNX conformance subset")

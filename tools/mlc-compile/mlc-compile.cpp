@@ -1,14 +1,20 @@
 //===- mlc-compile.cpp - compile a model to a shared library --------------===//
 //
 //   mlc-compile MODEL -o OUT.so [--target cpu] [--cpu NAME] [-O N]
+//   mlc-compile CHECKPOINT_DIR -o OUT_DIR [--max-context N] [--target cpu]
 //
-// MODEL is an ONNX file (.onnx) or mlc IR (.mlir). Exit codes: 0 success,
-// 1 error, 2 usage, 3 the model uses ops mlc does not support.
+// MODEL is an ONNX file (.onnx) or mlc IR (.mlir); CHECKPOINT_DIR a Hugging
+// Face Qwen3 folder (config.json with model_type qwen3, safetensors), which
+// becomes OUT_DIR/libqwen3.so + params.bin + the tokenizer files
+// (mlc-c/Qwen3.h runs it). Exit codes: 0 success, 1 error, 2 usage, 3 the
+// model uses ops mlc does not support.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlc/Import/Onnx/OnnxImporter.h"
 #include "mlc/InitAll.h"
+#include "mlc/Models/Qwen3/Builder.h"
+#include "mlc/Models/Qwen3/ParameterFile.h"
 #include "mlc/Target/CPU/CpuTarget.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -30,16 +36,79 @@ int fail(const llvm::Twine &message, int code = kError) {
   llvm::WithColor::error(llvm::errs(), "mlc-compile") << message << "\n";
   return code;
 }
+
+/// Compiles the Qwen3 checkpoint in `dir` into `outDir`.
+int compileQwen3(MLIRContext &context, llvm::StringRef dir,
+                 llvm::StringRef outDir, int64_t maxContext,
+                 mlc::CpuTargetOptions options) {
+  auto checkpoint = mlc::qwen3::Checkpoint::open(dir);
+  if (!checkpoint)
+    return fail(llvm::toString(checkpoint.takeError()));
+  if (llvm::Error e = (*checkpoint)->verify())
+    return fail(llvm::toString(std::move(e)));
+  const mlc::qwen3::Config &config = (*checkpoint)->config();
+  options.progress("read " + dir.str() + ": " +
+                   std::to_string(config.numLayers) + " layers, hidden " +
+                   std::to_string(config.hiddenSize) + ", vocabulary " +
+                   std::to_string(config.vocabSize));
+  mlc::qwen3::BuildOptions build;
+  build.maxContext =
+      maxContext > 0 ? maxContext
+                     : std::min<int64_t>(4096, config.maxPositionEmbeddings);
+  if (build.maxContext > config.maxPositionEmbeddings)
+    return fail("--max-context " + llvm::Twine(build.maxContext) +
+                    " exceeds max_position_embeddings (" +
+                    llvm::Twine(config.maxPositionEmbeddings) + ")",
+                kUsage);
+  if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
+    return fail("cannot create " + outDir + ": " + ec.message());
+
+  llvm::SmallString<256> path(outDir);
+  llvm::sys::path::append(path, "params.bin");
+  if (llvm::Error e =
+          mlc::qwen3::writeParameterFile(**checkpoint, path, options.progress))
+    return fail(llvm::toString(std::move(e)));
+  options.progress("wrote " + path.str().str());
+  for (const char *name : {"config.json", "generation_config.json",
+                           "tokenizer.json", "tokenizer_config.json"}) {
+    llvm::SmallString<256> from(dir), to(outDir);
+    llvm::sys::path::append(from, name);
+    llvm::sys::path::append(to, name);
+    if (!llvm::sys::fs::exists(from)) {
+      llvm::WithColor::warning(llvm::errs(), "mlc-compile")
+          << dir << " has no " << name << "\n";
+      continue;
+    }
+    if (std::error_code ec = llvm::sys::fs::copy_file(from, to))
+      return fail("cannot copy " + from + " to " + to + ": " + ec.message());
+  }
+
+  OwningOpRef<ModuleOp> module =
+      mlc::qwen3::buildModule(&context, config, build);
+  options.progress("built the model (KV cache of " +
+                   std::to_string(build.maxContext) + " tokens)");
+  path = outDir;
+  llvm::sys::path::append(path, "libqwen3.so");
+  if (llvm::Error e = mlc::compileToSharedLibrary(*module, path, options))
+    return fail(llvm::toString(std::move(e)));
+  return kOk;
+}
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::OptionCategory category("mlc-compile options");
-  cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx|model.mlir>"),
+  cl::opt<std::string> input(cl::Positional,
+                             cl::desc("<model.onnx|model.mlir|checkpoint dir>"),
                              cl::Required, cl::cat(category));
-  cl::opt<std::string> output("o", cl::desc("Output shared library"),
-                              cl::value_desc("file.so"), cl::Required,
-                              cl::cat(category));
+  cl::opt<std::string> output(
+      "o", cl::desc("Output shared library (a folder for a checkpoint)"),
+      cl::value_desc("file.so|dir"), cl::Required, cl::cat(category));
+  cl::opt<int64_t> maxContext(
+      "max-context",
+      cl::desc("Qwen3: tokens the KV cache holds (default: 4096, or "
+               "max_position_embeddings when smaller)"),
+      cl::init(0), cl::cat(category));
   cl::opt<std::string> target("target", cl::desc("Target: cpu"),
                               cl::init("cpu"), cl::cat(category));
   cl::opt<std::string> cpu("cpu",
@@ -86,6 +155,18 @@ int main(int argc, char **argv) {
                  << "\n";
   };
 
+  mlc::CpuTargetOptions options;
+  options.cpu = cpu;
+  options.optLevel = optLevel;
+  options.progress = progress;
+  options.dumpLLVMDialectTo = dumpLLVM;
+  options.pipelineOptions = pipelineOptions;
+  SourceMgrDiagnosticHandler diagnostics(*new llvm::SourceMgr(), &context);
+  if (maxContext < 0)
+    return fail("--max-context must be positive", kUsage);
+  if (llvm::sys::fs::is_directory(input))
+    return compileQwen3(context, input, output, maxContext, options);
+
   OwningOpRef<ModuleOp> module;
   llvm::StringRef extension = llvm::sys::path::extension(input);
   if (extension == ".mlir") {
@@ -115,7 +196,7 @@ int main(int argc, char **argv) {
     module = std::move(*imported);
   } else {
     return fail("unsupported model file '" + input +
-                    "' (expected .onnx or .mlir)",
+                    "' (expected .onnx, .mlir or a checkpoint folder)",
                 kUsage);
   }
   progress("loaded " + input);
@@ -124,14 +205,7 @@ int main(int argc, char **argv) {
   llvm::sys::path::remove_filename(modelDir);
   if (modelDir.empty())
     modelDir = ".";
-  mlc::CpuTargetOptions options;
-  options.cpu = cpu;
-  options.optLevel = optLevel;
   options.parameterDir = modelDir.str().str();
-  options.progress = progress;
-  options.dumpLLVMDialectTo = dumpLLVM;
-  options.pipelineOptions = pipelineOptions;
-  SourceMgrDiagnosticHandler diagnostics(*new llvm::SourceMgr(), &context);
   if (llvm::Error e = mlc::compileToSharedLibrary(*module, output, options))
     return fail(llvm::toString(std::move(e)));
   return kOk;

@@ -1,8 +1,10 @@
 //===- mlc-import.cpp - ONNX models to mlc IR -----------------------------===//
 //
-// Imports an ONNX model and prints it in the mlc dialect:
+// Imports an ONNX model, or builds Qwen3 from a Hugging Face checkpoint
+// folder (only its config.json is read), and prints it in the mlc dialect:
 //
 //   mlc-import model.onnx [-o model.mlir]
+//   mlc-import CHECKPOINT_DIR [--max-context N] [-o qwen3.mlir]
 //
 // Exit codes: 0 success, 1 error (bad or unreadable model), 2 usage error,
 // 3 the model uses ops mlc cannot convert (all of them are listed).
@@ -10,10 +12,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlc/Import/Onnx/OnnxImporter.h"
+#include "mlc/Models/Qwen3/Builder.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 namespace {
@@ -30,8 +35,8 @@ int main(int argc, char **argv) {
 
   llvm::cl::OptionCategory category("mlc-import options");
   llvm::cl::opt<std::string> inputPath(
-      llvm::cl::Positional, llvm::cl::desc("<model.onnx>"), llvm::cl::Required,
-      llvm::cl::cat(category));
+      llvm::cl::Positional, llvm::cl::desc("<model.onnx|checkpoint dir>"),
+      llvm::cl::Required, llvm::cl::cat(category));
   llvm::cl::opt<std::string> outputPath(
       "o", llvm::cl::desc("Output file (default: stdout)"),
       llvm::cl::value_desc("filename"), llvm::cl::init("-"),
@@ -41,6 +46,11 @@ int main(int argc, char **argv) {
       llvm::cl::desc("Initializers with more elements become mlc.parameter "
                      "(default 64)"),
       llvm::cl::init(mlc::OnnxImportOptions().maxConstantElements),
+      llvm::cl::cat(category));
+  llvm::cl::opt<int64_t> maxContext(
+      "max-context",
+      llvm::cl::desc("Qwen3: tokens the KV cache holds (default 4096)"),
+      llvm::cl::init(mlc::qwen3::BuildOptions().maxContext),
       llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   if (!llvm::cl::ParseCommandLineOptions(
@@ -53,10 +63,27 @@ int main(int argc, char **argv) {
   }
 
   mlir::MLIRContext context;
-  mlc::OnnxImportOptions options;
-  options.maxConstantElements = maxConstantElements;
   llvm::Expected<mlir::OwningOpRef<mlir::ModuleOp>> module =
-      mlc::importOnnxFile(&context, inputPath, options);
+      mlir::OwningOpRef<mlir::ModuleOp>();
+  if (llvm::sys::fs::is_directory(inputPath)) {
+    if (maxContext < 1) {
+      llvm::errs() << "mlc-import: error: --max-context must be >= 1\n";
+      return kUsage;
+    }
+    llvm::SmallString<256> configPath(inputPath);
+    llvm::sys::path::append(configPath, "config.json");
+    llvm::Expected<mlc::qwen3::Config> config =
+        mlc::qwen3::loadConfig(configPath);
+    if (!config)
+      return reportError(llvm::toString(config.takeError()));
+    mlc::qwen3::BuildOptions build;
+    build.maxContext = maxContext;
+    module = mlc::qwen3::buildModule(&context, *config, build);
+  } else {
+    mlc::OnnxImportOptions options;
+    options.maxConstantElements = maxConstantElements;
+    module = mlc::importOnnxFile(&context, inputPath, options);
+  }
   if (!module) {
     int code = kError;
     llvm::handleAllErrors(

@@ -6,7 +6,7 @@ written by export_models.py):
 
 Prints the relative error, max |got - want| / max |want|, and exits 1 if the
 shapes or dtypes differ, an output is not finite or the error is above the
-limit."""
+limit. Integer and boolean arrays (token ids, say) must be equal."""
 
 import argparse
 import sys
@@ -29,8 +29,17 @@ if got.shape != want.shape or got.dtype != want.dtype:
 if not np.isfinite(got).all():
     sys.exit(f"compare_outputs: {args.got} has {np.count_nonzero(~np.isfinite(got))} "
              "non-finite values")
-diff = float(np.abs(got.astype(np.float64) - want).max())
-scale = float(np.abs(want.astype(np.float64)).max())
+if got.dtype.kind in "iub":
+    mismatches = np.flatnonzero(got.reshape(-1) != want.reshape(-1))
+    if mismatches.size:
+        i = int(mismatches[0])
+        sys.exit(f"compare_outputs: {args.got} differs from the reference at "
+                 f"{mismatches.size} of {got.size} elements; first at flat "
+                 f"index {i}: {got.reshape(-1)[i]} vs {want.reshape(-1)[i]}")
+    print(f"{args.got}: {got.dtype} {list(got.shape)}, equal to the reference: ok")
+    sys.exit(0)
+diff = float(np.abs(got.astype(np.float64) - want).max()) if got.size else 0.0
+scale = float(np.abs(want.astype(np.float64)).max()) if want.size else 0.0
 error = diff / scale if scale else diff
 verdict = "ok" if error <= args.limit else "FAILED"
 print(f"{args.got}: {got.dtype} {list(got.shape)}, max abs diff {diff:.3g}, "

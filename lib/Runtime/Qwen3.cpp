@@ -1,0 +1,417 @@
+//===- Qwen3.cpp - run a Qwen3 library compiled by mlc --------------------===//
+//
+// Implements mlc-c/Qwen3.h. libqwen3.so has five entry points (ABI 2 of
+// mlc-c/Module.h): embed, layer_prefill, layer_decode, head_prefill and
+// head_decode; its weights are `extern` params bound here from params.bin,
+// which is mapped, not read. A layer entry point's params are named
+// `layer.<suffix>` and bound to `model.layers.<i>.<suffix>` for layer i. The
+// runtime runs embed, then each layer with that layer's KV cache (updated in
+// place), then the head.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Error.h"
+#include "Metadata.h"
+#include "TensorUtils.h"
+
+#include "mlc-c/Module.h"
+#include "mlc-c/Qwen3.h"
+
+#include <climits>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <memory>
+#include <string>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <unordered_map>
+#include <vector>
+
+using namespace mlc::rt;
+
+namespace {
+
+constexpr const char *kLayerPrefix = "layer.";
+constexpr size_t kMaxParamsHeader = size_t(64) << 20;
+
+using Descriptor = std::vector<int64_t>;
+
+/// One entry point and its bound params (per layer for layer entries).
+struct Entry {
+  const EntryMetadata *metadata = nullptr;
+  mlc_module_run_fn run = nullptr;
+  std::vector<std::vector<Descriptor>> params; ///< [layer or 0][param]
+};
+
+/// A read-only mapping of a whole file.
+struct Mapping {
+  void *data = MAP_FAILED;
+  size_t size = 0;
+  ~Mapping() {
+    if (data != MAP_FAILED)
+      munmap(data, size);
+  }
+};
+
+} // namespace
+
+struct mlc_qwen3 {
+  std::string dir;
+  void *handle = nullptr;
+  mlc_module_free_fn free = nullptr;
+  ModuleMetadata metadata;
+  Mapping params;
+  std::unordered_map<std::string, ArgInfo> tensors;
+  Entry embed, layerPrefill, layerDecode, headPrefill, headDecode;
+  int64_t vocab = 0, hidden = 0, layers = 0, kvHeads = 0, context = 0,
+          headDim = 0, position = 0;
+  std::vector<float *> kCache, vCache;
+
+  ~mlc_qwen3() {
+    for (float *cache : kCache)
+      std::free(cache);
+    for (float *cache : vCache)
+      std::free(cache);
+    if (handle)
+      dlclose(handle);
+  }
+};
+
+namespace {
+
+mlc_status failIn(const mlc_qwen3 &model, mlc_status status,
+                  const std::string &message) {
+  return fail(status, "Qwen3 library '" + model.dir + "': " + message);
+}
+
+std::string formatDims(const std::vector<int64_t> &dims) {
+  return formatShape(static_cast<int32_t>(dims.size()), dims.data());
+}
+
+/// Maps DIR/params.bin and indexes its tensors.
+mlc_status mapParams(mlc_qwen3 &model) {
+  std::string path = model.dir + "/params.bin";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(MLC_ERROR_IO, "cannot open '" + path + "': " +
+                                  std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+    close(fd);
+    return fail(MLC_ERROR_INVALID_FILE, "'" + path + "' is empty");
+  }
+  model.params.size = static_cast<size_t>(st.st_size);
+  model.params.data =
+      mmap(nullptr, model.params.size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (model.params.data == MAP_FAILED)
+    return fail(MLC_ERROR_IO, "cannot map '" + path + "': " +
+                                  std::strerror(errno));
+  const char *base = static_cast<const char *>(model.params.data);
+  std::string_view header(base, std::min(model.params.size, kMaxParamsHeader));
+  std::vector<ArgInfo> tensors;
+  size_t dataStart;
+  std::string error;
+  if (!parseParamsHeader(header, tensors, dataStart, error))
+    return fail(MLC_ERROR_INVALID_FILE,
+                "'" + path + "' is not a parameter file: " + error);
+  for (ArgInfo &tensor : tensors) {
+    int64_t count;
+    size_t bytes;
+    if (!checkedNumElements(static_cast<int32_t>(tensor.dims.size()),
+                            tensor.dims.data(), count) ||
+        !checkedByteSize(count, dtypeSize(tensor.dtype), bytes) ||
+        tensor.offset < dataStart || tensor.offset > model.params.size ||
+        bytes > model.params.size - tensor.offset)
+      return fail(MLC_ERROR_INVALID_FILE,
+                  "'" + path + "': tensor '" + tensor.name + "' " +
+                      formatDims(tensor.dims) + " at offset " +
+                      std::to_string(tensor.offset) +
+                      " is outside the file (" +
+                      std::to_string(model.params.size) + " bytes)");
+    std::string name = tensor.name;
+    if (!model.tensors.emplace(name, std::move(tensor)).second)
+      return fail(MLC_ERROR_INVALID_FILE,
+                  "'" + path + "': tensor '" + name + "' appears twice");
+  }
+  return MLC_OK;
+}
+
+/// The descriptor of params.bin's tensor `name`, checked against `param`.
+mlc_status bindParam(mlc_qwen3 &model, const ArgInfo &param,
+                     const std::string &name, Descriptor &out) {
+  auto it = model.tensors.find(name);
+  if (it == model.tensors.end())
+    return failIn(model, MLC_ERROR_INVALID_MODULE,
+                  "params.bin has no tensor '" + name + "'");
+  const ArgInfo &tensor = it->second;
+  if (tensor.dtype != param.dtype || tensor.dims != param.dims)
+    return failIn(model, MLC_ERROR_INVALID_MODULE,
+                  "tensor '" + name + "' in params.bin is " +
+                      dtypeName(tensor.dtype) + " " + formatDims(tensor.dims) +
+                      ", the library expects " + dtypeName(param.dtype) + " " +
+                      formatDims(param.dims));
+  out = makeDescriptor(static_cast<const char *>(model.params.data) +
+                           tensor.offset,
+                       static_cast<int32_t>(tensor.dims.size()),
+                       tensor.dims.data());
+  return MLC_OK;
+}
+
+/// Finds entry point `name` and binds its params (per layer when `perLayer`).
+mlc_status bindEntry(mlc_qwen3 &model, const char *name, bool perLayer,
+                     Entry &entry) {
+  for (const EntryMetadata &candidate : model.metadata.entries)
+    if (candidate.name == name)
+      entry.metadata = &candidate;
+  std::string symbol = std::string(MLC_MODULE_RUN_SYMBOL) + "_" + name;
+  entry.run = reinterpret_cast<mlc_module_run_fn>(
+      dlsym(model.handle, symbol.c_str()));
+  if (!entry.metadata || !entry.run)
+    return failIn(model, MLC_ERROR_INVALID_MODULE,
+                  std::string("libqwen3.so has no entry point '") + name + "'");
+  if (entry.metadata->outputs.size() != 1)
+    return failIn(model, MLC_ERROR_INVALID_MODULE,
+                  std::string("entry point '") + name +
+                      "' must have one output");
+  entry.params.assign(perLayer ? model.layers : 1, {});
+  for (size_t layer = 0; layer < entry.params.size(); ++layer) {
+    for (const ArgInfo &param : entry.metadata->params) {
+      if (!param.external)
+        return failIn(model, MLC_ERROR_INVALID_MODULE,
+                      "param '" + param.name + "' is not extern");
+      std::string tensor = param.name;
+      if (perLayer && tensor.rfind(kLayerPrefix, 0) == 0)
+        tensor = "model.layers." + std::to_string(layer) + "." +
+                 tensor.substr(std::strlen(kLayerPrefix));
+      entry.params[layer].emplace_back();
+      if (mlc_status status =
+              bindParam(model, param, tensor, entry.params[layer].back()))
+        return status;
+    }
+  }
+  return MLC_OK;
+}
+
+/// Runs `entry` (of `layer`) on `inputs`; returns its one output's descriptor
+/// words in `output` (the caller frees output[0] with model.free).
+void call(mlc_qwen3 &model, const Entry &entry, size_t layer,
+          std::vector<Descriptor *> inputs, Descriptor &output) {
+  size_t rank = entry.metadata->outputs[0].dims.size();
+  output.assign(3 + 2 * rank, 0);
+  std::vector<void *> argv = {output.data()};
+  for (Descriptor *input : inputs)
+    argv.push_back(input->data());
+  // The module only reads params (Module.h): the cast drops const for argv.
+  for (const Descriptor &param : entry.params[layer])
+    argv.push_back(const_cast<int64_t *>(param.data()));
+  entry.run(argv.data());
+}
+
+/// Runs tokens[0..n) through the model from the current position; writes the
+/// logits of the last token, or of every token when `all`.
+mlc_status forward(mlc_qwen3 *model, const int64_t *tokens, int64_t n,
+                   float *logits, bool all) {
+  if (!model)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_qwen3: model is NULL");
+  if (n < 1 || !tokens)
+    return failIn(*model, MLC_ERROR_INVALID_ARGUMENT,
+                  "prefill needs at least one token");
+  if (n > model->context - model->position)
+    return failIn(*model, MLC_ERROR_INVALID_ARGUMENT,
+                  "the context would hold " +
+                      std::to_string(model->position + n) +
+                      " tokens; the KV cache holds " +
+                      std::to_string(model->context) +
+                      " (mlc-compile --max-context)");
+  for (int64_t i = 0; i < n; ++i)
+    if (tokens[i] < 0 || tokens[i] >= model->vocab)
+      return failIn(*model, MLC_ERROR_INVALID_ARGUMENT,
+                    "token " + std::to_string(i) + " is " +
+                        std::to_string(tokens[i]) +
+                        ", outside the vocabulary [0, " +
+                        std::to_string(model->vocab) + ")");
+
+  bool decode = n == 1 && !all;
+  const Entry &layerEntry = decode ? model->layerDecode : model->layerPrefill;
+  const Entry &headEntry =
+      decode || !all ? model->headDecode : model->headPrefill;
+  std::vector<int64_t> positions(n);
+  for (int64_t i = 0; i < n; ++i)
+    positions[i] = model->position + i;
+  int64_t tokenShape[] = {1, n};
+  Descriptor tokenDesc = makeDescriptor(tokens, 2, tokenShape);
+  Descriptor positionDesc = makeDescriptor(positions.data(), 2, tokenShape);
+  int64_t start = model->position;
+  Descriptor startDesc = makeDescriptor(&start, 0, nullptr);
+  int64_t cacheShape[] = {1, model->kvHeads, model->context, model->headDim};
+
+  Descriptor hidden;
+  call(*model, model->embed, 0, {&tokenDesc}, hidden);
+  for (int64_t layer = 0; layer < model->layers; ++layer) {
+    Descriptor k = makeDescriptor(model->kCache[layer], 4, cacheShape);
+    Descriptor v = makeDescriptor(model->vCache[layer], 4, cacheShape);
+    Descriptor next;
+    call(*model, layerEntry, layer, {&hidden, &positionDesc, &startDesc, &k, &v},
+         next);
+    model->free(reinterpret_cast<void *>(hidden[0]));
+    hidden = std::move(next);
+  }
+  // Without `all`, only the last token's row goes through the head.
+  int64_t rows = all ? n : 1;
+  int64_t lastShape[] = {1, rows, model->hidden};
+  const float *hiddenData =
+      reinterpret_cast<const float *>(hidden[1]) + hidden[2];
+  Descriptor last = makeDescriptor(
+      hiddenData + (n - rows) * model->hidden, 3, lastShape);
+  Descriptor out;
+  call(*model, headEntry, 0, {&last}, out);
+  if (logits)
+    std::memcpy(logits, reinterpret_cast<const float *>(out[1]) + out[2],
+                sizeof(float) * rows * model->vocab);
+  model->free(reinterpret_cast<void *>(out[0]));
+  model->free(reinterpret_cast<void *>(hidden[0]));
+  model->position += n;
+  return MLC_OK;
+}
+
+} // namespace
+
+mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
+  if (!out)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_qwen3_load: out is NULL");
+  *out = nullptr;
+  if (!dir || !*dir)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_qwen3_load: empty path");
+  auto model = std::make_unique<mlc_qwen3>();
+  model->dir = dir;
+
+  std::string library = model->dir + "/libqwen3.so";
+  if (library[0] != '/' && library.rfind("./", 0) != 0)
+    library = "./" + library;
+  dlerror();
+  model->handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model->handle) {
+    const char *why = dlerror();
+    return fail(MLC_ERROR_IO, "cannot load '" + library +
+                                  "': " + (why ? why : "dlopen failed"));
+  }
+  const char *text = static_cast<const char *>(
+      dlsym(model->handle, MLC_MODULE_METADATA_SYMBOL));
+  model->free = reinterpret_cast<mlc_module_free_fn>(
+      dlsym(model->handle, MLC_MODULE_FREE_SYMBOL));
+  if (!text || !model->free)
+    return failIn(*model, MLC_ERROR_INVALID_MODULE,
+                  "libqwen3.so is not a module compiled by mlc");
+  std::string error;
+  bool unsupported;
+  if (!parseMetadata(text, model->metadata, error, unsupported) ||
+      model->metadata.version != MLC_MODULE_ABI_VERSION_MULTI_ENTRY)
+    return failIn(*model, MLC_ERROR_INVALID_MODULE,
+                  "libqwen3.so has malformed metadata: " +
+                      (error.empty() ? "not ABI 2" : error));
+  if (mlc_status status = mapParams(*model))
+    return status;
+
+  // Sizes: the layers present in params.bin, the rest from the signatures.
+  while (model->tensors.count("model.layers." +
+                              std::to_string(model->layers) +
+                              ".input_layernorm.weight"))
+    ++model->layers;
+  if (model->layers == 0)
+    return failIn(*model, MLC_ERROR_INVALID_MODULE,
+                  "params.bin holds no decoder layer");
+  if (mlc_status status = bindEntry(*model, "embed", false, model->embed))
+    return status;
+  for (auto [name, entry] : {std::pair{"layer_prefill", &model->layerPrefill},
+                             {"layer_decode", &model->layerDecode}})
+    if (mlc_status status = bindEntry(*model, name, true, *entry))
+      return status;
+  for (auto [name, entry] : {std::pair{"head_prefill", &model->headPrefill},
+                             {"head_decode", &model->headDecode}})
+    if (mlc_status status = bindEntry(*model, name, false, *entry))
+      return status;
+  const EntryMetadata &layer = *model->layerDecode.metadata;
+  const EntryMetadata &head = *model->headDecode.metadata;
+  if (layer.inputs.size() != 5 || !layer.inputs[3].inout ||
+      layer.inputs[3].dims.size() != 4 || head.outputs[0].dims.size() != 3 ||
+      layer.inputs[0].dims.size() != 3)
+    return failIn(*model, MLC_ERROR_INVALID_MODULE,
+                  "layer_decode/head_decode do not have the signatures of a "
+                  "Qwen3 library");
+  model->hidden = layer.inputs[0].dims[2];
+  model->kvHeads = layer.inputs[3].dims[1];
+  model->context = layer.inputs[3].dims[2];
+  model->headDim = layer.inputs[3].dims[3];
+  model->vocab = head.outputs[0].dims[2];
+
+  // The KV caches: rows are written before they are read.
+  size_t cacheBytes = sizeof(float) * model->kvHeads * model->context *
+                      model->headDim;
+  for (int64_t i = 0; i < model->layers; ++i) {
+    for (auto *caches : {&model->kCache, &model->vCache}) {
+      void *cache = nullptr;
+      if (posix_memalign(&cache, 64, cacheBytes) != 0)
+        return failIn(*model, MLC_ERROR_OUT_OF_MEMORY,
+                      "cannot allocate the KV cache (" +
+                          std::to_string(cacheBytes) + " bytes per layer)");
+      caches->push_back(static_cast<float *>(cache));
+    }
+  }
+
+  if (const char *env = std::getenv("MLC_NUM_THREADS"); env && *env) {
+    char *end;
+    long n = std::strtol(env, &end, 10);
+    if (*end || n < 1 || n > INT_MAX)
+      return fail(MLC_ERROR_ENVIRONMENT,
+                  std::string("MLC_NUM_THREADS='") + env +
+                      "' is not a positive integer");
+    if (auto set = reinterpret_cast<mlc_module_set_num_threads_fn>(
+            dlsym(model->handle, MLC_MODULE_SET_NUM_THREADS_SYMBOL)))
+      set(static_cast<int>(n));
+  }
+  *out = model.release();
+  return MLC_OK;
+}
+
+void mlc_qwen3_free(mlc_qwen3 *model) { delete model; }
+
+int64_t mlc_qwen3_vocab_size(const mlc_qwen3 *model) {
+  return model ? model->vocab : 0;
+}
+int64_t mlc_qwen3_num_layers(const mlc_qwen3 *model) {
+  return model ? model->layers : 0;
+}
+int64_t mlc_qwen3_max_context(const mlc_qwen3 *model) {
+  return model ? model->context : 0;
+}
+int64_t mlc_qwen3_position(const mlc_qwen3 *model) {
+  return model ? model->position : 0;
+}
+
+mlc_status mlc_qwen3_prefill(mlc_qwen3 *model, const int64_t *tokens,
+                             int64_t n, float *logits) {
+  return forward(model, tokens, n, logits, /*all=*/false);
+}
+
+mlc_status mlc_qwen3_prefill_all(mlc_qwen3 *model, const int64_t *tokens,
+                                 int64_t n, float *logits) {
+  if (!logits)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "mlc_qwen3_prefill_all: logits is NULL");
+  return forward(model, tokens, n, logits, /*all=*/true);
+}
+
+mlc_status mlc_qwen3_decode(mlc_qwen3 *model, int64_t token, float *logits) {
+  if (!logits)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_qwen3_decode: logits is NULL");
+  return forward(model, &token, 1, logits, /*all=*/false);
+}
+
+void mlc_qwen3_reset(mlc_qwen3 *model) {
+  if (model)
+    model->position = 0;
+}

@@ -1,0 +1,203 @@
+//===- mlc-chat.cpp - chat with a Qwen3 library ---------------------------===//
+//
+//   mlc-chat --lib OUT_DIR [--system TEXT] [--max-tokens N] [--no-think]
+//            [--temperature T] [--top-k K] [--top-p P]
+//            [--repetition-penalty R] [--seed S]
+//
+// Reads user turns from stdin, one per line, and streams the replies. Each
+// turn is rendered with the checkpoint's chat template and appended to the
+// session (the KV cache keeps the conversation; earlier turns are not
+// re-rendered, so reasoning the model wrote stays in its context). Commands:
+// /reset starts a new conversation, /exit (or end of input) quits. Sampling
+// defaults to Qwen3's generation_config (temperature 0.6, top-k 20, top-p
+// 0.95); --temperature 0 is greedy.
+//
+// Exit status: 0 ok, 1 error, 2 usage error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "TextGeneration.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <unistd.h>
+
+using namespace mlc::tools;
+
+namespace {
+
+const char *const kUsage =
+    "usage: mlc-chat --lib OUT_DIR [--system TEXT] [--max-tokens N] "
+    "[--no-think]\n"
+    "                [--temperature T] [--top-k K] [--top-p P]\n"
+    "                [--repetition-penalty R] [--seed S]\n"
+    "Type a message and Enter; /reset starts over, /exit quits.\n";
+
+int usage(const std::string &message) {
+  std::fprintf(stderr, "mlc-chat: error: %s\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+/// The tokens of `messages` rendered by the chat template, with the
+/// assistant prompt.
+bool renderTurn(const mlc_tokenizer *tokenizer,
+                const std::vector<mlc_chat_message> &messages, bool think,
+                std::vector<int64_t> &ids) {
+  char *text;
+  size_t length;
+  if (mlc_tokenizer_apply_chat_template(tokenizer, messages.data(),
+                                        messages.size(), 1, think, &text,
+                                        &length) != MLC_OK)
+    return false;
+  int32_t *encoded;
+  size_t count;
+  mlc_status status =
+      mlc_tokenizer_encode(tokenizer, text, length, 0, &encoded, &count);
+  std::free(text);
+  if (status != MLC_OK)
+    return false;
+  ids.assign(encoded, encoded + count);
+  std::free(encoded);
+  return true;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  const char *lib = nullptr, *system = nullptr;
+  long maxTokens = 1024;
+  bool think = true;
+  mlc_sampling_params sampling = {0.6f, 20, 0.95f, 1.0f, 0};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg == "--no-think") {
+      think = false;
+      continue;
+    }
+    if (i + 1 >= argc)
+      return usage("missing value after " + arg);
+    const char *value = argv[++i];
+    char *end = nullptr;
+    if (arg == "--lib") {
+      lib = value;
+    } else if (arg == "--system") {
+      system = value;
+    } else if (parseGenerationOption(arg, value, maxTokens, sampling, end)) {
+      if (maxTokens < 1)
+        return usage("--max-tokens takes a positive integer");
+    } else {
+      return usage("unknown option " + arg);
+    }
+    if (end && *end)
+      return usage("bad value '" + std::string(value) + "' for " + arg);
+  }
+  if (!lib)
+    return usage("--lib OUT_DIR is required");
+
+  Generator generator;
+  if (mlc_sampler_create(&sampling, &generator.sampler) != MLC_OK) {
+    printError("mlc-chat", "sampling options");
+    return 1;
+  }
+  std::unique_ptr<mlc_sampler, decltype(&mlc_sampler_free)> samplerOwner(
+      generator.sampler, mlc_sampler_free);
+  if (mlc_qwen3_load(lib, &generator.model) != MLC_OK) {
+    printError("mlc-chat", "loading " + std::string(lib));
+    return 1;
+  }
+  std::unique_ptr<mlc_qwen3, decltype(&mlc_qwen3_free)> modelOwner(
+      generator.model, mlc_qwen3_free);
+  mlc_tokenizer *tokenizer;
+  if (mlc_tokenizer_load(lib, &tokenizer) != MLC_OK) {
+    printError("mlc-chat", "loading the tokenizer of " + std::string(lib));
+    return 1;
+  }
+  std::unique_ptr<mlc_tokenizer, decltype(&mlc_tokenizer_free)>
+      tokenizerOwner(tokenizer, mlc_tokenizer_free);
+  int32_t imEnd = mlc_tokenizer_token_to_id(tokenizer, "<|im_end|>");
+  for (int32_t id : {mlc_tokenizer_eos_id(tokenizer), imEnd,
+                     mlc_tokenizer_token_to_id(tokenizer, "<|endoftext|>")})
+    if (id >= 0)
+      generator.stopIds.push_back(id);
+
+  bool interactive = isatty(STDIN_FILENO);
+  std::fprintf(stderr,
+               "mlc-chat: %s (%lld layers, context %lld tokens). /reset "
+               "starts over, /exit quits.\n",
+               lib, (long long)mlc_qwen3_num_layers(generator.model),
+               (long long)mlc_qwen3_max_context(generator.model));
+  bool first = true;
+  std::string line;
+  while (true) {
+    if (interactive)
+      std::fputs("> ", stdout);
+    std::fflush(stdout);
+    if (!std::getline(std::cin, line))
+      break;
+    if (line == "/exit")
+      break;
+    if (line == "/reset") {
+      generator.reset();
+      first = true;
+      std::puts("(new conversation)");
+      continue;
+    }
+    if (line.empty())
+      continue;
+    // The system prompt opens the conversation; after a reply, the turn
+    // starts with the end of that reply (its <|im_end|> was generated but
+    // not yet fed to the model) and a newline.
+    std::vector<mlc_chat_message> messages;
+    if (first && system)
+      messages.push_back({"system", system, nullptr});
+    messages.push_back({"user", line.c_str(), nullptr});
+    std::vector<int64_t> turn;
+    if (!renderTurn(tokenizer, messages, think, turn)) {
+      printError("mlc-chat", "rendering the chat template");
+      return 1;
+    }
+    if (!first && generator.unfed == imEnd) {
+      int32_t *newline;
+      size_t count;
+      if (mlc_tokenizer_encode(tokenizer, "\n", 1, 0, &newline, &count) ==
+          MLC_OK) {
+        turn.insert(turn.begin(), newline, newline + count);
+        std::free(newline);
+      }
+    } else if (!first && generator.unfed >= 0) {
+      // The reply was cut by --max-tokens: close it.
+      turn.insert(turn.begin(), imEnd);
+      int32_t *newline;
+      size_t count;
+      if (mlc_tokenizer_encode(tokenizer, "\n", 1, 0, &newline, &count) ==
+          MLC_OK) {
+        turn.insert(turn.begin() + 1, newline, newline + count);
+        std::free(newline);
+      }
+    }
+    first = false;
+    TextStream text(tokenizer, stdout);
+    StopReason reason = generator.generate(
+        turn, maxTokens, [&](int64_t token) { text.add(token); });
+    text.finish();
+    std::printf("\n");
+    if (reason == StopReason::kError) {
+      std::fputs("(the context is full or the turn failed: /reset starts "
+                 "over)\n",
+                 stdout);
+      continue;
+    }
+    if (reason == StopReason::kContextFull)
+      std::fputs("(the context is full: /reset starts over)\n", stdout);
+    std::fprintf(stderr, "mlc-chat: this session: %s\n",
+                 generator.stats().c_str());
+  }
+  return 0;
+}
