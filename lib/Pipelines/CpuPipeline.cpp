@@ -53,6 +53,9 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Results inserted into a larger tensor (new rows of a KV cache) are
+  // computed in place there, not in a buffer of their own and copied.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   pm.addPass(createDropInPlaceResultsPass());
   bufferization::BufferDeallocationPipelineOptions dealloc;
@@ -66,6 +69,8 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   // apart by allocation, which the arena would merge.
   if (options.planMemory)
     pm.addNestedPass<func::FuncOp>(createCpuPlanMemoryPass());
+  if (options.printKernels)
+    pm.addNestedPass<func::FuncOp>(createCpuPrintKernelsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

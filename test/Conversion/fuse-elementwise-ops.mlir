@@ -96,3 +96,78 @@ func.func @fusion_of_broadcast(%x: tensor<4x8xf32>, %v: tensor<4xf32>) -> tensor
   } -> tensor<4x8xf32>
   return %m : tensor<4x8xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// A residual connection x + matmul(...), the matmul starting from zeros:
+// the matmul accumulates into x instead, and the sum is gone.
+// CHECK-LABEL: func.func @residual_into_accumulator
+// CHECK-SAME:    (%[[X:.*]]: tensor<4x16xf32>, %[[A:.*]]: tensor<4x8xf32>, %[[W:.*]]: tensor<8x16xf32>)
+// CHECK-NOT:     linalg.fill
+// CHECK:         %[[R:.*]] = linalg.generic
+// CHECK-SAME:      ins(%[[A]], %[[W]] : tensor<4x8xf32>, tensor<8x16xf32>) outs(%[[X]] : tensor<4x16xf32>)
+// CHECK-NOT:     linalg.generic
+// CHECK:         return %[[R]]
+func.func @residual_into_accumulator(%x: tensor<4x16xf32>, %a: tensor<4x8xf32>,
+                                     %w: tensor<8x16xf32>) -> tensor<4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %mm = linalg.generic {indexing_maps = [#a, #b, #c],
+                        iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%init : tensor<4x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id],
+                         iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mm : tensor<4x16xf32>, tensor<4x16xf32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16xf32>
+  return %sum : tensor<4x16xf32>
+}
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// A matmul used twice keeps its own result: the add stays.
+// CHECK-LABEL: func.func @residual_matmul_used_twice
+// CHECK:         linalg.fill
+// CHECK:         %[[MM:.*]] = linalg.generic
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%{{.*}}, %[[MM]] :
+func.func @residual_matmul_used_twice(%x: tensor<4x16xf32>, %a: tensor<4x8xf32>,
+                                      %w: tensor<8x16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %mm = linalg.generic {indexing_maps = [#a, #b, #c],
+                        iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%init : tensor<4x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id],
+                         iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mm : tensor<4x16xf32>, tensor<4x16xf32>) outs(%e : tensor<4x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16xf32>
+  return %sum, %mm : tensor<4x16xf32>, tensor<4x16xf32>
+}

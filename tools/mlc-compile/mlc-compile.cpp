@@ -123,6 +123,11 @@ int main(int argc, char **argv) {
       cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Do not print progress"),
                       cl::cat(category));
+  cl::opt<bool> printKernels(
+      "print-kernels",
+      cl::desc("Print the kernels of each entry point (Qwen3: layer_decode "
+               "is one layer of a decode step)"),
+      cl::cat(category));
   cl::opt<std::string> dumpLLVM("dump-llvm-dialect",
                                 cl::desc("Also write the LLVM-dialect module "
                                          "to this file"),
@@ -161,6 +166,8 @@ int main(int argc, char **argv) {
   options.progress = progress;
   options.dumpLLVMDialectTo = dumpLLVM;
   options.pipelineOptions = pipelineOptions;
+  if (printKernels)
+    options.pipelineOptions += " print-kernels=true";
   SourceMgrDiagnosticHandler diagnostics(*new llvm::SourceMgr(), &context);
   if (maxContext < 0)
     return fail("--max-context must be positive", kUsage);

@@ -24,6 +24,7 @@ def ConvertMlcToLinalgPass : Pass<"convert-mlc-to-linalg", "::mlir::ModuleOp"> {
     "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect"
   ];
 }
@@ -67,9 +68,15 @@ def FuseElementwiseOpsPass : Pass<"mlc-fuse-elementwise-ops"> {
 
     Example: `sigmoid(gate) * up` followed by the down projection stays two
     generics, the elementwise one and the contraction.
+
+    First, a residual connection `x + contraction(...)`, where the
+    contraction starts from zeros and has no other use, becomes the
+    contraction accumulating into `x` (its init): the sum is not a pass of
+    its own.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::tensor::TensorDialect"
   ];

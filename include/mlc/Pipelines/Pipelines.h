@@ -47,6 +47,11 @@ struct CpuPipelineOptions
       llvm::cl::desc("Place intermediates in arenas planned at compile time "
                      "(mlc-cpu-plan-memory)"),
       llvm::cl::init(true)};
+  Option<bool> printKernels{
+      *this, "print-kernels",
+      llvm::cl::desc("Print the kernels of each function to stderr "
+                     "(mlc-cpu-print-kernels)"),
+      llvm::cl::init(false)};
 };
 
 /// mlc graph passes and the lowering to linalg on tensors: shape

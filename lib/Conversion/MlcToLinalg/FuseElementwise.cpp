@@ -8,11 +8,14 @@
 // consumer no longer looks like a contraction to the code generator. This
 // pass applies the same patterns under a control function that fuses only
 // where nothing is recomputed beyond a broadcast into an elementwise op.
+// Before that, a sum `x + contraction(...)` (a residual connection) becomes
+// the contraction accumulating into x: one pass over memory fewer.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlc/Conversion/Passes.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -42,10 +45,70 @@ bool mlc::isFusableWithoutRecompute(OpOperand *fusedOperand) {
 }
 
 namespace {
+
+/// True if `value` is a linalg.fill of floating-point zero.
+bool isZeroFill(Value value) {
+  auto fill = value.getDefiningOp<linalg::FillOp>();
+  if (!fill)
+    return false;
+  auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+  auto zero = constant ? dyn_cast<FloatAttr>(constant.getValue()) : nullptr;
+  return zero && zero.getValue().isZero();
+}
+
+/// add(x, c) with c = contraction(init = fill(0)) and c used only there:
+/// the contraction accumulates into x instead (x + sum, summed in another
+/// order than sum + x).
+struct AccumulateAddIntoContraction : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(linalg::GenericOp add,
+                                PatternRewriter &rewriter) const override {
+    if (add.getNumDpsInputs() != 2 || add.getNumDpsInits() != 1 ||
+        add.getNumLoops() != add.getNumParallelLoops() ||
+        !llvm::all_of(add.getIndexingMapsArray(),
+                      [](AffineMap map) { return map.isIdentity(); }))
+      return failure();
+    Block &body = add.getRegion().front();
+    auto sum = dyn_cast<arith::AddFOp>(body.front());
+    if (!sum || body.getOperations().size() != 2 ||
+        body.getTerminator()->getOperand(0) != sum.getResult() ||
+        !llvm::is_contained(body.getArguments().take_front(2), sum.getLhs()) ||
+        !llvm::is_contained(body.getArguments().take_front(2), sum.getRhs()) ||
+        sum.getLhs() == sum.getRhs())
+      return failure();
+    for (unsigned i = 0; i < 2; ++i) {
+      Value partial = add.getDpsInputs()[i], residual = add.getDpsInputs()[1 - i];
+      auto contraction = partial.getDefiningOp<linalg::LinalgOp>();
+      if (!contraction || !partial.hasOneUse() ||
+          contraction.getNumReductionLoops() == 0 ||
+          contraction->getNumResults() != 1 ||
+          contraction.getNumDpsInits() != 1 ||
+          partial.getType() != add.getResult(0).getType() ||
+          residual.getType() != partial.getType() ||
+          !isZeroFill(contraction.getDpsInits()[0]))
+        continue;
+      rewriter.modifyOpInPlace(contraction, [&] {
+        contraction.getDpsInitsMutable()[0].set(residual);
+        contraction->setLoc(
+            rewriter.getFusedLoc({contraction->getLoc(), add.getLoc()}));
+      });
+      rewriter.replaceOp(add, partial);
+      return success();
+    }
+    return failure();
+  }
+};
+
 struct FuseElementwiseOpsPass
     : mlc::impl::FuseElementwiseOpsPassBase<FuseElementwiseOpsPass> {
   void runOnOperation() override {
     MLIRContext *context = &getContext();
+    // Residual adds first, before elementwise fusion merges them with their
+    // consumers.
+    RewritePatternSet accumulate(context);
+    accumulate.add<AccumulateAddIntoContraction>(context);
+    (void)applyPatternsGreedily(getOperation(), std::move(accumulate));
+
     RewritePatternSet patterns(context);
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, mlc::isFusableWithoutRecompute);

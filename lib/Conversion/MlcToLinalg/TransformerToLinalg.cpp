@@ -9,6 +9,8 @@
 
 #include "PatternsImpl.h"
 #include "Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 
 using namespace mlir;
 using namespace mlc;
@@ -111,6 +113,196 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
   }
 };
 
+/// Rows of keys and values an attention head reads per step of the online
+/// softmax.
+constexpr int64_t kAttentionBlock = 256;
+
+/// Attention without a mask, one head at a time: an scf.forall over
+/// (batch, query head), and in each a loop over blocks of keys with an
+/// online softmax (running row maximum m and sum l, the output rescaled as m
+/// grows: FlashAttention's recurrence). No [Sq, Skv] score matrix is ever
+/// materialized; a block's scores are [Sq, kAttentionBlock].
+///
+/// Masked scores are the lowest finite value, not -inf: key 0 is in the
+/// first block and visible to every query row, so every row's maximum is
+/// a real score after the first block and exp(lowest - max) vanishes, while
+/// -inf - -inf would be NaN.
+Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
+                             Value v, Value offset, Value kvLength,
+                             bool causal, double scale, int64_t group,
+                             RankedTensorType resultType) {
+  MLIRContext *ctx = b.getContext();
+  Type t = resultType.getElementType();
+  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  auto map = [&](unsigned n, ArrayRef<AffineExpr> exprs) {
+    return AffineMap::get(n, 0, exprs, ctx);
+  };
+  auto generic = [&](ValueRange ins, Value init, ArrayRef<AffineMap> maps,
+                     ArrayRef<utils::IteratorType> iterators,
+                     function_ref<Value(OpBuilder &, Location, ValueRange)>
+                         body) {
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ins, ValueRange{init},
+               maps, iterators,
+               [&](OpBuilder &nb, Location nl, ValueRange a) {
+                 linalg::YieldOp::create(nb, nl, body(nb, nl, a));
+               })
+        .getResult(0);
+  };
+  using utils::IteratorType;
+  IteratorType par = IteratorType::parallel, red = IteratorType::reduction;
+  auto lowest = arith::ConstantOp::create(
+      b, loc, b.getFloatAttr(t, APFloat::getLargest(
+                                    cast<FloatType>(t).getFloatSemantics(),
+                                    /*Negative=*/true)));
+  Value zero = createScalar(b, loc, t, 0);
+
+  SmallVector<OpFoldResult> qSizes = tensor::getMixedSizes(b, loc, q);
+  SmallVector<OpFoldResult> vSizes = tensor::getMixedSizes(b, loc, v);
+  OpFoldResult sq = qSizes[2], dk = qSizes[3], dv = vSizes[3];
+  SmallVector<OpFoldResult> outSizes = {qSizes[0], qSizes[1], sq, dv};
+  Value out = createEmpty(b, loc, outSizes, t);
+  OpFoldResult one = b.getIndexAttr(1), zeroIdx = b.getIndexAttr(0);
+
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{qSizes[0], qSizes[1]}, ValueRange{out},
+      std::nullopt);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(forall.getBody());
+  Value batch = forall.getInductionVar(0), head = forall.getInductionVar(1);
+  Value kvHead = arith::DivUIOp::create(
+      b, loc, head, arith::ConstantIndexOp::create(b, loc, group));
+  auto headSlice = [&](Value source, Value h, OpFoldResult rows,
+                       OpFoldResult cols) {
+    // Constants as attributes, so that the sizes agree with the type.
+    if (auto value = dyn_cast<Value>(rows))
+      rows = getAsOpFoldResult(value);
+    if (auto value = dyn_cast<Value>(cols))
+      cols = getAsOpFoldResult(value);
+    auto sliceType = RankedTensorType::get(
+        {getConstantIntValue(rows).value_or(ShapedType::kDynamic),
+         getConstantIntValue(cols).value_or(ShapedType::kDynamic)},
+        t);
+    return tensor::ExtractSliceOp::create(
+        b, loc, sliceType, source,
+        ArrayRef<OpFoldResult>{batch, h, zeroIdx, zeroIdx},
+        ArrayRef<OpFoldResult>{one, one, rows, cols},
+        ArrayRef<OpFoldResult>{one, one, one, one});
+  };
+  Value qh = headSlice(q, head, sq, dk);
+  Value kh = headSlice(k, kvHead, kvLength, dk);
+  Value vh = headSlice(v, kvHead, kvLength, dv);
+
+  Value acc0 = createFilled(b, loc, {sq, dv}, zero);
+  Value m0 = createFilled(b, loc, {sq}, lowest);
+  Value l0 = createFilled(b, loc, {sq}, zero);
+  Value blockSize = arith::ConstantIndexOp::create(b, loc, kAttentionBlock);
+  auto loop = scf::ForOp::create(
+      b, loc, arith::ConstantIndexOp::create(b, loc, 0), kvLength, blockSize,
+      ValueRange{acc0, m0, l0});
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value j0 = loop.getInductionVar();
+    Value acc = loop.getRegionIterArgs()[0], m = loop.getRegionIterArgs()[1],
+          l = loop.getRegionIterArgs()[2];
+    Value n = arith::MinSIOp::create(
+        b, loc, blockSize, arith::SubIOp::create(b, loc, kvLength, j0));
+    auto rows = [&](Value source, OpFoldResult cols) {
+      return tensor::ExtractSliceOp::create(
+          b, loc, source, ArrayRef<OpFoldResult>{j0, zeroIdx},
+          ArrayRef<OpFoldResult>{n, cols}, ArrayRef<OpFoldResult>{one, one});
+    };
+    Value kb = rows(kh, dk), vb = rows(vh, dv);
+
+    // Scores s[i, j] = scale * q[i] . k[j0 + j], masked.
+    Value s = generic(
+        {qh, kb}, createFilled(b, loc, {sq, n}, zero),
+        {map(3, {d(0), d(2)}), map(3, {d(1), d(2)}), map(3, {d(0), d(1)})},
+        {par, par, red}, [](OpBuilder &nb, Location nl, ValueRange a) {
+          return arith::AddFOp::create(
+              nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]));
+        });
+    Value scaleValue = createScalar(b, loc, t, scale);
+    s = generic({s}, createEmpty(b, loc, {sq, n}, t),
+                {map(2, {d(0), d(1)}), map(2, {d(0), d(1)})}, {par, par},
+                [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                  Value scaled = arith::MulFOp::create(nb, nl, a[0], scaleValue);
+                  if (!causal)
+                    return scaled;
+                  Value i = linalg::IndexOp::create(nb, nl, 0);
+                  Value j = arith::AddIOp::create(
+                      nb, nl, j0, linalg::IndexOp::create(nb, nl, 1));
+                  Value visible = arith::CmpIOp::create(
+                      nb, nl, arith::CmpIPredicate::sle, j,
+                      arith::AddIOp::create(nb, nl, offset, i));
+                  return arith::SelectOp::create(nb, nl, visible, scaled,
+                                                 lowest);
+                });
+    AffineMap full = map(2, {d(0), d(1)}), row = map(2, {d(0)}),
+              vec = map(1, {d(0)});
+    // The running values are updated in place (outs = the loop's own
+    // tensors), so that bufferization keeps one buffer each across blocks.
+    // blockMax = max_j s; alpha = exp(m - m'); m' = max(m, blockMax).
+    Value blockMax = generic({s}, createFilled(b, loc, {sq}, lowest),
+                             {full, row}, {par, red},
+                             [](OpBuilder &nb, Location nl, ValueRange a) {
+                               return arith::MaximumFOp::create(nb, nl, a[1],
+                                                                a[0]);
+                             });
+    Value alpha = generic(
+        {m, blockMax}, createEmpty(b, loc, {sq}, t), {vec, vec, vec}, {par},
+        [](OpBuilder &nb, Location nl, ValueRange a) {
+          Value grown = arith::MaximumFOp::create(nb, nl, a[0], a[1]);
+          return math::ExpOp::create(
+              nb, nl, arith::SubFOp::create(nb, nl, a[0], grown));
+        });
+    Value mNew = generic({blockMax}, m, {vec, vec}, {par},
+                         [](OpBuilder &nb, Location nl, ValueRange a) {
+                           return arith::MaximumFOp::create(nb, nl, a[1], a[0]);
+                         });
+    // p = exp(s - m'); l' = l * alpha + sum_j p; acc' = acc * alpha + p . v.
+    Value p = generic({s, mNew}, createEmpty(b, loc, {sq, n}, t),
+                      {full, row, full}, {par, par},
+                      [](OpBuilder &nb, Location nl, ValueRange a) {
+                        return math::ExpOp::create(
+                            nb, nl, arith::SubFOp::create(nb, nl, a[0], a[1]));
+                      });
+    auto rescale = [](OpBuilder &nb, Location nl, ValueRange a) {
+      return arith::MulFOp::create(nb, nl, a[1], a[0]);
+    };
+    Value lScaled = generic({alpha}, l, {vec, vec}, {par}, rescale);
+    Value lNew = generic({p}, lScaled, {full, row}, {par, red},
+                         [](OpBuilder &nb, Location nl, ValueRange a) {
+                           return arith::AddFOp::create(nb, nl, a[1], a[0]);
+                         });
+    Value accScaled = generic({alpha}, acc, {row, full}, {par, par}, rescale);
+    Value accNew = generic(
+        {p, vb}, accScaled,
+        {map(3, {d(0), d(2)}), map(3, {d(2), d(1)}), map(3, {d(0), d(1)})},
+        {par, par, red}, [](OpBuilder &nb, Location nl, ValueRange a) {
+          return arith::AddFOp::create(
+              nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]));
+        });
+    scf::YieldOp::create(b, loc, ValueRange{accNew, mNew, lNew});
+  }
+  Value acc = loop.getResult(0), l = loop.getResult(2);
+  Value normalized = generic({acc, l}, createEmpty(b, loc, {sq, dv}, t),
+                             {map(2, {d(0), d(1)}), map(2, {d(0)}),
+                              map(2, {d(0), d(1)})},
+                             {par, par},
+                             [](OpBuilder &nb, Location nl, ValueRange a) {
+                               return arith::DivFOp::create(nb, nl, a[0], a[1]);
+                             });
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(
+      b, loc, normalized, forall.getRegionIterArgs()[0],
+      ArrayRef<OpFoldResult>{batch, head, zeroIdx, zeroIdx},
+      ArrayRef<OpFoldResult>{one, one, sq, dv},
+      ArrayRef<OpFoldResult>{one, one, one, one});
+  return forall.getResult(0);
+}
+
 struct AttentionLowering : OpConversionPattern<AttentionOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -158,6 +350,20 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
       v = rows(v, vSizes);
     }
 
+    if (!adaptor.getMask()) {
+      Value offset = arith::ConstantIndexOp::create(b, loc, 0);
+      if (Value position = adaptor.getPosition())
+        offset = arith::IndexCastOp::create(
+            b, loc, b.getIndexType(),
+            tensor::ExtractOp::create(b, loc, position, ValueRange{}));
+      Value result = lowerAttentionByBlocks(
+          b, loc, q, k, v, offset, toValue(b, loc, kSizes[2]),
+          op.getCausal(), scale, group, type);
+      rewriter.replaceOp(op, castTo(b, loc, result, type));
+      return success();
+    }
+
+    // With a mask: the whole score matrix, as the mask broadcasts over it.
     // scores[b, h, i, j] = scale * sum_e q[b, h, i, e] * k[b, h / g, j, e]
     SmallVector<OpFoldResult> scoreSizes = {qSizes[0], qSizes[1], qSizes[2],
                                             kSizes[2]};

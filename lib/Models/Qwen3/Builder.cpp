@@ -55,6 +55,10 @@ public:
   }
 
 private:
+  /// Names the ops built next (their NameLoc): kernels report these names
+  /// (mlc-compile --print-kernels).
+  void at(llvm::StringRef name) { loc = NameLoc::get(b.getStringAttr(name)); }
+
   Type f32() { return b.getF32Type(); }
   Type i64() { return b.getI64Type(); }
   RankedTensorType tensor(ArrayRef<int64_t> shape, Type element = {}) {
@@ -110,6 +114,7 @@ private:
       argTypes.push_back(arg.second);
     for (auto &result : results)
       resultTypes.push_back(result.second);
+    at(name);
     OpBuilder mb = OpBuilder::atBlockEnd(module->getBody());
     auto func = func::FuncOp::create(mb, loc, name,
                                      b.getFunctionType(argTypes, resultTypes));
@@ -159,6 +164,7 @@ private:
     startFunction("embed", {{"tokens", tensor({1, s}, i64())}},
                   {{"hidden", tensor({1, s, config.hiddenSize})}});
     auto func = cast<func::FuncOp>(b.getBlock()->getParentOp());
+    at("embed_tokens");
     Value table = parameter("model.embed_tokens.weight");
     Value hidden = create<GatherOp>(
         tensor({1, s, config.hiddenSize}), {table, func.getArgument(0)},
@@ -186,48 +192,63 @@ private:
           start = func.getArgument(2);
 
     // Attention block.
+    at("input_layernorm");
     Value hn = rmsNorm(x, layerParameter("input_layernorm.weight"));
-    auto heads = [&](Value projected, int64_t n, const char *norm) {
-      Value split = reshape(projected, {1, s, n, d});
-      if (norm)
-        split = rmsNorm(split, layerParameter(norm));
-      return transpose(split, {0, 2, 1, 3}); // [1, n, S, d]
+    // "q": q_proj, then q_norm per head, in [1, heads, S, d].
+    auto heads = [&](const char *name, int64_t n, bool norm) {
+      std::string prefix = std::string("self_attn.") + name;
+      at(std::string(name) + "_proj");
+      Value split = reshape(
+          linear(hn, layerParameter(prefix + "_proj.weight")), {1, s, n, d});
+      if (norm) {
+        at(std::string(name) + "_norm");
+        split = rmsNorm(split, layerParameter(prefix + "_norm.weight"));
+      }
+      return transpose(split, {0, 2, 1, 3});
     };
-    Value q = heads(linear(hn, layerParameter("self_attn.q_proj.weight")), nq,
-                    "self_attn.q_norm.weight");
-    Value k = heads(linear(hn, layerParameter("self_attn.k_proj.weight")), nkv,
-                    "self_attn.k_norm.weight");
-    Value v = heads(linear(hn, layerParameter("self_attn.v_proj.weight")), nkv,
-                    nullptr);
-    auto rope = [&](Value t) {
+    Value q = heads("q", nq, true);
+    Value k = heads("k", nkv, true);
+    Value v = heads("v", nkv, false);
+    auto rope = [&](Value t, const char *name) {
+      at(name);
       return create<RotaryEmbeddingOp>(
           t.getType(), {t, positions},
           {b.getNamedAttr("theta", b.getF64FloatAttr(config.ropeTheta))});
     };
-    q = rope(q);
-    k = rope(k);
-    auto append = [&](Value cache, Value rows) {
+    q = rope(q, "q_rope");
+    k = rope(k, "k_rope");
+    auto append = [&](Value cache, Value rows, const char *name) {
+      at(name);
       return create<UpdateSliceOp>(
           cacheType, {cache, rows, start},
           {b.getNamedAttr("axis", b.getI64IntegerAttr(2))});
     };
-    Value kCache = append(func.getArgument(3), k);
-    Value vCache = append(func.getArgument(4), v);
+    Value kCache = append(func.getArgument(3), k, "k_cache_update");
+    Value vCache = append(func.getArgument(4), v, "v_cache_update");
+    at("attention");
     Value attention =
         AttentionOp::create(b, loc, q.getType(), q, kCache, vCache,
                             /*mask=*/Value(), /*position=*/start,
                             /*causal=*/b.getUnitAttr(), /*scale=*/FloatAttr());
     Value merged = reshape(transpose(attention, {0, 2, 1, 3}), {1, s, nq * d});
-    Value x1 = create<AddOp>(
-        hiddenType, {x, linear(merged, layerParameter("self_attn.o_proj.weight"))});
+    at("o_proj");
+    Value o = linear(merged, layerParameter("self_attn.o_proj.weight"));
+    at("attention_residual");
+    Value x1 = create<AddOp>(hiddenType, {x, o});
 
     // MLP block.
+    at("post_attention_layernorm");
     Value h2 = rmsNorm(x1, layerParameter("post_attention_layernorm.weight"));
+    at("gate_proj");
     Value gate = linear(h2, layerParameter("mlp.gate_proj.weight"));
+    at("up_proj");
     Value up = linear(h2, layerParameter("mlp.up_proj.weight"));
+    at("swiglu");
     Value act = create<SwigluOp>(gate.getType(), {gate, up});
-    Value x2 = create<AddOp>(
-        hiddenType, {x1, linear(act, layerParameter("mlp.down_proj.weight"))});
+    at("down_proj");
+    Value down = linear(act, layerParameter("mlp.down_proj.weight"));
+    at("mlp_residual");
+    Value x2 = create<AddOp>(hiddenType, {x1, down});
     func::ReturnOp::create(b, loc, ValueRange{x2, kCache, vCache});
   }
 
@@ -237,7 +258,9 @@ private:
         startFunction(decode ? "head_decode" : "head_prefill",
                       {{"hidden", tensor({1, s, config.hiddenSize})}},
                       {{"logits", tensor({1, s, config.vocabSize})}});
+    at("norm");
     Value hn = rmsNorm(func.getArgument(0), parameter("model.norm.weight"));
+    at("lm_head");
     Value logits = linear(hn, parameter("lm_head.weight"));
     func::ReturnOp::create(b, loc, logits);
   }

@@ -23,6 +23,21 @@ func.func @transpose_round_trip(%x: tensor<?x3x4xf32>) -> tensor<?x3x4xf32> {
 
 // -----
 
+// Moving only dimensions of size 1 moves no data: a reshape. Otherwise the
+// transpose stays.
+// CHECK-LABEL: func.func @transpose_of_unit_dims
+// CHECK-SAME: (%[[X:.*]]: tensor<1x1x16x64xf32>, %[[Y:.*]]: tensor<1x2x16x64xf32>)
+func.func @transpose_of_unit_dims(%x: tensor<1x1x16x64xf32>, %y: tensor<1x2x16x64xf32>) -> (tensor<1x16x1x64xf32>, tensor<1x16x2x64xf32>) {
+  // CHECK: %[[R:.*]] = mlc.reshape %[[X]] : (tensor<1x1x16x64xf32>) -> tensor<1x16x1x64xf32>
+  // CHECK: %[[T:.*]] = mlc.transpose %[[Y]] {permutation = array<i64: 0, 2, 1, 3>}
+  // CHECK: return %[[R]], %[[T]]
+  %0 = mlc.transpose %x {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x1x16x64xf32>) -> tensor<1x16x1x64xf32>
+  %1 = mlc.transpose %y {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x2x16x64xf32>) -> tensor<1x16x2x64xf32>
+  return %0, %1 : tensor<1x16x1x64xf32>, tensor<1x16x2x64xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @reshape_of_reshape
 // CHECK-SAME: (%[[X:.*]]: tensor<?x16x64xf32>)
 func.func @reshape_of_reshape(%x: tensor<?x16x64xf32>) -> tensor<?x32x32xf32> {

@@ -69,10 +69,13 @@ func.func @matmul_in_place(%a: tensor<64x64xf32>, %b: tensor<64x200xf32>) -> ten
 #b = affine_map<(m, n, k) -> (k, n)>
 #c = affine_map<(m, n, k) -> (m, n)>
 
-// One row (a decode step): threads split the columns, and each streams
-// the rows of B: for every k, a[k] * B[k, 64 columns] into C.
+// One row (a decode step): threads split the columns (8 tiles of 512),
+// zero their part of C (the fill moved into the thread loop), and each
+// streams the rows of B: for every k, a[k] * B[k, 64 columns] into C.
 // CHECK-LABEL: func.func @matvec
-// CHECK:         scf.forall
+// CHECK-NOT:     linalg.fill
+// CHECK:         scf.forall (%{{.*}}) = (0) to (4096) step (512)
+// CHECK:           vector.transfer_write %{{.*}} : vector<1x512xf32>, tensor<1x512xf32>
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[ONE:.*]] iter_args
 // CHECK:             scf.for
 // CHECK:               vector.contract
@@ -90,6 +93,42 @@ func.func @matvec(%a: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tensor<1x4
     linalg.yield %s : f32
   } -> tensor<1x4096xf32>
   return %r : tensor<1x4096xf32>
+}
+
+// -----
+
+// A row reduction and its elementwise consumer (an RMS norm) in one loop
+// over rows, the threads', with the reduction's fill inside too.
+// CHECK-LABEL: func.func @norm_rows
+// CHECK-NOT:     linalg.fill
+// CHECK:         scf.forall (%[[ROW:.*]]) in (64)
+// CHECK:           vector.transfer_write %{{.*}} : vector<1xf32>
+// CHECK:           vector.multi_reduction <add>
+// CHECK:           math.rsqrt
+// CHECK:         scf.forall.in_parallel
+// CHECK-NOT:     scf.forall
+func.func @norm_rows(%x: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<64xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e1 : tensor<64xf32>) -> tensor<64xf32>
+  %sq = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>],
+                        iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<64x1024xf32>) outs(%init : tensor<64xf32>) {
+  ^bb0(%in: f32, %acc: f32):
+    %m = arith.mulf %in, %in : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<64xf32>
+  %e2 = tensor.empty() : tensor<64x1024xf32>
+  %y = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x, %sq : tensor<64x1024xf32>, tensor<64xf32>) outs(%e2 : tensor<64x1024xf32>) {
+  ^bb0(%in: f32, %s: f32, %out: f32):
+    %r = math.rsqrt %s : f32
+    %v = arith.mulf %in, %r : f32
+    linalg.yield %v : f32
+  } -> tensor<64x1024xf32>
+  return %y : tensor<64x1024xf32>
 }
 
 // -----

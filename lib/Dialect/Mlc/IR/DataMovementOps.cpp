@@ -217,6 +217,36 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
   });
 }
 
+namespace {
+/// A transpose that keeps the order of the dimensions larger than 1 moves no
+/// data: it is a reshape (static shapes only, where sizes are known to be 1).
+struct TransposeOfUnitDimsToReshape : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto inputType = op.getInput().getType();
+    if (!inputType.hasStaticShape() || !op.getType().hasStaticShape())
+      return failure();
+    int64_t last = -1;
+    for (int64_t p : op.getPermutation()) {
+      if (inputType.getDimSize(p) == 1)
+        continue;
+      if (p < last)
+        return failure();
+      last = p;
+    }
+    rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), op.getInput(),
+                                           /*shape=*/Value());
+    return success();
+  }
+};
+} // namespace
+
+void TransposeOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
+                                              MLIRContext *context) {
+  patterns.add<TransposeOfUnitDimsToReshape>(context);
+}
+
 //===----------------------------------------------------------------------===//
 // concat, split
 //===----------------------------------------------------------------------===//

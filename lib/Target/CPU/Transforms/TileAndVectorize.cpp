@@ -46,40 +46,6 @@ constexpr llvm::StringLiteral kTargetMarker = "mlc.cpu_target";
 /// Marks a contraction whose B operand was packed into panels.
 constexpr llvm::StringLiteral kPackedMarker = "mlc.cpu_packed";
 
-/// Tiles `op` with `sizes` (0 = untiled); returns the tiled op and appends
-/// the generated loops (outermost first) to `loops` if given.
-FailureOr<Operation *> tile(RewriterBase &rewriter, Operation *op,
-                            ArrayRef<int64_t> sizes, bool forall,
-                            SmallVectorImpl<scf::ForOp> *loops = nullptr) {
-  if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
-    return op;
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
-  if (forall)
-    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-  rewriter.setInsertionPoint(op);
-  FailureOr<scf::SCFTilingResult> result =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
-  if (failed(result))
-    return failure();
-  rewriter.replaceOp(op, result->replacements);
-  if (loops)
-    for (LoopLikeOpInterface loop : result->loops)
-      if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
-        loops->push_back(forOp);
-  return result->tiledOps.back();
-}
-
-/// Peels `loops` (innermost first) so that their main parts run whole
-/// tiles; the ops inside get static sizes there.
-void peel(RewriterBase &rewriter, ArrayRef<scf::ForOp> loops) {
-  for (scf::ForOp loop : llvm::reverse(loops)) {
-    scf::ForOp partial;
-    rewriter.setInsertionPoint(loop);
-    (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
-  }
-}
-
 /// How a marked op is vectorized.
 enum class VectorKind : int64_t {
   /// Elementwise and reductions: the innermost loop in vectors.
@@ -98,6 +64,73 @@ void markForVectorization(Operation *op, VectorKind kind) {
               IntegerAttr::get(IntegerType::get(op->getContext(), 64),
                                static_cast<int64_t>(kind)));
 }
+
+/// Tiles `op` with `sizes` (0 = untiled); returns the tiled op and appends
+/// the generated loops (outermost first) to `loops` if given.
+FailureOr<Operation *> tile(RewriterBase &rewriter, Operation *op,
+                            ArrayRef<int64_t> sizes, bool forall,
+                            SmallVectorImpl<scf::ForOp> *loops = nullptr) {
+  if (llvm::all_of(sizes, [](int64_t s) { return s == 0; }))
+    return op;
+  // Threads split work once: inside a thread loop (attention's loop over
+  // heads, say), tiles are loops of that thread.
+  if (forall && op->getParentOfType<scf::ForallOp>())
+    forall = false;
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  if (forall)
+    options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> result =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (failed(result))
+    return failure();
+  rewriter.replaceOp(op, result->replacements);
+  if (loops)
+    for (LoopLikeOpInterface loop : result->loops)
+      if (auto forOp = dyn_cast<scf::ForOp>(loop.getOperation()))
+        loops->push_back(forOp);
+  Operation *tiled = result->tiledOps.back();
+  // Threads tile only parallel loops: the fill that initializes the
+  // result moves into each thread's tile instead of being a pass of its own.
+  if (forall)
+    if (auto dps = dyn_cast<DestinationStyleOpInterface>(tiled))
+      for (OpOperand &init : dps.getDpsInitsMutable()) {
+        auto slice = init.get().getDefiningOp<tensor::ExtractSliceOp>();
+        auto arg = slice ? dyn_cast<BlockArgument>(slice.getSource()) : nullptr;
+        auto loop = arg ? dyn_cast<scf::ForallOp>(arg.getOwner()->getParentOp())
+                        : nullptr;
+        if (!loop || loop != result->loops.front().getOperation())
+          continue;
+        Value loopInit = loop.getTiedLoopInit(arg)->get();
+        auto fill = loopInit.getDefiningOp<linalg::FillOp>();
+        if (!fill || !loopInit.hasOneUse())
+          continue;
+        std::optional<scf::SCFFuseProducerOfSliceResult> fused =
+            scf::tileAndFuseProducerOfSlice(rewriter, slice, result->loops);
+        if (!fused || fused->tiledOps.empty())
+          continue;
+        // One row at a time, each row one vector store.
+        auto tiledFill = cast<linalg::LinalgOp>(fused->tiledOps.front());
+        SmallVector<int64_t> rows(tiledFill.getNumLoops(), 1);
+        rows.back() = 0;
+        if (FailureOr<Operation *> row = tile(rewriter, tiledFill, rows, false);
+            succeeded(row))
+          markForVectorization(*row, VectorKind::Default);
+      }
+  return tiled;
+}
+
+/// Peels `loops` (innermost first) so that their main parts run whole
+/// tiles; the ops inside get static sizes there.
+void peel(RewriterBase &rewriter, ArrayRef<scf::ForOp> loops) {
+  for (scf::ForOp loop : llvm::reverse(loops)) {
+    scf::ForOp partial;
+    rewriter.setInsertionPoint(loop);
+    (void)scf::peelForLoopAndSimplifyBounds(rewriter, loop, partial);
+  }
+}
+
 
 /// Marks a linalg.pack or linalg.unpack to be vectorized with `sizes`
 /// (masked where its tile is partial).
@@ -516,16 +549,65 @@ struct CpuTileAndVectorizePass
       (void)applyPatternsGreedily(func, std::move(patterns));
     }
 
-    SmallVector<Operation *> ops;
+    // A fill that initializes one linalg op comes after it: tiling that op
+    // for threads fuses the fill into each thread's tile (see tile()), and
+    // the fill is left dead. Fills that CSE merged get one copy per user.
+    SmallVector<linalg::FillOp> shared;
+    func.walk([&](linalg::FillOp fill) {
+      if (fill.hasPureTensorSemantics() && !fill->hasOneUse() &&
+          llvm::all_of(fill->getUses(), [](OpOperand &use) {
+            auto user = dyn_cast<DestinationStyleOpInterface>(use.getOwner());
+            return isa<linalg::LinalgOp>(use.getOwner()) && user &&
+                   user.isDpsInit(&use);
+          }))
+        shared.push_back(fill);
+    });
+    for (linalg::FillOp fill : shared) {
+      for (OpOperand &use : llvm::make_early_inc_range(
+               llvm::drop_begin(fill->getUses()))) {
+        rewriter.setInsertionPoint(use.getOwner());
+        Operation *copy = rewriter.clone(*fill);
+        rewriter.modifyOpInPlace(use.getOwner(),
+                                 [&] { use.set(copy->getResult(0)); });
+      }
+    }
+    // Row reductions whose one consumer is elementwise over the same rows
+    // (a norm: sum of squares, then scale) are computed inside the
+    // consumer's row loop (fuseRowReduction), not as a kernel of their own.
+    SmallVector<Operation *> ops, fills, reductions;
     func.walk([&](Operation *op) {
       if (isa<linalg::PackOp, linalg::UnPackOp>(op))
         ops.push_back(op);
+      else if (auto fill = dyn_cast<linalg::FillOp>(op);
+               fill && fill.hasPureTensorSemantics() &&
+               fill.getNumLoops() > 0 && op->hasOneUse() &&
+               isa<linalg::LinalgOp>(*op->user_begin()))
+        fills.push_back(op);
+      else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+               linalgOp && getRowConsumer(linalgOp))
+        reductions.push_back(op);
       else if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
                linalgOp && linalgOp.hasPureTensorSemantics() &&
                linalgOp.getNumLoops() > 0)
         ops.push_back(op);
     });
+    for (Operation *reduction : reductions) {
+      // A consumer of two reductions (mean and variance) is tiled with the
+      // first: the second is then generated on its own.
+      linalg::LinalgOp consumer =
+          getRowConsumer(cast<linalg::LinalgOp>(reduction));
+      if (consumer && succeeded(fuseRowReduction(
+                          rewriter, cast<linalg::LinalgOp>(reduction))))
+        llvm::erase(ops, consumer.getOperation());
+      else
+        ops.insert(ops.begin(), reduction);
+    }
+    ops.append(fills);
     for (Operation *op : ops) {
+      if (isa<linalg::FillOp>(op) && op->use_empty()) {
+        rewriter.eraseOp(op);
+        continue;
+      }
       if (auto pack = dyn_cast<linalg::PackOp>(op)) {
         codegenPack(rewriter, pack);
         continue;
@@ -912,10 +994,15 @@ struct CpuTileAndVectorizePass
     // to its part of C, which stays in L1. (With a register tile, each k
     // step would read a few cache lines from a different row of B.)
     if (!ShapedType::isDynamic(ranges[m]) && ranges[m] <= kMaxStreamRows) {
+      // Column tiles of at most 4 * threadN, at least 8 of them when the
+      // columns allow, so that threads share the work evenly.
       int64_t width = 4 * vectorWidth;
+      int64_t columns = std::clamp<int64_t>(
+          ShapedType::isDynamic(ranges[n]) ? threadN * 4 : ranges[n] / 8,
+          width, threadN * 4);
       if (product(ranges) >= kMinParallelWork)
         levels.push_back(contraction.threads(
-            loops, ranges[m], threadTile(ranges[n], threadN * 4, width)));
+            loops, ranges[m], threadTile(ranges[n], columns, width)));
       else if (!outer.empty())
         levels.push_back(contraction.cacheBlock(loops, 0));
       levels.push_back(TileLevel(loops).with(k, 1));
@@ -944,6 +1031,93 @@ struct CpuTileAndVectorizePass
 
   /// Threads over the outermost parallel loop, the innermost loop in
   /// vectors.
+  /// The elementwise op that alone consumes the row reduction `op`: a
+  /// generic whose loops are all parallel but the last, reduced, with its
+  /// result read by the consumer at the consumer's outer indices (the
+  /// consumer's loops are op's, all parallel). Null if there is none.
+  static linalg::LinalgOp getRowConsumer(linalg::LinalgOp op) {
+    unsigned loops = op.getNumLoops();
+    if (!isa<linalg::GenericOp>(op) || !op.hasPureTensorSemantics() ||
+        loops < 2 || op.getNumReductionLoops() != 1 ||
+        op.getIteratorTypesArray().back() != utils::IteratorType::reduction ||
+        op->getNumResults() != 1 || !op->getResult(0).hasOneUse())
+      return nullptr;
+    OpOperand &use = *op->getResult(0).use_begin();
+    auto consumer = dyn_cast<linalg::GenericOp>(use.getOwner());
+    if (!consumer || !consumer.hasPureTensorSemantics() ||
+        consumer.getNumLoops() != loops ||
+        consumer.getNumParallelLoops() != loops ||
+        !consumer.isDpsInput(&use) || consumer->getNumResults() != 1)
+      return nullptr;
+    // The reduction's result map equals the consumer's map of it: both
+    // drop the last loop.
+    AffineMap rowMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    if (rowMap != consumer.getMatchingIndexingMap(&use) ||
+        rowMap != AffineMap::getMultiDimIdentityMap(loops, op.getContext())
+                      .dropResult(loops - 1))
+      return nullptr;
+    return consumer;
+  }
+
+  /// Computes the row reduction `op` inside its consumer's loop over rows:
+  /// one kernel for both (a norm reads its row twice from cache).
+  LogicalResult fuseRowReduction(RewriterBase &rewriter, linalg::LinalgOp op) {
+    linalg::LinalgOp consumer = getRowConsumer(op);
+    unsigned loops = consumer.getNumLoops();
+    SmallVector<int64_t> ranges = consumer.getStaticLoopRanges();
+    SmallVector<int64_t> rows(loops, 1);
+    rows.back() = 0;
+    // Rows to loop over (a single row is one kernel's work either way), and
+    // a safe tiling of them.
+    if (llvm::all_of(ArrayRef<int64_t>(ranges).drop_back(),
+                     [](int64_t r) { return r == 1; }))
+      return failure();
+    for (unsigned d = 0; d + 1 < loops; ++d)
+      if (!isSafelyTileable(consumer, d))
+        return failure();
+    rewriter.setInsertionPoint(consumer);
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), rows));
+    if (product(ranges) >= kMinParallelWork &&
+        !consumer->getParentOfType<scf::ForallOp>())
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(consumer.getOperation()), options);
+    if (failed(tiled))
+      return failure();
+    rewriter.replaceOp(consumer, tiled->replacements);
+    auto tiledConsumer = cast<linalg::LinalgOp>(tiled->tiledOps.back());
+    auto slice = tiledConsumer->getOperand(0).getDefiningOp<tensor::ExtractSliceOp>();
+    for (OpOperand *input : tiledConsumer.getDpsInputOperands())
+      if (auto candidate = input->get().getDefiningOp<tensor::ExtractSliceOp>();
+          candidate && candidate.getSource() == op->getResult(0))
+        slice = candidate;
+    // From here on the consumer is rewritten: if the reduction cannot be
+    // fused after all, it is generated on its own.
+    std::optional<scf::SCFFuseProducerOfSliceResult> fused;
+    if (slice && slice.getSource() == op->getResult(0))
+      fused = scf::tileAndFuseProducerOfSlice(rewriter, slice, tiled->loops);
+    if (!fused || fused->tiledOps.empty()) {
+      codegenDefault(rewriter, op);
+      codegenDefault(rewriter, tiledConsumer);
+      return success();
+    }
+    auto tiledReduction = cast<linalg::LinalgOp>(fused->tiledOps.front());
+    // The reduction's fill moves into the row loop too.
+    if (auto init = tiledReduction.getDpsInits()[0]
+                        .getDefiningOp<tensor::ExtractSliceOp>())
+      if (init.getSource().getDefiningOp<linalg::FillOp>())
+        if (auto fill = scf::tileAndFuseProducerOfSlice(rewriter, init,
+                                                        tiled->loops);
+            fill && !fill->tiledOps.empty())
+          markForVectorization(fill->tiledOps.front(), VectorKind::Default);
+    if (op->use_empty())
+      rewriter.eraseOp(op);
+    codegenDefault(rewriter, tiledReduction);
+    codegenDefault(rewriter, tiledConsumer);
+    return success();
+  }
+
   void codegenDefault(RewriterBase &rewriter, linalg::LinalgOp op) {
     unsigned loops = op.getNumLoops();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();

@@ -33,7 +33,9 @@ def Mlc_TransposeOp : Mlc_ShapedOp<"transpose", [
     AllElementTypesMatch<["input", "result"]>]> {
   let summary = "permute dimensions";
   let description = [{
-    Result dimension `i` is input dimension `permutation[i]`.
+    Result dimension `i` is input dimension `permutation[i]`. A transpose
+    that only moves dimensions of size 1 canonicalizes to a reshape (it
+    moves no data: the heads of one decoded token, say).
 
     Example:
 
@@ -47,6 +49,7 @@ def Mlc_TransposeOp : Mlc_ShapedOp<"transpose", [
     $input attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Mlc_ConcatOp : Mlc_ShapedOp<"concat"> {

@@ -111,4 +111,26 @@ def CpuPlanMemoryPass : Pass<"mlc-cpu-plan-memory", "::mlir::func::FuncOp"> {
   ];
 }
 
+def CpuPrintKernelsPass
+    : Pass<"mlc-cpu-print-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Print the kernels of each function";
+  let description = [{
+    After bufferization and lowering to loops, each loop nest at the top
+    level of a function (`scf.forall`: run by all threads; `scf.for`,
+    `scf.parallel`: one thread) and each remaining `memref.copy` or linalg
+    op is one kernel: one pass over the memory it reads and writes. The pass
+    prints, to stderr, one line per kernel with the names of the source ops
+    it computes (the `NameLoc`s inside it: mlc's Qwen3 builder names every
+    step, `q_proj`, `attention`, ...), then the count. It changes nothing.
+
+    Example output:
+
+    ```
+    kernels of @layer_decode: 2
+      1 parallel  input_layernorm
+      2 serial    q_proj
+    ```
+  }];
+}
+
 #endif // MLC_TARGET_CPU_TRANSFORMS_PASSES_TD
