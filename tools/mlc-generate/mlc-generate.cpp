@@ -12,7 +12,7 @@
 // step at a time -- greedy by default -- until --max-tokens, an end token
 // (<|im_end|>, <|endoftext|>) or a full context. The text streams to stdout
 // (token ids with --prompt-ids); the prefill and decode speeds end the
-// output on stderr. --dump-logits writes the files of
+// output on stderr. --dump-logits DIR (created if needed) writes the files of
 // utils/models/qwen3_reference.py (prompt_ids, prefill_logits of every
 // prompt position, decode_logits, tokens) for comparison.
 //
@@ -28,6 +28,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 using namespace mlc::tools;
@@ -76,8 +77,11 @@ int writeNpy(const std::string &path, mlc_dtype dtype,
              std::vector<int64_t> shape, void *data) {
   mlc_tensor t = {dtype, static_cast<int32_t>(shape.size()), shape.data(),
                   nullptr, data};
-  if (mlc_tensor_write_npy(path.c_str(), &t) != MLC_OK)
-    return failWith("writing " + path);
+  if (mlc_tensor_write_npy(path.c_str(), &t) != MLC_OK) {
+    std::fprintf(stderr, "mlc-generate: error: %s\n",
+                 mlc_tensor_io_last_error());
+    return 1;
+  }
   return 0;
 }
 
@@ -242,6 +246,13 @@ int main(int argc, char **argv) {
 
   if (dumpDir) {
     std::string dir = dumpDir;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "mlc-generate: error: cannot create %s: %s\n",
+                   dumpDir, ec.message().c_str());
+      return 1;
+    }
     int64_t steps = static_cast<int64_t>(generated.size()) - 1;
     if (int rc = writeNpy(dir + "/prompt_ids.npy", MLC_DTYPE_I64, {n},
                           prompt.data()))
