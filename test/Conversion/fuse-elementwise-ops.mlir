@@ -171,3 +171,39 @@ func.func @residual_matmul_used_twice(%x: tensor<4x16xf32>, %a: tensor<4x8xf32>,
   } -> tensor<4x16xf32>
   return %sum, %mm : tensor<4x16xf32>, tensor<4x16xf32>
 }
+
+// -----
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+
+// bf16 weights widened to f32: the widening fuses into the matmul, which
+// reads the bf16 weights directly (no f32 copy of them).
+// CHECK-LABEL: func.func @widen_into_contraction
+// CHECK-SAME:    (%[[A:.*]]: tensor<4x8xf32>, %[[W:.*]]: tensor<8x16xbf16>
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%[[A]], %[[W]] : tensor<4x8xf32>, tensor<8x16xbf16>)
+// CHECK:           arith.extf
+// CHECK:           arith.mulf
+// CHECK-NOT:     linalg.generic
+func.func @widen_into_contraction(%a: tensor<4x8xf32>, %w: tensor<8x16xbf16>,
+                                  %acc: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %e = tensor.empty() : tensor<8x16xf32>
+  %wf = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%w : tensor<8x16xbf16>) outs(%e : tensor<8x16xf32>) {
+  ^bb0(%in: bf16, %out: f32):
+    %x = arith.extf %in : bf16 to f32
+    linalg.yield %x : f32
+  } -> tensor<8x16xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %wf : tensor<4x8xf32>, tensor<8x16xf32>) outs(%acc : tensor<4x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<4x16xf32>
+  return %r : tensor<4x16xf32>
+}

@@ -40,7 +40,7 @@ int fail(const llvm::Twine &message, int code = kError) {
 /// Compiles the Qwen3 checkpoint in `dir` into `outDir`.
 int compileQwen3(MLIRContext &context, llvm::StringRef dir,
                  llvm::StringRef outDir, int64_t maxContext,
-                 mlc::CpuTargetOptions options) {
+                 llvm::StringRef weights, mlc::CpuTargetOptions options) {
   auto checkpoint = mlc::qwen3::Checkpoint::open(dir);
   if (!checkpoint)
     return fail(llvm::toString(checkpoint.takeError()));
@@ -65,8 +65,18 @@ int compileQwen3(MLIRContext &context, llvm::StringRef dir,
 
   llvm::SmallString<256> path(outDir);
   llvm::sys::path::append(path, "params.bin");
-  if (llvm::Error e =
-          mlc::qwen3::writeParameterFile(**checkpoint, path, options.progress))
+  if (weights == "bf16" && !mlc::qwen3::hasBf16Matrices(**checkpoint))
+    return fail("--weights bf16 needs a checkpoint whose matrices are bf16 "
+                "(this one is " + config.torchDtype + ")",
+                kUsage);
+  build.bf16Weights =
+      weights == "bf16" ||
+      (weights == "auto" && mlc::qwen3::hasBf16Matrices(**checkpoint));
+  options.progress(std::string("weights in ") +
+                   (build.bf16Weights ? "bf16 (as stored; computed in f32)"
+                                      : "f32"));
+  if (llvm::Error e = mlc::qwen3::writeParameterFile(
+          **checkpoint, path, build.bf16Weights, options.progress))
     return fail(llvm::toString(std::move(e)));
   options.progress("wrote " + path.str().str());
   for (const char *name : {"config.json", "generation_config.json",
@@ -123,6 +133,11 @@ int main(int argc, char **argv) {
       cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Do not print progress"),
                       cl::cat(category));
+  cl::opt<std::string> weights(
+      "weights",
+      cl::desc("Qwen3: how the matrices are stored: auto (bf16 when the "
+               "checkpoint's are, else f32), bf16 or f32"),
+      cl::init("auto"), cl::cat(category));
   cl::opt<bool> printKernels(
       "print-kernels",
       cl::desc("Print the kernels of each entry point (Qwen3: layer_decode "
@@ -171,8 +186,10 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(*new llvm::SourceMgr(), &context);
   if (maxContext < 0)
     return fail("--max-context must be positive", kUsage);
+  if (weights != "auto" && weights != "bf16" && weights != "f32")
+    return fail("--weights must be auto, bf16 or f32", kUsage);
   if (llvm::sys::fs::is_directory(input))
-    return compileQwen3(context, input, output, maxContext, options);
+    return compileQwen3(context, input, output, maxContext, weights, options);
 
   OwningOpRef<ModuleOp> module;
   llvm::StringRef extension = llvm::sys::path::extension(input);

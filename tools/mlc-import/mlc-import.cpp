@@ -52,6 +52,12 @@ int main(int argc, char **argv) {
       llvm::cl::desc("Qwen3: tokens the KV cache holds (default 4096)"),
       llvm::cl::init(mlc::qwen3::BuildOptions().maxContext),
       llvm::cl::cat(category));
+  llvm::cl::opt<std::string> weights(
+      "weights",
+      llvm::cl::desc("Qwen3: matrices in bf16 or f32 (default: bf16 when the "
+                     "config's torch_dtype is bfloat16, as mlc-compile does "
+                     "for such checkpoints)"),
+      llvm::cl::init("auto"), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   if (!llvm::cl::ParseCommandLineOptions(
           argc, argv, "mlc ONNX importer: prints a model in the mlc dialect\n",
@@ -78,6 +84,13 @@ int main(int argc, char **argv) {
       return reportError(llvm::toString(config.takeError()));
     mlc::qwen3::BuildOptions build;
     build.maxContext = maxContext;
+    if (weights != "auto" && weights != "bf16" && weights != "f32") {
+      llvm::errs() << "mlc-import: error: --weights must be auto, bf16 or "
+                      "f32\n";
+      return kUsage;
+    }
+    build.bf16Weights = weights == "bf16" ||
+                        (weights == "auto" && config->torchDtype == "bfloat16");
     module = mlc::qwen3::buildModule(&context, *config, build);
   } else {
     mlc::OnnxImportOptions options;

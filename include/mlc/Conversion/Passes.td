@@ -64,7 +64,8 @@ def FuseElementwiseOpsPass : Pass<"mlc-fuse-elementwise-ops"> {
     permutation map: a producer fused into a matmul operand would be
     recomputed once per column of the result and hide the contraction from
     the code generator. Into elementwise consumers, producers fuse as
-    upstream does (broadcasts included).
+    upstream does (broadcasts included). A producer that only widens
+    (`arith.extf`, bf16 weights read as f32) fuses into any consumer.
 
     Example: `sigmoid(gate) * up` followed by the down projection stays two
     generics, the elementwise one and the contraction.

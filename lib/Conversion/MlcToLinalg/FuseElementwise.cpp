@@ -40,8 +40,21 @@ bool mlc::isFusableWithoutRecompute(OpOperand *fusedOperand) {
   if (consumer.getNumLoops() == consumer.getNumParallelLoops())
     return true;
   // Reductions and contractions: only when every consumer loop indexes the
-  // operand, so that each producer element is computed exactly once.
-  return consumer.getMatchingIndexingMap(fusedOperand).isPermutation();
+  // operand, so that each producer element is computed exactly once...
+  if (consumer.getMatchingIndexingMap(fusedOperand).isPermutation())
+    return true;
+  // ... or when the producer only widens its input (bf16 weights read as
+  // f32): recomputing that costs less than writing and re-reading the f32
+  // copy, and the consumer stays a contraction (with its operand widened).
+  auto generic = dyn_cast<linalg::GenericOp>(producer);
+  if (!generic || generic.getNumDpsInputs() != 1 ||
+      generic.getNumLoops() != generic.getNumParallelLoops())
+    return false;
+  Block &body = generic.getRegion().front();
+  auto widen = dyn_cast<arith::ExtFOp>(body.front());
+  return widen && body.getOperations().size() == 2 &&
+         widen.getIn() == body.getArgument(0) &&
+         body.getTerminator()->getOperand(0) == widen.getResult();
 }
 
 namespace {

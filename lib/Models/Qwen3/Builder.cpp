@@ -81,10 +81,23 @@ private:
         .Default({h});
   }
 
+  /// Matrices are stored in bf16 with BuildOptions::bf16Weights.
   void declare(llvm::StringRef name, ArrayRef<int64_t> shape) {
     OpBuilder mb = OpBuilder::atBlockEnd(module->getBody());
+    Type element = shape.size() == 2 && options.bf16Weights
+                       ? Type(b.getBF16Type())
+                       : f32();
     ParameterOp::create(mb, loc, name, /*sym_visibility=*/nullptr,
-                        tensor(shape), /*value=*/nullptr);
+                        tensor(shape, element), /*value=*/nullptr);
+  }
+
+  /// `x` in f32 (a widening mlc.cast of bf16 weights, which fusion moves
+  /// into the op that reads them).
+  Value toF32(Value x) {
+    auto type = cast<RankedTensorType>(x.getType());
+    if (type.getElementType().isF32())
+      return x;
+    return create<CastOp>(type.clone(f32()), {x});
   }
 
   void declareParameters() {
@@ -144,7 +157,8 @@ private:
     auto xType = cast<RankedTensorType>(x.getType());
     auto wType = cast<RankedTensorType>(weight.getType());
     return create<MatmulOp>(
-        tensor({1, xType.getDimSize(1), wType.getDimSize(1)}), {x, weight});
+        tensor({1, xType.getDimSize(1), wType.getDimSize(1)}),
+        {x, toF32(weight)});
   }
   Value reshape(Value x, ArrayRef<int64_t> shape) {
     return create<ReshapeOp>(tensor(shape), {x});
@@ -166,9 +180,11 @@ private:
     auto func = cast<func::FuncOp>(b.getBlock()->getParentOp());
     at("embed_tokens");
     Value table = parameter("model.embed_tokens.weight");
-    Value hidden = create<GatherOp>(
-        tensor({1, s, config.hiddenSize}), {table, func.getArgument(0)},
-        {b.getNamedAttr("axis", b.getI64IntegerAttr(0))});
+    Type element = cast<RankedTensorType>(table.getType()).getElementType();
+    Value hidden = toF32(create<GatherOp>(
+        tensor({1, s, config.hiddenSize}, element),
+        {table, func.getArgument(0)},
+        {b.getNamedAttr("axis", b.getI64IntegerAttr(0))}));
     func::ReturnOp::create(b, loc, hidden);
   }
 

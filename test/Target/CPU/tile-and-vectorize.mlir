@@ -133,6 +133,32 @@ func.func @norm_rows(%x: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
 
 // -----
 
+// A matrix-vector product reading bf16 weights: the register tile reads
+// them as bf16 and widens the vector (vector.contract takes one element
+// type).
+// CHECK-LABEL: func.func @matvec_bf16
+// CHECK:         scf.forall
+// CHECK:           %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x64xbf16>, vector<1x64xbf16>
+// CHECK:           %[[BF:.*]] = arith.extf %[[B]] : vector<1x64xbf16> to vector<1x64xf32>
+// CHECK:           vector.contract {{.*}} %{{.*}}, %[[BF]], %{{.*}} : vector<1x1xf32>, vector<1x64xf32> into vector<1x64xf32>
+func.func @matvec_bf16(%a: tensor<1x512xf32>, %b: tensor<512x4096xbf16>) -> tensor<1x4096xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4096xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<1x512xf32>, tensor<512x4096xbf16>) outs(%init : tensor<1x4096xf32>) {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %yf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %yf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4096xf32>
+  return %r : tensor<1x4096xf32>
+}
+
+// -----
+
 // A 3x3 convolution: im2col by 9 strided slices of the input (no
 // floordiv/mod indexing), then filter[16, 72] x col[72, 64].
 // CHECK-LABEL: func.func @conv

@@ -20,6 +20,11 @@ namespace mlc::qwen3 {
 struct BuildOptions {
   /// Rows of each layer's KV cache: the longest context a session holds.
   int64_t maxContext = 4096;
+  /// The matrices (projections, embedding, lm_head) in bf16, as bf16
+  /// checkpoints store them: computed in f32 all the same (each weight is
+  /// widened when read, exactly), with half the memory traffic. Norm
+  /// weights stay f32.
+  bool bf16Weights = false;
 };
 
 /// Prefix of the parameters of the layer entry points: the runtime binds

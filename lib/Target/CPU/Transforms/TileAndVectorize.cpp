@@ -247,6 +247,55 @@ void tileLevels(RewriterBase &rewriter, Operation *op,
 
 /// Vectorizes `op`, whose loops all have static sizes, if the vectorizer
 /// accepts it (no masks: edge tiles were peeled off and stay scalar).
+/// A static contraction whose body widens its inputs (arith.extf) to the
+/// accumulator's type, as one vector.contract on the widened reads.
+void vectorizeWideningContraction(RewriterBase &rewriter, linalg::LinalgOp op) {
+  if (!linalg::isaContractionOpInterface(op) || !op.hasPureTensorSemantics())
+    return;
+  Location loc = op.getLoc();
+  Value init = op.getDpsInits()[0];
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type accType = initType.getElementType();
+  auto read = [&](Value source) -> Value {
+    auto type = cast<RankedTensorType>(source.getType());
+    Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    SmallVector<Value> indices(type.getRank(), zero);
+    Value padding = arith::ConstantOp::create(
+        rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
+    Value vector = vector::TransferReadOp::create(
+        rewriter, loc, VectorType::get(type.getShape(), type.getElementType()),
+        source, indices, padding, SmallVector<bool>(type.getRank(), true));
+    if (type.getElementType() != accType)
+      vector = arith::ExtFOp::create(
+          rewriter, loc, VectorType::get(type.getShape(), accType), vector);
+    return vector;
+  };
+  for (Value operand : op->getOperands())
+    if (!cast<RankedTensorType>(operand.getType()).hasStaticShape() ||
+        !isa<FloatType>(getElementTypeOrSelf(operand.getType())))
+      return;
+  rewriter.setInsertionPoint(op);
+  Value lhs = read(op.getDpsInputs()[0]), rhs = read(op.getDpsInputs()[1]);
+  Value acc = read(init);
+  SmallVector<Attribute> iterators;
+  for (utils::IteratorType type : op.getIteratorTypesArray())
+    iterators.push_back(vector::IteratorTypeAttr::get(
+        rewriter.getContext(), type == utils::IteratorType::parallel
+                                   ? vector::IteratorType::parallel
+                                   : vector::IteratorType::reduction));
+  Value contract = vector::ContractionOp::create(
+      rewriter, loc, lhs, rhs, acc,
+      rewriter.getAffineMapArrayAttr(op.getIndexingMapsArray()),
+      rewriter.getArrayAttr(iterators));
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value written = vector::TransferWriteOp::create(
+      rewriter, loc, contract, init,
+      SmallVector<Value>(initType.getRank(), zero),
+      SmallVector<bool>(initType.getRank(), true))
+                      .getResult();
+  rewriter.replaceOp(op, written);
+}
+
 void vectorize(RewriterBase &rewriter, linalg::LinalgOp op, bool contraction) {
   // vector<Nxi1> loads and stores are bit-packed, i1 tensors byte-per-element.
   for (OpOperand &operand : op->getOpOperands())
@@ -258,6 +307,16 @@ void vectorize(RewriterBase &rewriter, linalg::LinalgOp op, bool contraction) {
     return;
   rewriter.setInsertionPoint(op);
   SmallVector<bool> scalable(sizes.size(), false);
+  // vector.contract takes operands of one element type: a contraction that
+  // widens an operand (bf16 weights) reads it and widens the vector.
+  if (contraction && op.getNumDpsInputs() == 2 && op.getNumDpsInits() == 1 &&
+      llvm::any_of(op.getDpsInputs(), [&](Value input) {
+        return getElementTypeOrSelf(input.getType()) !=
+               getElementTypeOrSelf(op.getDpsInits()[0].getType());
+      })) {
+    vectorizeWideningContraction(rewriter, op);
+    return;
+  }
   FailureOr<linalg::VectorizationResult> result = linalg::vectorize(
       rewriter, op, sizes, scalable,
       /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
@@ -721,7 +780,9 @@ struct CpuTileAndVectorizePass
                                      linalg::LinalgOp op) {
     auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
     if (!generic || !linalg::isaContractionOpInterface(op) ||
-        op.getNumDpsInputs() != 2 || op->getNumResults() != 1)
+        op.getNumDpsInputs() != 2 || op->getNumResults() != 1 ||
+        getElementTypeOrSelf(op.getDpsInputs()[0].getType()) !=
+            getElementTypeOrSelf(op.getDpsInputs()[1].getType()))
       return op;
     rewriter.setInsertionPoint(generic);
     auto contract = linalg::ContractOp::create(
