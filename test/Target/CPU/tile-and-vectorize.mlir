@@ -69,17 +69,23 @@ func.func @matmul_in_place(%a: tensor<64x64xf32>, %b: tensor<64x200xf32>) -> ten
 #b = affine_map<(m, n, k) -> (k, n)>
 #c = affine_map<(m, n, k) -> (m, n)>
 
-// One row (a decode step): threads split the columns (8 tiles of 512),
-// zero their part of C (the fill moved into the thread loop), and each
-// streams the rows of B: for every k, a[k] * B[k, 64 columns] into C.
+// One row (a decode step): the rows of B are split in 4 contiguous blocks,
+// one per thread iteration, each streamed in order (partial products
+// P[t] = a[block t] . B[block t, :], zeroed inside the thread loop); for
+// every k, a[k] * B[k, 64 columns] into P[t]. Then C = sum_t P[t], in
+// vectors along the columns.
 // CHECK-LABEL: func.func @matvec
-// CHECK-NOT:     linalg.fill
-// CHECK:         scf.forall (%{{.*}}) = (0) to (4096) step (512)
-// CHECK:           vector.transfer_write %{{.*}} : vector<1x512xf32>, tensor<1x512xf32>
+// CHECK:         tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [4, 128, 4096] : tensor<512x4096xf32> into tensor<4x128x4096xf32>
+// CHECK:         scf.forall (%[[T:.*]]) in (4) shared_outs(%{{.*}}) -> (tensor<4x1x4096xf32>)
+// CHECK:           tensor.extract_slice %{{.*}}[%[[T]], 0, 0] [1, 128, 4096]
+// CHECK:           vector.transfer_write %{{.*}} : vector<1x1x64xf32>, tensor<1x1x64xf32>
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[ONE:.*]] iter_args
 // CHECK:             scf.for
 // CHECK:               vector.contract
-// CHECK-SAME:            vector<1x1xf32>, vector<1x64xf32> into vector<1x64xf32>
+// CHECK-SAME:            vector<1x1x1xf32>, vector<1x1x64xf32> into vector<1x1x64xf32>
+// CHECK:         scf.forall (%{{.*}}) = (0) to (4096) step (256)
+// CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK:             vector.multi_reduction <add>, %{{.*}} [0] : vector<1x1x16xf32> to vector<1x16xf32>
 func.func @matvec(%a: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tensor<1x4096xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4096xf32>
@@ -133,14 +139,14 @@ func.func @norm_rows(%x: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
 
 // -----
 
-// A matrix-vector product reading bf16 weights: the register tile reads
-// them as bf16 and widens the vector (vector.contract takes one element
+// A matrix-vector product reading bf16 weights: each block of rows is read
+// as bf16 and widened in registers (vector.contract takes one element
 // type).
 // CHECK-LABEL: func.func @matvec_bf16
 // CHECK:         scf.forall
-// CHECK:           %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x64xbf16>, vector<1x64xbf16>
-// CHECK:           %[[BF:.*]] = arith.extf %[[B]] : vector<1x64xbf16> to vector<1x64xf32>
-// CHECK:           vector.contract {{.*}} %{{.*}}, %[[BF]], %{{.*}} : vector<1x1xf32>, vector<1x64xf32> into vector<1x64xf32>
+// CHECK:           %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x1x64xbf16>, vector<1x1x64xbf16>
+// CHECK:           %[[BF:.*]] = arith.extf %[[B]] : vector<1x1x64xbf16> to vector<1x1x64xf32>
+// CHECK:           vector.contract {{.*}} %{{.*}}, %[[BF]], %{{.*}} : vector<1x1x1xf32>, vector<1x1x64xf32> into vector<1x1x64xf32>
 func.func @matvec_bf16(%a: tensor<1x512xf32>, %b: tensor<512x4096xbf16>) -> tensor<1x4096xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4096xf32>

@@ -40,6 +40,11 @@ constexpr int64_t kMinPackRows = 256;
 /// Matmuls with at most this many rows stream B row by row.
 constexpr int64_t kMaxStreamRows = 2;
 
+/// Blocks of rows of B that threads share in a matrix-vector product, and
+/// the marker of the partial products (splitMatvecRows).
+constexpr int64_t kSplitRows = 4;
+constexpr llvm::StringLiteral kSplitRowsMarker = "mlc.split_rows";
+
 /// Marks the copies of one op through tiling and peeling.
 constexpr llvm::StringLiteral kTargetMarker = "mlc.cpu_target";
 
@@ -110,10 +115,12 @@ FailureOr<Operation *> tile(RewriterBase &rewriter, Operation *op,
             scf::tileAndFuseProducerOfSlice(rewriter, slice, result->loops);
         if (!fused || fused->tiledOps.empty())
           continue;
-        // One row at a time, each row one vector store.
+        // One row at a time, each row (or piece of 64 of a long one) one
+        // vector store.
         auto tiledFill = cast<linalg::LinalgOp>(fused->tiledOps.front());
         SmallVector<int64_t> rows(tiledFill.getNumLoops(), 1);
-        rows.back() = 0;
+        int64_t inner = tiledFill.getStaticLoopRanges().back();
+        rows.back() = !ShapedType::isDynamic(inner) && inner <= 256 ? 0 : 64;
         if (FailureOr<Operation *> row = tile(rewriter, tiledFill, rows, false);
             succeeded(row))
           markForVectorization(*row, VectorKind::Default);
@@ -1020,6 +1027,107 @@ struct CpuTileAndVectorizePass
   }
 
   /// Threads x cache block x register tile, vectorized to vector.contract.
+  /// Splits the rows of B of a matrix-vector product `op` (static m <= 2,
+  /// one static k) into kSplitRows blocks: partial products P[t] over rows
+  /// [t K/T, (t+1) K/T) of B, in a new parallel loop t, then C = init +
+  /// sum_t P[t] (a second op). Each block of B is contiguous, so a thread
+  /// computing one streams it from memory in order, where splitting the
+  /// columns would read a short piece of every row. Returns the partial
+  /// product, marked with kSplitRowsMarker, or failure if `op` is not such
+  /// a product.
+  FailureOr<linalg::GenericOp> splitMatvecRows(RewriterBase &rewriter,
+                                               linalg::GenericOp op,
+                                               const linalg::ContractionDimensions &dims) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (dims.k.size() != 1 || op.getNumDpsInputs() != 2 ||
+        op.getNumDpsInits() != 1 || op->hasAttr(kSplitRowsMarker))
+      return failure();
+    unsigned k = dims.k.front();
+    int64_t total = ranges[k];
+    if (ShapedType::isDynamic(total) || total % kSplitRows != 0 ||
+        total / kSplitRows < 64 || !op.hasPureTensorSemantics() ||
+        llvm::any_of(ranges, ShapedType::isDynamic))
+      return failure();
+    MLIRContext *ctx = op.getContext();
+    Location loc = op.getLoc();
+    unsigned loops = op.getNumLoops();
+    AffineExpr kExpr = getAffineDimExpr(k, ctx);
+    AffineExpr tExpr = getAffineDimExpr(loops, ctx);
+    rewriter.setInsertionPoint(op);
+    // Operands: the dimension indexed by k becomes (t, k').
+    SmallVector<Value> inputs;
+    SmallVector<AffineMap> maps;
+    for (OpOperand *operand : op.getDpsInputOperands()) {
+      AffineMap map = op.getMatchingIndexingMap(operand);
+      auto type = cast<RankedTensorType>(operand->get().getType());
+      std::optional<unsigned> position = map.getResultPosition(kExpr);
+      if (!position)
+        return failure();
+      SmallVector<ReassociationIndices> groups;
+      SmallVector<int64_t> shape;
+      SmallVector<AffineExpr> exprs;
+      for (unsigned i = 0; i < map.getNumResults(); ++i) {
+        if (i == *position) {
+          groups.push_back({static_cast<int64_t>(shape.size()),
+                            static_cast<int64_t>(shape.size()) + 1});
+          shape.append({kSplitRows, total / kSplitRows});
+          exprs.append({tExpr, kExpr});
+        } else {
+          groups.push_back({static_cast<int64_t>(shape.size())});
+          shape.push_back(type.getDimSize(i));
+          exprs.push_back(map.getResult(i));
+        }
+      }
+      inputs.push_back(tensor::ExpandShapeOp::create(
+          rewriter, loc, RankedTensorType::get(shape, type.getElementType()),
+          operand->get(), groups));
+      maps.push_back(AffineMap::get(loops + 1, 0, exprs, ctx));
+    }
+    // Partial products P[t, C dims...], from zeros.
+    Value init = op.getDpsInits()[0];
+    auto initType = cast<RankedTensorType>(init.getType());
+    AffineMap cMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    SmallVector<int64_t> partialShape = {kSplitRows};
+    llvm::append_range(partialShape, initType.getShape());
+    SmallVector<AffineExpr> partialExprs = {tExpr};
+    llvm::append_range(partialExprs, cMap.getResults());
+    maps.push_back(AffineMap::get(loops + 1, 0, partialExprs, ctx));
+    Type element = initType.getElementType();
+    Value partialInit = linalg::FillOp::create(
+        rewriter, loc,
+        arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(element))
+            .getResult(),
+        tensor::EmptyOp::create(rewriter, loc, partialShape, element).getResult())
+                            .getResult(0);
+    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+    iterators.push_back(utils::IteratorType::parallel);
+    auto partial = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{partialInit.getType()}, inputs,
+        ValueRange{partialInit}, maps, iterators);
+    rewriter.cloneRegionBefore(op.getRegion(), partial.getRegion(),
+                               partial.getRegion().begin());
+    partial->setAttr(kSplitRowsMarker, rewriter.getUnitAttr());
+    // C = init + sum_t P[t]: loops (t, C dims...), the sum outermost so
+    // that C's rows are added in vectors.
+    unsigned rank = initType.getRank();
+    SmallVector<utils::IteratorType> sumIterators(rank + 1,
+                                                  utils::IteratorType::parallel);
+    sumIterators.front() = utils::IteratorType::reduction;
+    auto sum = linalg::GenericOp::create(
+        rewriter, loc, TypeRange{initType}, ValueRange{partial.getResult(0)},
+        ValueRange{init},
+        ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank + 1, ctx),
+                            AffineMap::getMultiDimIdentityMap(rank + 1, ctx)
+                                .dropResult(0)},
+        sumIterators, [](OpBuilder &b, Location l, ValueRange a) {
+          linalg::YieldOp::create(
+              b, l, Value(arith::AddFOp::create(b, l, a[1], a[0])));
+        });
+    rewriter.replaceOp(op, sum->getResults());
+    codegenDefault(rewriter, sum);
+    return partial;
+  }
+
   LogicalResult codegenContraction(RewriterBase &rewriter,
                                    linalg::LinalgOp op) {
     if (!isa<linalg::GenericOp, linalg::ContractOp, linalg::MatmulOp,
@@ -1034,7 +1142,6 @@ struct CpuTileAndVectorizePass
       return failure();
     if (hasGather(op))
       return failure();
-    op = asContract(rewriter, op);
     // The innermost m, n and k loops form the register tile; any other
     // loops (batch, extra m/n/k dims) are stepped one at a time.
     unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.back();
@@ -1047,13 +1154,36 @@ struct CpuTileAndVectorizePass
     unsigned loops = op.getNumLoops();
     ContractionLoops contraction{m, n, k, outer, outerK};
     SmallVector<TileLevel> levels;
-    markForVectorization(op, VectorKind::Contraction);
 
     // A few rows (matrix-vector products, a decoder's single token): B is
     // read once, so the product streams it row by row: threads split the
     // columns, and for each k every thread adds a[k] * B[k, its columns]
     // to its part of C, which stays in L1. (With a register tile, each k
     // step would read a few cache lines from a different row of B.)
+    if (!ShapedType::isDynamic(ranges[m]) && ranges[m] <= kMaxStreamRows &&
+        product(ranges) >= kMinParallelWork && isa<linalg::GenericOp>(op)) {
+      // Large enough for threads: threads take blocks of rows of B, each
+      // streaming its block in order (splitMatvecRows); in a block, k is
+      // stepped one row at a time and the row's columns in vectors.
+      if (FailureOr<linalg::GenericOp> partial = splitMatvecRows(
+              rewriter, cast<linalg::GenericOp>(op.getOperation()), *dims);
+          succeeded(partial)) {
+        unsigned t = partial->getNumLoops() - 1;
+        unsigned all = partial->getNumLoops();
+        linalg::LinalgOp partialOp = asContract(rewriter, *partial);
+        markForVectorization(partialOp, VectorKind::Contraction);
+        SmallVector<TileLevel> split;
+        split.push_back(TileLevel(all).with(t, 1).parallel());
+        split.push_back(TileLevel(all).with(k, 1));
+        for (unsigned d : outer)
+          split.back().with(d, 1);
+        split.push_back(TileLevel(all).with(n, 4 * vectorWidth).peeled());
+        tileLevels(rewriter, partialOp, split);
+        return success();
+      }
+    }
+    op = asContract(rewriter, op);
+    markForVectorization(op, VectorKind::Contraction);
     if (!ShapedType::isDynamic(ranges[m]) && ranges[m] <= kMaxStreamRows) {
       // Column tiles of at most 4 * threadN, at least 8 of them when the
       // columns allow, so that threads share the work evenly.
