@@ -1107,21 +1107,42 @@ struct CpuTileAndVectorizePass
     rewriter.cloneRegionBefore(op.getRegion(), partial.getRegion(),
                                partial.getRegion().begin());
     partial->setAttr(kSplitRowsMarker, rewriter.getUnitAttr());
-    // C = init + sum_t P[t]: loops (t, C dims...), the sum outermost so
-    // that C's rows are added in vectors.
+    // C = init + P[0] + ... + P[T-1], elementwise over C; without the
+    // init when it is zeros (whose fill then goes away).
     unsigned rank = initType.getRank();
-    SmallVector<utils::IteratorType> sumIterators(rank + 1,
-                                                  utils::IteratorType::parallel);
-    sumIterators.front() = utils::IteratorType::reduction;
+    SmallVector<Value> parts;
+    for (int64_t t = 0; t < kSplitRows; ++t) {
+      SmallVector<OpFoldResult> offsets(rank + 1, rewriter.getIndexAttr(0));
+      offsets[0] = rewriter.getIndexAttr(t);
+      SmallVector<OpFoldResult> sizes = {rewriter.getIndexAttr(1)};
+      for (int64_t d : initType.getShape())
+        sizes.push_back(rewriter.getIndexAttr(d));
+      SmallVector<OpFoldResult> strides(rank + 1, rewriter.getIndexAttr(1));
+      parts.push_back(tensor::ExtractSliceOp::create(
+          rewriter, loc, initType, partial.getResult(0), offsets, sizes,
+          strides));
+    }
+    auto fill = init.getDefiningOp<linalg::FillOp>();
+    auto zero = fill ? fill.getInputs()[0].getDefiningOp<arith::ConstantOp>()
+                     : nullptr;
+    bool zeroInit = zero && isa<FloatAttr>(zero.getValue()) &&
+                    cast<FloatAttr>(zero.getValue()).getValue().isZero();
+    // The init (a residual, say) is read as an input: written as the
+    // output, a read-only argument would first be copied.
+    if (!zeroInit)
+      parts.push_back(init);
+    Value out =
+        tensor::EmptyOp::create(rewriter, loc, initType.getShape(), element);
+    AffineMap id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    SmallVector<AffineMap> sumMaps(parts.size() + 1, id);
     auto sum = linalg::GenericOp::create(
-        rewriter, loc, TypeRange{initType}, ValueRange{partial.getResult(0)},
-        ValueRange{init},
-        ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(rank + 1, ctx),
-                            AffineMap::getMultiDimIdentityMap(rank + 1, ctx)
-                                .dropResult(0)},
-        sumIterators, [](OpBuilder &b, Location l, ValueRange a) {
-          linalg::YieldOp::create(
-              b, l, Value(arith::AddFOp::create(b, l, a[1], a[0])));
+        rewriter, loc, TypeRange{initType}, parts, ValueRange{out}, sumMaps,
+        SmallVector<utils::IteratorType>(rank, utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value total = a[0];
+          for (size_t i = 1; i < parts.size(); ++i)
+            total = arith::AddFOp::create(b, l, total, a[i]);
+          linalg::YieldOp::create(b, l, total);
         });
     rewriter.replaceOp(op, sum->getResults());
     codegenDefault(rewriter, sum);
