@@ -24,6 +24,7 @@ using namespace mlir;
 void mlc::buildMlcToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createInferShapesPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createFuseCompositesPass());
   pm.addPass(createParametersToArgumentsPass());
   pm.addPass(createExportEntryPointsPass());
   pm.addPass(createConvertMlcToLinalgPass());
@@ -70,7 +71,7 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   if (options.planMemory)
     pm.addNestedPass<func::FuncOp>(createCpuPlanMemoryPass());
   if (options.printKernels)
-    pm.addNestedPass<func::FuncOp>(createCpuPrintKernelsPass());
+    pm.addPass(createCpuPrintKernelsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 

@@ -42,29 +42,33 @@ void collectNames(Location loc, llvm::SetVector<StringRef> &names) {
 struct CpuPrintKernelsPass
     : mlc::impl::CpuPrintKernelsPassBase<CpuPrintKernelsPass> {
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
-    if (func.isExternal())
-      return;
-    std::string lines;
-    llvm::raw_string_ostream os(lines);
-    unsigned count = 0;
-    for (Operation &op : func.getBody().getOps()) {
-      const char *kind = isa<scf::ForallOp>(op) ? "parallel"
-                         : isa<scf::ForOp, scf::ParallelOp>(op) ? "serial"
-                         : isa<memref::CopyOp>(op)              ? "copy"
-                         : isa<linalg::LinalgOp>(op)            ? "linalg"
-                                                                : nullptr;
-      if (!kind)
+    // One write for the module: functions in order, whole lines.
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
         continue;
-      llvm::SetVector<StringRef> names;
-      op.walk([&](Operation *inner) { collectNames(inner->getLoc(), names); });
-      os << llvm::format("  %2u %-9s ", ++count, kind);
-      llvm::interleave(names, os, ", ");
-      os << "\n";
+      std::string lines;
+      llvm::raw_string_ostream body(lines);
+      unsigned count = 0;
+      for (Operation &op : func.getBody().getOps()) {
+        const char *kind = isa<scf::ForallOp>(op) ? "parallel"
+                           : isa<scf::ForOp, scf::ParallelOp>(op) ? "serial"
+                           : isa<memref::CopyOp>(op)              ? "copy"
+                           : isa<linalg::LinalgOp>(op)            ? "linalg"
+                                                                  : nullptr;
+        if (!kind)
+          continue;
+        llvm::SetVector<StringRef> names;
+        op.walk([&](Operation *inner) { collectNames(inner->getLoc(), names); });
+        body << llvm::format("  %2u %-9s ", ++count, kind);
+        llvm::interleave(names, body, ", ");
+        body << "\n";
+      }
+      os << "kernels of @" << func.getSymName() << ": " << count << "\n"
+         << lines;
     }
-    llvm::errs() << "kernels of @" << func.getSymName() << ": " << count
-                 << "\n"
-                 << lines;
+    llvm::errs() << text;
   }
 };
 

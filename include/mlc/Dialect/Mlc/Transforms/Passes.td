@@ -22,6 +22,37 @@ def InferShapesPass : Pass<"mlc-infer-shapes"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def FuseCompositesPass : Pass<"mlc-fuse-composites"> {
+  let summary = "Recognize decomposed RMSNorm and SwiGLU as mlc composite ops";
+  let description = [{
+    Graphs exported op by op (ONNX from PyTorch) spell the composite
+    operations of transformer blocks in elementary ops. This pass rewrites
+    them into mlc's composite ops, whose lowering computes each in one pass
+    over its rows:
+
+    - RMSNorm over the last axis, `w * (x * rsqrt(mean(x^2) + eps))` in its
+      exported spellings (`x^2` as `pow(x, 2)` or `x * x`; the reciprocal
+      square root as `rsqrt`, `1 / sqrt`, or `x / sqrt`; either operand
+      order of the multiplications), with a 1-D weight the size of the
+      last axis and a constant epsilon, becomes `mlc.rms_norm`;
+    - SwiGLU, `(g * sigmoid(g)) * u` with `g` and `u` of one shape, becomes
+      `mlc.swiglu`.
+
+    Example:
+
+    ```mlir
+    %sq = mlc.pow %x, %two : (tensor<?x256xf32>, tensor<f32>) -> tensor<?x256xf32>
+    %m = mlc.reduce mean %sq {axes = array<i64: 1>, keepdims} : (tensor<?x256xf32>) -> tensor<?x1xf32>
+    %v = mlc.add %m, %eps : (tensor<?x1xf32>, tensor<f32>) -> tensor<?x1xf32>
+    %r = mlc.rsqrt %v : tensor<?x1xf32>
+    %n = mlc.mul %x, %r : (tensor<?x256xf32>, tensor<?x1xf32>) -> tensor<?x256xf32>
+    %y = mlc.mul %w, %n : (tensor<256xf32>, tensor<?x256xf32>) -> tensor<?x256xf32>
+    // becomes
+    %y = mlc.rms_norm %x, %w {epsilon = 1.0e-06 : f32} : (tensor<?x256xf32>, tensor<256xf32>) -> tensor<?x256xf32>
+    ```
+  }];
+}
+
 def ParametersToArgumentsPass
     : Pass<"mlc-parameters-to-arguments", "::mlir::ModuleOp"> {
   let summary = "Pass parameters into public functions as trailing arguments";

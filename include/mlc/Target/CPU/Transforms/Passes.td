@@ -112,7 +112,7 @@ def CpuPlanMemoryPass : Pass<"mlc-cpu-plan-memory", "::mlir::func::FuncOp"> {
 }
 
 def CpuPrintKernelsPass
-    : Pass<"mlc-cpu-print-kernels", "::mlir::func::FuncOp"> {
+    : Pass<"mlc-cpu-print-kernels", "::mlir::ModuleOp"> {
   let summary = "Print the kernels of each function";
   let description = [{
     After bufferization and lowering to loops, each loop nest at the top
@@ -121,7 +121,8 @@ def CpuPrintKernelsPass
     op is one kernel: one pass over the memory it reads and writes. The pass
     prints, to stderr, one line per kernel with the names of the source ops
     it computes (the `NameLoc`s inside it: mlc's Qwen3 builder names every
-    step, `q_proj`, `attention`, ...), then the count. It changes nothing.
+    step, `q_proj`, `attention`, ...), then the count, function by function
+    in the module's order. It changes nothing.
 
     Example output:
 
