@@ -25,12 +25,10 @@ namespace mlc::qwen3 {
 
 llvm::ArrayRef<const char *> layerTensorSuffixes() {
   static const char *const suffixes[] = {
-      "input_layernorm.weight",    "self_attn.q_proj.weight",
-      "self_attn.k_proj.weight",   "self_attn.v_proj.weight",
+      "input_layernorm.weight",    "self_attn.qkv_proj.weight",
       "self_attn.o_proj.weight",   "self_attn.q_norm.weight",
       "self_attn.k_norm.weight",   "post_attention_layernorm.weight",
-      "mlp.gate_proj.weight",      "mlp.up_proj.weight",
-      "mlp.down_proj.weight"};
+      "mlp.gate_up_proj.weight",   "mlp.down_proj.weight"};
   return suffixes;
 }
 
@@ -72,11 +70,10 @@ private:
             q = config.numHeads * d, kv = config.numKvHeads * d,
             m = config.intermediateSize;
     return llvm::StringSwitch<llvm::SmallVector<int64_t>>(suffix)
-        .Case("self_attn.q_proj.weight", {h, q})
-        .Cases({"self_attn.k_proj.weight", "self_attn.v_proj.weight"}, {h, kv})
+        .Case("self_attn.qkv_proj.weight", {h, q + 2 * kv})
         .Case("self_attn.o_proj.weight", {q, h})
         .Cases({"self_attn.q_norm.weight", "self_attn.k_norm.weight"}, {d})
-        .Cases({"mlp.gate_proj.weight", "mlp.up_proj.weight"}, {h, m})
+        .Case("mlp.gate_up_proj.weight", {h, 2 * m})
         .Case("mlp.down_proj.weight", {m, h})
         .Default({h});
   }
@@ -160,6 +157,15 @@ private:
         tensor({1, xType.getDimSize(1), wType.getDimSize(1)}),
         {x, toF32(weight)});
   }
+  /// Columns [start, start + count) of x [1, S, N].
+  Value columnsOf(Value x, int64_t start, int64_t count) {
+    auto type = cast<RankedTensorType>(x.getType());
+    return create<SliceOp>(
+        tensor({1, type.getDimSize(1), count}), {x},
+        {b.getNamedAttr("axes", b.getDenseI64ArrayAttr({2})),
+         b.getNamedAttr("starts", b.getDenseI64ArrayAttr({start})),
+         b.getNamedAttr("ends", b.getDenseI64ArrayAttr({start + count}))});
+  }
   Value reshape(Value x, ArrayRef<int64_t> shape) {
     return create<ReshapeOp>(tensor(shape), {x});
   }
@@ -210,15 +216,20 @@ private:
     // Attention block.
     at("input_layernorm");
     Value hn = rmsNorm(x, layerParameter("input_layernorm.weight"));
-    // "q": q_proj, then q_norm per head, in [1, heads, S, d].
+    // q, k and v in one product (their weights side by side in params.bin),
+    // then each: its columns, q_norm/k_norm per head, in [1, heads, S, d].
+    at("qkv_proj");
+    Value qkv = linear(hn, layerParameter("self_attn.qkv_proj.weight"));
+    int64_t offset = 0;
     auto heads = [&](const char *name, int64_t n, bool norm) {
-      std::string prefix = std::string("self_attn.") + name;
       at(std::string(name) + "_proj");
-      Value split = reshape(
-          linear(hn, layerParameter(prefix + "_proj.weight")), {1, s, n, d});
+      Value columns = columnsOf(qkv, offset, n * d);
+      offset += n * d;
+      Value split = reshape(columns, {1, s, n, d});
       if (norm) {
         at(std::string(name) + "_norm");
-        split = rmsNorm(split, layerParameter(prefix + "_norm.weight"));
+        split = rmsNorm(split, layerParameter(std::string("self_attn.") +
+                                              name + "_norm.weight"));
       }
       return transpose(split, {0, 2, 1, 3});
     };
@@ -255,10 +266,11 @@ private:
     // MLP block.
     at("post_attention_layernorm");
     Value h2 = rmsNorm(x1, layerParameter("post_attention_layernorm.weight"));
-    at("gate_proj");
-    Value gate = linear(h2, layerParameter("mlp.gate_proj.weight"));
-    at("up_proj");
-    Value up = linear(h2, layerParameter("mlp.up_proj.weight"));
+    at("gate_up_proj");
+    Value gateUp = linear(h2, layerParameter("mlp.gate_up_proj.weight"));
+    Value gate = columnsOf(gateUp, 0, config.intermediateSize);
+    Value up = columnsOf(gateUp, config.intermediateSize,
+                         config.intermediateSize);
     at("swiglu");
     Value act = create<SwigluOp>(gate.getType(), {gate, up});
     at("down_proj");

@@ -31,6 +31,57 @@ bool isProjection(llvm::StringRef name) {
 
 } // namespace
 
+namespace {
+/// Writes the tensors `sources` (T = float: converted to f32; T = uint16_t:
+/// bf16 bits as stored), transposed from [out, in] to [in, out] if
+/// `transposed`, side by side along the last dimension, as `spec`.
+template <typename T>
+llvm::Error writeStored(const Checkpoint &checkpoint,
+                        llvm::ArrayRef<std::string> sources,
+                        const TensorSpec &spec, bool transposed,
+                        llvm::raw_ostream &os) {
+  std::vector<std::vector<T>> parts;
+  std::vector<int64_t> widths;
+  for (const std::string &source : sources) {
+    const TensorInfo *tensor = checkpoint.find(source);
+    if (!tensor)
+      return llvm::createStringError("missing tensor " + source);
+    std::vector<int64_t> shape = tensor->shape;
+    int64_t count = tensor->numElements();
+    std::vector<T> data(count);
+    if constexpr (std::is_same_v<T, float>) {
+      if (llvm::Error e = checkpoint.readF32(source, shape, data))
+        return e;
+    } else {
+      if (tensor->dtype != DType::BF16 || tensor->size != data.size() * 2)
+        return llvm::createStringError("tensor " + source + " is not bf16");
+      std::memcpy(data.data(), tensor->data, tensor->size);
+    }
+    if (transposed) {
+      std::vector<T> t(count);
+      transpose<T>(data, shape[0], shape[1], t);
+      data.swap(t);
+      widths.push_back(shape[0]);
+    } else {
+      widths.push_back(shape.empty() ? 1 : shape.back());
+    }
+    parts.push_back(std::move(data));
+  }
+  if (parts.size() == 1) {
+    os.write(reinterpret_cast<const char *>(parts[0].data()),
+             parts[0].size() * sizeof(T));
+    return llvm::Error::success();
+  }
+  // Side by side: each row is the parts' rows one after the other.
+  int64_t rows = spec.shape[0];
+  for (int64_t r = 0; r < rows; ++r)
+    for (auto [part, width] : llvm::zip_equal(parts, widths))
+      os.write(reinterpret_cast<const char *>(part.data() + r * width),
+               width * sizeof(T));
+  return llvm::Error::success();
+}
+} // namespace
+
 bool hasBf16Matrices(const Checkpoint &checkpoint) {
   for (const TensorSpec &spec : expectedTensors(checkpoint.config())) {
     const TensorInfo *tensor = checkpoint.find(spec.name);
@@ -50,27 +101,63 @@ writeParameterFile(const Checkpoint &checkpoint, llvm::StringRef path,
   // What the file holds: the checkpoint's tensors, with every projection
   // [out, in] stored transposed as [in, out], and lm_head.weight even when
   // tied to the embedding (which the gather reads untransposed); matrices
-  // in bf16 with `bf16Weights`.
+  // in bf16 with `bf16Weights`. The projections that read the same input
+  // are stored side by side, as one matrix-vector product each:
+  // self_attn.qkv_proj.weight [hidden, q | k | v] and
+  // mlp.gate_up_proj.weight [hidden, gate | up].
   struct Stored {
-    TensorSpec spec;    ///< As stored.
-    std::string source; ///< The checkpoint tensor it comes from.
+    TensorSpec spec;                  ///< As stored.
+    std::vector<std::string> sources; ///< Checkpoint tensors, side by side.
     bool transposed;
     bool bf16;
   };
   std::vector<Stored> stored;
   const Config &config = checkpoint.config();
+  auto merged = [](llvm::StringRef name) -> std::optional<std::string> {
+    for (auto [first, mergedName] :
+         {std::pair<llvm::StringRef, llvm::StringRef>{
+              "self_attn.q_proj.weight", "self_attn.qkv_proj.weight"},
+          {"mlp.gate_proj.weight", "mlp.gate_up_proj.weight"}})
+      if (name.ends_with(first))
+        return (name.drop_back(first.size()) + mergedName).str();
+    return std::nullopt;
+  };
   for (TensorSpec &spec : expectedTensors(config)) {
-    std::string source = spec.name;
-    bool projection = isProjection(spec.name);
+    llvm::StringRef name = spec.name;
+    if (name.ends_with("self_attn.k_proj.weight") ||
+        name.ends_with("self_attn.v_proj.weight") ||
+        name.ends_with("mlp.up_proj.weight"))
+      continue; // Stored with the q or gate projection.
+    bool projection = isProjection(name);
     bool bf16 = bf16Weights && spec.shape.size() == 2;
-    if (projection)
-      std::swap(spec.shape[0], spec.shape[1]);
-    stored.push_back({std::move(spec), std::move(source), projection, bf16});
+    std::vector<std::string> sources = {spec.name};
+    if (std::optional<std::string> combined = merged(name)) {
+      llvm::StringRef prefix = name.drop_back(
+          name.ends_with("q_proj.weight") ? strlen("q_proj.weight")
+                                          : strlen("gate_proj.weight"));
+      sources = name.ends_with("q_proj.weight")
+                    ? std::vector<std::string>{(prefix + "q_proj.weight").str(),
+                                               (prefix + "k_proj.weight").str(),
+                                               (prefix + "v_proj.weight").str()}
+                    : std::vector<std::string>{(prefix + "gate_proj.weight").str(),
+                                               (prefix + "up_proj.weight").str()};
+      spec.name = *combined;
+    }
+    TensorSpec storedSpec = spec;
+    if (projection) {
+      int64_t columns = 0;
+      for (const std::string &source : sources)
+        columns += checkpoint.find(source) ? checkpoint.find(source)->shape[0]
+                                           : spec.shape[0];
+      storedSpec.shape = {spec.shape[1], columns};
+    }
+    stored.push_back({std::move(storedSpec), std::move(sources), projection,
+                      bf16});
   }
   if (config.tieWordEmbeddings)
     stored.push_back({{std::string(kLmHeadTensor),
                        {config.hiddenSize, config.vocabSize}},
-                      std::string(kEmbedTokensTensor),
+                      {std::string(kEmbedTokensTensor)},
                       true,
                       bf16Weights});
   auto countOf = [](const TensorSpec &spec) {
@@ -115,43 +202,16 @@ writeParameterFile(const Checkpoint &checkpoint, llvm::StringRef path,
                                    ec.message());
   os << header;
   uint64_t written = headerBound;
-  std::vector<float> buffer, transposed;
-  std::vector<uint16_t> raw, rawTransposed;
   std::string currentLayer;
   for (auto [s, start] : llvm::zip_equal(stored, offsets)) {
     const TensorSpec &spec = s.spec;
     os.write_zeros(start - written);
-    int64_t rows = spec.shape.size() == 2 && s.transposed ? spec.shape[1] : 0,
-            cols = rows ? spec.shape[0] : 0;
-    if (s.bf16) {
-      // The checkpoint's bytes (little-endian bf16), transposed if needed.
-      const TensorInfo *tensor = checkpoint.find(s.source);
-      raw.resize(countOf(spec));
-      if (!tensor || tensor->size != raw.size() * 2)
-        return llvm::createStringError("tensor " + s.source +
-                                       ": unexpected size");
-      std::memcpy(raw.data(), tensor->data, tensor->size);
-      if (s.transposed) {
-        rawTransposed.resize(raw.size());
-        transpose<uint16_t>(raw, rows, cols, rawTransposed);
-        raw.swap(rawTransposed);
-      }
-      os.write(reinterpret_cast<const char *>(raw.data()), raw.size() * 2);
-    } else {
-      buffer.resize(countOf(spec));
-      if (!s.transposed) {
-        if (llvm::Error e = checkpoint.readF32(s.source, spec.shape, buffer))
-          return e;
-      } else {
-        transposed.resize(buffer.size());
-        if (llvm::Error e =
-                checkpoint.readF32(s.source, {rows, cols}, transposed))
-          return e;
-        transpose<float>(transposed, rows, cols, buffer);
-      }
-      os.write(reinterpret_cast<const char *>(buffer.data()),
-               buffer.size() * sizeof(float));
-    }
+    llvm::Error error = s.bf16 ? writeStored<uint16_t>(checkpoint, s.sources,
+                                                        spec, s.transposed, os)
+                               : writeStored<float>(checkpoint, s.sources,
+                                                    spec, s.transposed, os);
+    if (error)
+      return error;
     written = start + bytesOf(s);
     // "model.layers.3.mlp..." -> one progress line per layer.
     llvm::StringRef name = spec.name;
