@@ -70,6 +70,13 @@ MLC_RT_API mlc_status mlc_qwen3_decode(mlc_qwen3 *model, int64_t token,
 /* Empties the context (position 0). */
 MLC_RT_API void mlc_qwen3_reset(mlc_qwen3 *model);
 
+/* Keeps the first `position` tokens of the context (0 <= position <= the
+ * current position) and forgets the rest: the next prefill or decode
+ * continues at `position` (to regenerate from there, or to decode one token
+ * at a given position). */
+MLC_RT_API mlc_status mlc_qwen3_set_position(mlc_qwen3 *model,
+                                             int64_t position);
+
 #ifdef __cplusplus
 }
 #endif

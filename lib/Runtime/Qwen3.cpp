@@ -415,3 +415,16 @@ void mlc_qwen3_reset(mlc_qwen3 *model) {
   if (model)
     model->position = 0;
 }
+
+mlc_status mlc_qwen3_set_position(mlc_qwen3 *model, int64_t position) {
+  if (!model)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "mlc_qwen3_set_position: model is NULL");
+  if (position < 0 || position > model->position)
+    return failIn(*model, MLC_ERROR_INVALID_ARGUMENT,
+                  "position " + std::to_string(position) +
+                      " is outside the context [0, " +
+                      std::to_string(model->position) + "]");
+  model->position = position;
+  return MLC_OK;
+}
