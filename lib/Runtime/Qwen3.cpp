@@ -17,7 +17,6 @@
 #include "mlc-c/Module.h"
 #include "mlc-c/Qwen3.h"
 
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -289,9 +288,8 @@ mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
   auto model = std::make_unique<mlc_qwen3>();
   model->dir = dir;
 
+  // The path has a slash: dlopen takes it as a path, not a library name.
   std::string library = model->dir + "/libqwen3.so";
-  if (library[0] != '/' && library.rfind("./", 0) != 0)
-    library = "./" + library;
   dlerror();
   model->handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!model->handle) {
@@ -362,17 +360,16 @@ mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
     }
   }
 
-  if (const char *env = std::getenv("MLC_NUM_THREADS"); env && *env) {
-    char *end;
-    long n = std::strtol(env, &end, 10);
-    if (*end || n < 1 || n > INT_MAX)
-      return fail(MLC_ERROR_ENVIRONMENT,
-                  std::string("MLC_NUM_THREADS='") + env +
-                      "' is not a positive integer");
+  const char *threadsEnv = std::getenv("MLC_NUM_THREADS");
+  int numThreads = numThreadsFromEnvironment(threadsEnv);
+  if (numThreads < 0)
+    return fail(MLC_ERROR_ENVIRONMENT, std::string("MLC_NUM_THREADS='") +
+                                           threadsEnv +
+                                           "' is not a positive integer");
+  if (numThreads > 0)
     if (auto set = reinterpret_cast<mlc_module_set_num_threads_fn>(
             dlsym(model->handle, MLC_MODULE_SET_NUM_THREADS_SYMBOL)))
-      set(static_cast<int>(n));
-  }
+      set(numThreads);
   *out = model.release();
   return MLC_OK;
 }

@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -39,21 +38,6 @@ size_t symbolSize(const void *address) {
   if (info.dli_saddr != address)
     return 0;
   return symbol->st_size;
-}
-
-/// Parses MLC_NUM_THREADS: 0 when unset or empty, -1 when malformed.
-int numThreadsFromEnvironment(const char *value) {
-  if (!value || !*value)
-    return 0;
-  int64_t n = 0;
-  for (const char *p = value; *p; ++p) {
-    if (*p < '0' || *p > '9')
-      return -1;
-    n = n * 10 + (*p - '0');
-    if (n > INT_MAX)
-      return -1;
-  }
-  return n >= 1 ? static_cast<int>(n) : -1;
 }
 
 } // namespace

@@ -13,6 +13,7 @@
 
 #include "mlc-c/Runtime.h"
 
+#include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -230,6 +231,21 @@ inline std::vector<int64_t> makeDescriptor(const void *data, int32_t rank,
     words[3 + i] = sizes[i];
   rowMajorStrides(rank, sizes, words.data() + 3 + rank);
   return words;
+}
+
+/// Parses MLC_NUM_THREADS: 0 when unset or empty, -1 when malformed.
+inline int numThreadsFromEnvironment(const char *value) {
+  if (!value || !*value)
+    return 0;
+  int64_t n = 0;
+  for (const char *p = value; *p; ++p) {
+    if (*p < '0' || *p > '9')
+      return -1;
+    n = n * 10 + (*p - '0');
+    if (n > INT_MAX)
+      return -1;
+  }
+  return n >= 1 ? static_cast<int>(n) : -1;
 }
 
 } // namespace mlc::rt

@@ -65,13 +65,12 @@ int compileQwen3(MLIRContext &context, llvm::StringRef dir,
 
   llvm::SmallString<256> path(outDir);
   llvm::sys::path::append(path, "params.bin");
-  if (weights == "bf16" && !mlc::qwen3::hasBf16Matrices(**checkpoint))
+  bool bf16Matrices = mlc::qwen3::hasBf16Matrices(**checkpoint);
+  if (weights == "bf16" && !bf16Matrices)
     return fail("--weights bf16 needs a checkpoint whose matrices are bf16 "
                 "(this one is " + config.torchDtype + ")",
                 kUsage);
-  build.bf16Weights =
-      weights == "bf16" ||
-      (weights == "auto" && mlc::qwen3::hasBf16Matrices(**checkpoint));
+  build.bf16Weights = weights != "f32" && bf16Matrices;
   options.progress(std::string("weights in ") +
                    (build.bf16Weights ? "bf16 (as stored; computed in f32)"
                                       : "f32"));

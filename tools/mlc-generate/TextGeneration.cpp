@@ -36,6 +36,33 @@ bool parseGenerationOption(const std::string &arg, const char *value,
   return true;
 }
 
+bool encodeText(const mlc_tokenizer *tokenizer, const std::string &text,
+                std::vector<int64_t> &ids) {
+  int32_t *encoded;
+  size_t count;
+  if (mlc_tokenizer_encode(tokenizer, text.data(), text.size(), 0, &encoded,
+                           &count) != MLC_OK)
+    return false;
+  ids.assign(encoded, encoded + count);
+  std::free(encoded);
+  return true;
+}
+
+bool encodeChat(const mlc_tokenizer *tokenizer,
+                const std::vector<mlc_chat_message> &messages, bool think,
+                std::vector<int64_t> &ids) {
+  char *rendered;
+  size_t length;
+  if (mlc_tokenizer_apply_chat_template(tokenizer, messages.data(),
+                                        messages.size(),
+                                        /*add_generation_prompt=*/1, think,
+                                        &rendered, &length) != MLC_OK)
+    return false;
+  std::string text(rendered, length);
+  std::free(rendered);
+  return encodeText(tokenizer, text, ids);
+}
+
 void printError(const char *tool, const std::string &what) {
   std::fprintf(stderr, "%s: error: %s: %s\n", tool, what.c_str(),
                mlc_last_error());

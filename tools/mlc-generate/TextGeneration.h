@@ -76,6 +76,17 @@ bool parseGenerationOption(const std::string &arg, const char *value,
                            long &maxTokens, mlc_sampling_params &sampling,
                            char *&end);
 
+/// `text` tokenized (added tokens in it recognized). False on an error,
+/// which mlc_last_error() describes.
+bool encodeText(const mlc_tokenizer *tokenizer, const std::string &text,
+                std::vector<int64_t> &ids);
+
+/// `messages` rendered by the checkpoint's chat template, with the
+/// assistant's prompt, and tokenized. False on an error (mlc_last_error()).
+bool encodeChat(const mlc_tokenizer *tokenizer,
+                const std::vector<mlc_chat_message> &messages, bool think,
+                std::vector<int64_t> &ids);
+
 /// Prints `what: mlc_last_error()` to stderr with the tool's name.
 void printError(const char *tool, const std::string &what);
 

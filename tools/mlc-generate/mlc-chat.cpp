@@ -41,29 +41,6 @@ int usage(const std::string &message) {
   return 2;
 }
 
-/// The tokens of `messages` rendered by the chat template, with the
-/// assistant prompt.
-bool renderTurn(const mlc_tokenizer *tokenizer,
-                const std::vector<mlc_chat_message> &messages, bool think,
-                std::vector<int64_t> &ids) {
-  char *text;
-  size_t length;
-  if (mlc_tokenizer_apply_chat_template(tokenizer, messages.data(),
-                                        messages.size(), 1, think, &text,
-                                        &length) != MLC_OK)
-    return false;
-  int32_t *encoded;
-  size_t count;
-  mlc_status status =
-      mlc_tokenizer_encode(tokenizer, text, length, 0, &encoded, &count);
-  std::free(text);
-  if (status != MLC_OK)
-    return false;
-  ids.assign(encoded, encoded + count);
-  std::free(encoded);
-  return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -151,36 +128,26 @@ int main(int argc, char **argv) {
     }
     if (line.empty())
       continue;
-    // The system prompt opens the conversation; after a reply, the turn
-    // starts with the end of that reply (its <|im_end|> was generated but
-    // not yet fed to the model) and a newline.
+    // The system prompt opens the conversation.
     std::vector<mlc_chat_message> messages;
     if (first && system)
       messages.push_back({"system", system, nullptr});
     messages.push_back({"user", line.c_str(), nullptr});
-    std::vector<int64_t> turn;
-    if (!renderTurn(tokenizer, messages, think, turn)) {
+    std::vector<int64_t> turn, prefix;
+    if (!encodeChat(tokenizer, messages, think, turn)) {
       printError("mlc-chat", "rendering the chat template");
       return 1;
     }
-    if (!first && generator.unfed == imEnd) {
-      int32_t *newline;
-      size_t count;
-      if (mlc_tokenizer_encode(tokenizer, "\n", 1, 0, &newline, &count) ==
-          MLC_OK) {
-        turn.insert(turn.begin(), newline, newline + count);
-        std::free(newline);
-      }
-    } else if (!first && generator.unfed >= 0) {
-      // The reply was cut by --max-tokens: close it.
-      turn.insert(turn.begin(), imEnd);
-      int32_t *newline;
-      size_t count;
-      if (mlc_tokenizer_encode(tokenizer, "\n", 1, 0, &newline, &count) ==
-          MLC_OK) {
-        turn.insert(turn.begin() + 1, newline, newline + count);
-        std::free(newline);
-      }
+    // After a reply, the turn starts with the end of that reply: its last
+    // token (generated, not yet fed to the model) is <|im_end|>, or the
+    // reply was cut by --max-tokens and gets one; then a newline.
+    if (!first && generator.unfed >= 0) {
+      if (generator.unfed != imEnd)
+        prefix.push_back(imEnd);
+      std::vector<int64_t> newline;
+      if (encodeText(tokenizer, "\n", newline))
+        prefix.insert(prefix.end(), newline.begin(), newline.end());
+      turn.insert(turn.begin(), prefix.begin(), prefix.end());
     }
     first = false;
     TextStream text(tokenizer, stdout);

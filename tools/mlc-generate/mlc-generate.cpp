@@ -85,30 +85,6 @@ int writeNpy(const std::string &path, mlc_dtype dtype,
   return 0;
 }
 
-/// Tokenizes `text`, as a user message in the chat template unless `raw`.
-bool tokenize(const mlc_tokenizer *tokenizer, const std::string &text,
-              bool raw, bool think, std::vector<int64_t> &ids) {
-  std::string prompt = text;
-  if (!raw) {
-    mlc_chat_message message = {"user", text.c_str(), nullptr};
-    char *rendered;
-    size_t length;
-    if (mlc_tokenizer_apply_chat_template(tokenizer, &message, 1, 1, think,
-                                          &rendered, &length) != MLC_OK)
-      return false;
-    prompt.assign(rendered, length);
-    std::free(rendered);
-  }
-  int32_t *encoded;
-  size_t count;
-  if (mlc_tokenizer_encode(tokenizer, prompt.data(), prompt.size(), 0,
-                           &encoded, &count) != MLC_OK)
-    return false;
-  ids.assign(encoded, encoded + count);
-  std::free(encoded);
-  return true;
-}
-
 } // namespace
 
 int main(int argc, char **argv) {
@@ -195,7 +171,10 @@ int main(int argc, char **argv) {
       if (id >= 0)
         generator.stopIds.push_back(id);
   }
-  if (promptText && !tokenize(tokenizer, promptText, raw, think, prompt))
+  // --prompt: a user message in the chat template, or (--raw) the text.
+  if (promptText && !(raw ? encodeText(tokenizer, promptText, prompt)
+                          : encodeChat(tokenizer, {{"user", promptText, nullptr}},
+                                       think, prompt)))
     return failWith("tokenizing the prompt");
 
   // With --dump-logits, the prefill computes the logits of every position.

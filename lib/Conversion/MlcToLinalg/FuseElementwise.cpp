@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlc {
@@ -62,11 +63,7 @@ namespace {
 /// True if `value` is a linalg.fill of floating-point zero.
 bool isZeroFill(Value value) {
   auto fill = value.getDefiningOp<linalg::FillOp>();
-  if (!fill)
-    return false;
-  auto constant = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
-  auto zero = constant ? dyn_cast<FloatAttr>(constant.getValue()) : nullptr;
-  return zero && zero.getValue().isZero();
+  return fill && matchPattern(fill.value(), m_AnyZeroFloat());
 }
 
 /// add(x, c) with c = contraction(init = fill(0)) and c used only there:

@@ -16,6 +16,7 @@
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -1123,10 +1124,7 @@ struct CpuTileAndVectorizePass
           strides));
     }
     auto fill = init.getDefiningOp<linalg::FillOp>();
-    auto zero = fill ? fill.getInputs()[0].getDefiningOp<arith::ConstantOp>()
-                     : nullptr;
-    bool zeroInit = zero && isa<FloatAttr>(zero.getValue()) &&
-                    cast<FloatAttr>(zero.getValue()).getValue().isZero();
+    bool zeroInit = fill && matchPattern(fill.value(), m_AnyZeroFloat());
     // The init (a residual, say) is read as an input: written as the
     // output, a read-only argument would first be copied.
     if (!zeroInit)
