@@ -327,13 +327,21 @@ class Qwen3:
             bad = ids[(ids < 0) | (ids >= self.vocab)][0].item()
             raise Qwen3ReferenceError(f"token id {bad} is outside the vocabulary [0, {self.vocab})")
         start = self.cache_length(cache)
-        positions = torch.arange(start, start + ids.shape[0])
+        return self.logits(ids, torch.arange(start, start + ids.shape[0]), cache)
+
+    def logits(self, ids, positions, cache=None, last_only=False):
+        """forward on tensors, unchecked: ids and positions int64 [T]; with
+        a cache, positions must continue it. last_only: the logits [1, vocab]
+        of the last position only (all a generation needs). Traceable
+        (utils/bench/qwen3_export_onnx.py exports it to ONNX)."""
         x = self.w["model.embed_tokens.weight"][ids]
         for l in range(self.layers):
             p = f"model.layers.{l}."
             x = x + self.attention(l, self.rms_norm(x, self.w[p + "input_layernorm.weight"]),
                                    positions, cache)
             x = x + self.mlp(l, self.rms_norm(x, self.w[p + "post_attention_layernorm.weight"]))
+        if last_only:
+            x = x[-1:]
         x = self.rms_norm(x, self.w["model.norm.weight"])
         return x @ self.lm_head.T
 
