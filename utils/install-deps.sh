@@ -19,6 +19,8 @@ PACKAGES=(
   python3-torchvision python3-pytest
   # ONNX backend node tests (conformance) and the BLAS PyTorch uses.
   libonnx-testdata libopenblas0-pthread
+  # The text the demo's Qwen3 is trained on: the King James Bible (`bible`).
+  bible-kjv
 )
 
 missing=()
