@@ -39,13 +39,23 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
     MLIRContext *ctx = b.getContext();
     AffineMap posMap = AffineMap::get(
         4, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(2, ctx)}, ctx);
+    SmallVector<Value> inputs = {x, adaptor.getPositions()};
+    SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(4), posMap};
+    // QK-norm: each row's 1 / rms and the weight, applied to both features
+    // of a pair as they are read.
+    Value weight = adaptor.getNormWeight();
+    if (weight) {
+      inputs.push_back(
+          inverseRms(b, loc, x, op.getNormEpsilon().convertToDouble()));
+      maps.push_back(b.getMultiDimIdentityMap(4).dropResult(3));
+      inputs.push_back(weight);
+      maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(3, ctx)));
+    }
+    maps.push_back(b.getMultiDimIdentityMap(4));
     Value init = createEmpty(b, loc, tensor::getMixedSizes(b, loc, x), t);
     Value result =
         linalg::GenericOp::create(
-            b, loc, TypeRange{init.getType()},
-            ValueRange{x, adaptor.getPositions()}, ValueRange{init},
-            ArrayRef<AffineMap>{b.getMultiDimIdentityMap(4), posMap,
-                                b.getMultiDimIdentityMap(4)},
+            b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
             getParallelIterators(4),
             [&](OpBuilder &nb, Location nl, ValueRange args) {
               auto c = [&](int64_t v) {
@@ -96,15 +106,27 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
                                         t, false, false);
               Value sin = convertScalar(nb, nl, math::SinOp::create(nb, nl, angle),
                                         t, false, false);
+              Value self = args[0];
               Value other = tensor::ExtractOp::create(
                   nb, nl, x, ValueRange{bI, hI, sI, partner});
+              if (weight) {
+                // As mlc.rms_norm: (x * inv_rms) * w.
+                Value otherWeight =
+                    tensor::ExtractOp::create(nb, nl, weight, partner);
+                self = arith::MulFOp::create(
+                    nb, nl, arith::MulFOp::create(nb, nl, self, args[2]),
+                    args[3]);
+                other = arith::MulFOp::create(
+                    nb, nl, arith::MulFOp::create(nb, nl, other, args[2]),
+                    otherWeight);
+              }
               Value signedOther = arith::SelectOp::create(
                   nb, nl, partnerNegated, arith::NegFOp::create(nb, nl, other),
                   other);
               Value y = arith::AddFOp::create(
-                  nb, nl, arith::MulFOp::create(nb, nl, args[0], cos),
+                  nb, nl, arith::MulFOp::create(nb, nl, self, cos),
                   arith::MulFOp::create(nb, nl, signedOther, sin));
-              y = arith::SelectOp::create(nb, nl, rotated, y, args[0]);
+              y = arith::SelectOp::create(nb, nl, rotated, y, self);
               linalg::YieldOp::create(nb, nl, y);
             })
             .getResult(0);

@@ -90,6 +90,19 @@ func.func @data_movement(%x: tensor<?x6xf32>, %u: tensor<1x3xf32>, %p: tensor<i6
 
 // -----
 
+// A static reshape that no single collapse or expand spells goes through one
+// dimension: views, which bufferize without a copy (unlike tensor.reshape).
+// CHECK-LABEL: func.func @static_reshape
+// CHECK:         %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2]] : tensor<1x1x1024xf32> into tensor<1024xf32>
+// CHECK:         tensor.expand_shape %[[FLAT]] {{\[\[}}0, 1, 2, 3]] output_shape [1, 8, 1, 128]
+// CHECK-NOT:     tensor.reshape
+func.func @static_reshape(%x: tensor<1x1x1024xf32>) -> tensor<1x8x1x128xf32> {
+  %0 = mlc.reshape %x : (tensor<1x1x1024xf32>) -> tensor<1x8x1x128xf32>
+  return %0 : tensor<1x8x1x128xf32>
+}
+
+// -----
+
 // A parameter read left in a function is an error with a hint.
 func.func @unlowered_parameter() -> tensor<4xf32> {
   // expected-error @+1 {{run mlc-parameters-to-arguments before convert-mlc-to-linalg}}

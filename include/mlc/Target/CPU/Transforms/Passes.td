@@ -29,6 +29,13 @@ def CpuTileAndVectorizePass
       `register-m` x `register-n` accumulators and a K loop of 1, vectorized
       to `vector.contract`. Edge tiles are peeled off; with static shapes
       they are static too and vectorize as smaller tiles.
+    - Matrix-vector products (one or two static rows, enough work for
+      threads), first and in order: the rows of B split into 4 contiguous
+      blocks, an `scf.forall` over them computing partial products that a
+      second op sums. Into each thread go the producers of the part of A
+      it reads (elementwise ops, fills and small one-input reductions that
+      nothing else reads, through slices of reshapes and of slices): a
+      norm or an activation before the product costs no kernel of its own.
     - Everything else without gathers: an `scf.forall` over the outermost
       parallel dimension, and the innermost dimension vectorized by
       `vector-width` elements (the remainder peeled off).
