@@ -92,6 +92,22 @@ def CpuLowerVectorsPass
   ];
 }
 
+def CpuFreeThreadBuffersPass
+    : Pass<"mlc-cpu-free-thread-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Free the buffers that iterations of an scf.forall allocate";
+  let description = [{
+    Upstream's buffer deallocation leaves the body of an `scf.forall`
+    alone: a buffer that a thread allocates for one iteration (a partial
+    result, a per-head accumulator) would never be freed, and a decode loop
+    would grow by every step's buffers. This pass deallocates, at the end of
+    the iteration, each buffer allocated at the top of an `scf.forall` body
+    that is not deallocated there already and that only views, reads and
+    writes use (a buffer passed on through loop-carried values, yielded,
+    returned or passed to a call is left alone).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def CpuPlanMemoryPass : Pass<"mlc-cpu-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Place intermediate buffers in one arena, planned at compile "
                 "time";
