@@ -139,11 +139,13 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
 /// softmax.
 constexpr int64_t kAttentionBlock = 256;
 
-/// Attention without a mask, one head at a time: an scf.forall over
-/// (batch, query head), and in each a loop over blocks of keys with an
-/// online softmax (running row maximum m and sum l, the output rescaled as m
-/// grows: FlashAttention's recurrence). No [Sq, Skv] score matrix is ever
-/// materialized; a block's scores are [Sq, kAttentionBlock].
+/// Attention without a mask, one key/value head at a time: an scf.forall
+/// over (batch, key/value head), whose query heads (`group` of them) are
+/// stacked as group x Sq rows, so that each block of keys and values is read
+/// once for all of them; in each, a loop over blocks of keys with an online
+/// softmax (running row maximum m and sum l, the output rescaled as m grows:
+/// FlashAttention's recurrence). No [Sq, Skv] score matrix is ever
+/// materialized; a block's scores are [group x Sq, kAttentionBlock].
 ///
 /// Masked scores are the lowest finite value, not -inf: key 0 is in the
 /// first block and visible to every query row, so every row's maximum is
@@ -185,15 +187,36 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
   SmallVector<OpFoldResult> outSizes = {qSizes[0], qSizes[1], sq, dv};
   Value out = createEmpty(b, loc, outSizes, t);
   OpFoldResult one = b.getIndexAttr(1), zeroIdx = b.getIndexAttr(0);
+  OpFoldResult groupSize = b.getIndexAttr(group);
 
   auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{qSizes[0], qSizes[1]}, ValueRange{out},
-      std::nullopt);
+      b, loc,
+      ArrayRef<OpFoldResult>{qSizes[0], tensor::getMixedSize(b, loc, k, 1)},
+      ValueRange{out}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getBody());
-  Value batch = forall.getInductionVar(0), head = forall.getInductionVar(1);
-  Value kvHead = arith::DivUIOp::create(
-      b, loc, head, arith::ConstantIndexOp::create(b, loc, group));
+  Value batch = forall.getInductionVar(0), kvHead = forall.getInductionVar(1);
+  Value head = arith::MulIOp::create(
+      b, loc, kvHead, arith::ConstantIndexOp::create(b, loc, group));
+  // The rows of the group's query heads: [group, Sq, Dk] as [group x Sq, Dk].
+  Value sqValue = getValueOrCreateConstantIndexOp(b, loc, sq);
+  std::optional<int64_t> staticSq = getConstantIntValue(sq);
+  OpFoldResult rowCount =
+      staticSq ? OpFoldResult(b.getIndexAttr(*staticSq * group))
+               : getAsOpFoldResult(arith::MulIOp::create(
+                     b, loc, sqValue,
+                     arith::ConstantIndexOp::create(b, loc, group)));
+  auto dimOf = [](OpFoldResult size) {
+    return getConstantIntValue(size).value_or(ShapedType::kDynamic);
+  };
+  Value qGroup = tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({group, dimOf(sq), dimOf(dk)}, t), q,
+      ArrayRef<OpFoldResult>{batch, head, zeroIdx, zeroIdx},
+      ArrayRef<OpFoldResult>{one, groupSize, sq, dk},
+      ArrayRef<OpFoldResult>{one, one, one, one});
+  Value qh = tensor::CollapseShapeOp::create(
+      b, loc, qGroup, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  sq = rowCount;
   auto headSlice = [&](Value source, Value h, OpFoldResult rows,
                        OpFoldResult cols) {
     // Constants as attributes, so that the sizes agree with the type.
@@ -211,7 +234,6 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
         ArrayRef<OpFoldResult>{one, one, rows, cols},
         ArrayRef<OpFoldResult>{one, one, one, one});
   };
-  Value qh = headSlice(q, head, sq, dk);
   Value kh = headSlice(k, kvHead, kvLength, dk);
   Value vh = headSlice(v, kvHead, kvLength, dv);
 
@@ -252,7 +274,9 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
                   Value scaled = arith::MulFOp::create(nb, nl, a[0], scaleValue);
                   if (!causal)
                     return scaled;
-                  Value i = linalg::IndexOp::create(nb, nl, 0);
+                  // Row r is query row r mod Sq of its head.
+                  Value i = arith::RemUIOp::create(
+                      nb, nl, linalg::IndexOp::create(nb, nl, 0), sqValue);
                   Value j = arith::AddIOp::create(
                       nb, nl, j0, linalg::IndexOp::create(nb, nl, 1));
                   Value visible = arith::CmpIOp::create(
@@ -316,11 +340,16 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
                              [](OpBuilder &nb, Location nl, ValueRange a) {
                                return arith::DivFOp::create(nb, nl, a[0], a[1]);
                              });
+  OpFoldResult sqRows = qSizes[2];
+  Value heads = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({group, dimOf(sqRows), dimOf(dv)}, t),
+      normalized, SmallVector<ReassociationIndices>{{0, 1}, {2}},
+      ArrayRef<OpFoldResult>{groupSize, sqRows, dv});
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(
-      b, loc, normalized, forall.getRegionIterArgs()[0],
+      b, loc, heads, forall.getRegionIterArgs()[0],
       ArrayRef<OpFoldResult>{batch, head, zeroIdx, zeroIdx},
-      ArrayRef<OpFoldResult>{one, one, sq, dv},
+      ArrayRef<OpFoldResult>{one, groupSize, sqRows, dv},
       ArrayRef<OpFoldResult>{one, one, one, one});
   return forall.getResult(0);
 }
