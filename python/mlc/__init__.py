@@ -32,12 +32,6 @@ class TensorInfo(NamedTuple):
     shape: Tuple[int, ...]
 
 
-_NUMPY_DTYPES = {"f64": np.float64, "f32": np.float32, "f16": np.float16,
-                 "i64": np.int64, "i32": np.int32, "i16": np.int16,
-                 "i8": np.int8, "u64": np.uint64, "u32": np.uint32,
-                 "u16": np.uint16, "u8": np.uint8, "bool": np.bool_}
-
-
 class Module:
     """A compiled module: call it with one array per input (numpy arrays, or
     anything np.asarray takes without a copy, e.g. CPU torch tensors); it

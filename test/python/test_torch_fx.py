@@ -134,3 +134,20 @@ def test_wrong_inputs_to_a_compiled_graph():
         compiled(torch.randn(1, 3, 16, 16, dtype=torch.float64))
     with pytest.raises(TypeError, match="takes 1 inputs, got 2"):
         compiled(torch.randn(1, 3, 16, 16), 1)
+
+
+def test_zero_copy():
+    """CPU tensors cross as numpy views; outputs are numpy arrays over the
+    runtime's result memory, and torch tensors over those arrays."""
+    from mlc.torch import _to_numpy
+    t = torch.randn(4, 8)
+    assert np.shares_memory(_to_numpy(t), t.numpy())
+    assert np.shares_memory(_to_numpy(t.t()), t.numpy())   # a strided view
+    model = torch.nn.Linear(8, 3).eval()
+    compiled = mlc.torch.compile(model, (t,))
+    (out,) = compiled.segments[0].module(t.numpy())
+    assert not out.flags.owndata
+    # A non-contiguous input (copied by the runtime) gives the same result.
+    strided = torch.randn(8, 4).t()
+    with torch.no_grad():
+        assert relative_error(compiled(strided), model(strided)) < 1e-4

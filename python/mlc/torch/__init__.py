@@ -18,7 +18,7 @@ the graph inputs are computed once, at compile time.
 import os
 import shutil
 import tempfile
-from typing import List, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -65,7 +65,7 @@ class _Segment:
         self.statics = {}   # id(tensor) -> mlc Value of a compile-time tensor
         self.inputs = []    # fx nodes whose runtime values it takes
         self.nodes = []     # fx nodes it computes
-        self.outputs = []   # fx nodes it returns (or (node, i) for tuples)
+        self.outputs = []   # (fx node, index in its tuple or None, tuple size)
         self.module = None
 
 
@@ -81,14 +81,14 @@ class _Context:
     def example(self, x):
         return x.example if isinstance(x, _Runtime) else x
 
-    def v(self, x, dtype=None):
+    def v(self, x, dtype=None, name=None):
         """An mlc Value for a converter argument: a runtime tensor, or a
-        compile-time tensor or number (a weight or constant); cast to
-        `dtype` when given."""
+        compile-time tensor or number (a weight or constant, `name`d if
+        given); cast to `dtype` when given."""
         if isinstance(x, _Runtime):
             value = self.importer.runtime_value(self.segment, x.node)
         elif isinstance(x, torch.Tensor):
-            value = self.importer.static_value(self.segment, x)
+            value = self.importer.static_value(self.segment, x, name)
         elif isinstance(x, (bool, int, float)):
             tensor = torch.tensor(x, dtype=self.torch_dtype(dtype) if dtype else None)
             value = self.importer.static_value(self.segment, tensor)
@@ -251,7 +251,12 @@ class _Importer:
         segment.inputs.append(node)
         return value
 
-    def static_value(self, segment, tensor):
+    def weight_name(self, tensor, suffix=""):
+        """The qualified name of a parameter or buffer, plus `suffix`."""
+        name = self.names.get(id(tensor))
+        return name + suffix if name else None
+
+    def static_value(self, segment, tensor, name=None):
         key = id(tensor)
         if key in segment.statics:
             return segment.statics[key][0]
@@ -262,7 +267,7 @@ class _Importer:
         if data.numel() <= _MAX_CONSTANT_ELEMENTS and data.dtype not in (torch.bool, torch.bfloat16):
             value = segment.builder.constant(data.numpy(), dtype, shape)
         else:
-            name = self.names.get(key, f"const{len(segment.statics)}")
+            name = name or self.names.get(key, f"const{len(segment.statics)}")
             path, offset = self._write_weight(segment, data)
             value = segment.builder.parameter(name, dtype, shape, path, offset,
                                               data.numel() * data.element_size())
@@ -305,6 +310,8 @@ class _Importer:
             for step in self.steps:
                 if isinstance(step, _Segment):
                     step.module = self._compile(step)
+                    # The module is all a call needs.
+                    step.builder, step.values, step.statics = None, {}, {}
         finally:
             shutil.rmtree(self.weights_dir, ignore_errors=True)
 

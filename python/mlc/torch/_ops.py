@@ -4,7 +4,6 @@ example output) and the node's arguments, with runtime tensors as
 mlc Values and everything known at compile time (weights, sizes, dims) as
 the concrete Python or torch value. A converter raises Unsupported for what
 it cannot express; the node then runs in PyTorch."""
-import math
 import operator
 
 import torch
@@ -113,9 +112,15 @@ def _matmul(ctx, args, kwargs):
 
 
 def _linear(ctx, args, kwargs):
-    x, w = ctx.v(args[0]), ctx.v(args[1])
+    x, w = ctx.v(args[0]), args[1]
     bias = _arg(args, kwargs, 2, "bias")
-    y = ctx.op("mlc.matmul", [x, w], {"transpose_rhs": True})
+    if isinstance(w, torch.Tensor):
+        # A weight [N, K] is stored transposed, [K, N], as ONNX exports
+        # store it: the CPU pipeline packs such right-hand sides.
+        w = ctx.v(w.detach().t(), name=ctx.importer.weight_name(w, ".transposed"))
+        y = ctx.op("mlc.matmul", [x, w])
+    else:
+        y = ctx.op("mlc.matmul", [x, ctx.v(w)], {"transpose_rhs": True})
     return y if bias is None else ctx.op("mlc.add", [y, ctx.v(bias)])
 
 
@@ -318,6 +323,8 @@ def _stack(ctx, args, kwargs):
 
 
 def _split(ctx, args, kwargs):
+    """split(x, sizes or size, dim) and chunk(x, n, dim): the pieces of the
+    example output."""
     x = ctx.v(args[0])
     pieces = ctx.example_out
     dim = _dim(_arg(args, kwargs, 2, "dim", 0), len(x.shape))
@@ -366,19 +373,11 @@ def _getitem(ctx, args, kwargs):
     return ctx.reshape(y, list(ctx.example_out.shape))
 
 
-def _chunk(ctx, args, kwargs):
-    return _split(ctx, [args[0], None, _arg(args, kwargs, 2, "dim", 0)], {})
-
-
-def _split_method(ctx, args, kwargs):
-    return _split(ctx, [args[0], None, _arg(args, kwargs, 2, "dim", 0)], {})
-
-
 # -- modules ------------------------------------------------------------------
 
 def _module_as(function, *names):
     """A module converter that calls a function converter with the module's
-    tensors (named by their qualified names) and settings."""
+    tensors and settings `names` after the inputs."""
     def convert(ctx, module, args, kwargs):
         return function(ctx, list(args) + [getattr(module, n) for n in names], {})
     return convert
@@ -410,12 +409,6 @@ def _pool_module(kind):
         return _pool("avg")(ctx, [args[0], m.kernel_size, m.stride, m.padding,
                                   m.ceil_mode, m.count_include_pad,
                                   m.divisor_override], {})
-    return convert
-
-
-def _function_module(function, *settings):
-    def convert(ctx, m, args, kwargs):
-        return function(ctx, list(args) + [getattr(m, s) for s in settings], {})
     return convert
 
 
@@ -471,7 +464,7 @@ FUNCTIONS = {
     torch.reshape: _reshape, torch.flatten: _reshape, torch.squeeze: _reshape,
     torch.unsqueeze: _reshape, torch.permute: _permute, torch.transpose: _transpose,
     torch.cat: _cat, torch.concat: _cat, torch.stack: _stack,
-    torch.split: _split, torch.chunk: _chunk, operator.getitem: _getitem,
+    torch.split: _split, torch.chunk: _split, operator.getitem: _getitem,
 }
 if hasattr(F, "scaled_dot_product_attention"):
     FUNCTIONS[F.scaled_dot_product_attention] = _sdpa
@@ -490,8 +483,8 @@ METHODS = {
     "view": _reshape, "reshape": _reshape, "flatten": _reshape, "squeeze": _reshape,
     "unsqueeze": _reshape, "view_as": _reshape, "reshape_as": _reshape,
     "permute": _permute, "transpose": _transpose, "expand": _expand,
-    "expand_as": _expand, "contiguous": _identity, "split": _split_method,
-    "chunk": _chunk, "float": _cast, "to": _cast, "type_as": _cast,
+    "expand_as": _expand, "contiguous": _identity, "split": _split,
+    "chunk": _split, "float": _cast, "to": _cast, "type_as": _cast,
 }
 for _name in ("add", "sub", "mul", "div", "relu", "sigmoid", "tanh", "clamp",
               "masked_fill"):
@@ -503,13 +496,13 @@ MODULES = {
     nn.LayerNorm: _ln_module,
     nn.ReLU: _as_module(_unary("mlc.relu")), nn.SiLU: _as_module(_unary("mlc.silu")),
     nn.Sigmoid: _as_module(_unary("mlc.sigmoid")), nn.Tanh: _as_module(_unary("mlc.tanh")),
-    nn.GELU: _function_module(_gelu, "approximate"),
+    nn.GELU: _module_as(_gelu, "approximate"),
     nn.ReLU6: _as_module(lambda ctx, a, k: _clip(ctx, a[0], 0.0, 6.0)),
-    nn.Hardtanh: _function_module(_hardtanh, "min_val", "max_val"),
-    nn.Softmax: _function_module(_softmax("mlc.softmax"), "dim"),
-    nn.LogSoftmax: _function_module(_softmax("mlc.log_softmax"), "dim"),
+    nn.Hardtanh: _module_as(_hardtanh, "min_val", "max_val"),
+    nn.Softmax: _module_as(_softmax("mlc.softmax"), "dim"),
+    nn.LogSoftmax: _module_as(_softmax("mlc.log_softmax"), "dim"),
     nn.MaxPool2d: _pool_module("max"), nn.AvgPool2d: _pool_module("avg"),
-    nn.AdaptiveAvgPool2d: _function_module(_adaptive_avg_pool2d, "output_size"),
+    nn.AdaptiveAvgPool2d: _module_as(_adaptive_avg_pool2d, "output_size"),
     nn.Flatten: _as_module(_reshape), nn.Dropout: _as_module(_identity),
     nn.Identity: _as_module(_identity),
     nn.Embedding: _module_as(_embedding, "weight"),
