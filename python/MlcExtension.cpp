@@ -158,8 +158,8 @@ struct CompileOptions {
 };
 
 void compileModule(ModuleOp module, const std::string &output,
-                   const CompileOptions &options,
-                   llvm::StringRef parameterDir, const Diagnostics &diags) {
+                   const CompileOptions &options, llvm::StringRef parameterDir,
+                   const Diagnostics &diags) {
   if (options.optLevel > 3)
     throw MlcError("opt_level must be 0 to 3");
   if (llvm::Error e = mlc::compileToSharedLibrary(
@@ -191,7 +191,8 @@ void compileFile(const std::string &path, const std::string &output,
     throwError(module.takeError(), diags);
   llvm::SmallString<256> dir(path);
   llvm::sys::path::remove_filename(dir);
-  compileModule(**module, output, options, dir.empty() ? "." : dir.str(), diags);
+  compileModule(**module, output, options, dir.empty() ? "." : dir.str(),
+                diags);
 }
 
 //===----------------------------------------------------------------------===//
@@ -284,13 +285,13 @@ public:
                    (type.getElementType().getIntOrFloatBitWidth() / 8);
     if (size_t(info.size * info.itemsize) != bytes)
       throw MlcError("constant: the buffer has " +
-                  std::to_string(info.size * info.itemsize) + " bytes, " +
-                  std::to_string(bytes) + " expected");
+                     std::to_string(info.size * info.itemsize) + " bytes, " +
+                     std::to_string(bytes) + " expected");
     auto value = DenseElementsAttr::getFromRawBuffer(
         type, llvm::ArrayRef<char>(static_cast<const char *>(info.ptr), bytes));
     OpBuilder b = atEnd();
-    return wrap(mlc::ConstantOp::create(b, UnknownLoc::get(context()), type,
-                                        value));
+    return wrap(
+        mlc::ConstantOp::create(b, UnknownLoc::get(context()), type, value));
   }
 
   PyAttribute f64(double value) {
@@ -320,8 +321,7 @@ public:
     else if (kind == "reduce_kind")
       attr = get(mlc::symbolizeReduceKind(value), mlc::ReduceKindAttr::get);
     else if (kind == "cmp_predicate")
-      attr =
-          get(mlc::symbolizeCmpPredicate(value), mlc::CmpPredicateAttr::get);
+      attr = get(mlc::symbolizeCmpPredicate(value), mlc::CmpPredicateAttr::get);
     else if (kind == "layout")
       attr = get(mlc::symbolizeLayout(value), mlc::LayoutAttr::get);
     else if (kind == "pad_mode")
@@ -337,16 +337,18 @@ public:
   /// or an attribute from f64()/enum(); False and None are left out. Result
   /// types are inferred unless given as (dtype, shape) pairs. `node` names
   /// the op's location, so errors name it.
-  std::vector<PyValue> op(const std::string &name,
-                          const std::vector<std::optional<PyValue>> &operands,
-                          const py::dict &attrs,
-                          const std::optional<std::vector<std::pair<
-                              std::string, std::vector<int64_t>>>> &resultTypes,
-                          const std::string &node) {
+  std::vector<PyValue>
+  op(const std::string &name,
+     const std::vector<std::optional<PyValue>> &operands, const py::dict &attrs,
+     const std::optional<
+         std::vector<std::pair<std::string, std::vector<int64_t>>>>
+         &resultTypes,
+     const std::string &node) {
     checkOpen();
     MLIRContext *c = context();
-    Location loc = node.empty() ? Location(UnknownLoc::get(c))
-                                : Location(NameLoc::get(StringAttr::get(c, node)));
+    Location loc = node.empty()
+                       ? Location(UnknownLoc::get(c))
+                       : Location(NameLoc::get(StringAttr::get(c, node)));
     Diagnostics diags(c);
     auto where = [&] { return node.empty() ? name : "node '" + node + "'"; };
     OperationName opName(name, c);
@@ -406,7 +408,7 @@ public:
     checkOpen();
     if (values.size() != names.size())
       throw MlcError("output: " + std::to_string(values.size()) + " values, " +
-                  std::to_string(names.size()) + " names");
+                     std::to_string(names.size()) + " names");
     SmallVector<Value> results;
     for (const PyValue &v : values)
       results.push_back(v.value);
@@ -453,7 +455,8 @@ private:
   }
   void checkOpen() const {
     if (state->finished)
-      throw MlcError("the builder's function is finished (output() was called)");
+      throw MlcError(
+          "the builder's function is finished (output() was called)");
   }
 
   Attribute toAttribute(py::handle value, const std::string &key) {
@@ -473,7 +476,7 @@ private:
     if (py::isinstance<py::sequence>(value))
       return DenseI64ArrayAttr::get(c, value.cast<std::vector<int64_t>>());
     throw MlcError("attribute '" + key + "': unsupported Python value " +
-                py::repr(value).cast<std::string>());
+                   py::repr(value).cast<std::string>());
   }
 };
 
@@ -517,11 +520,10 @@ mlc_dtype numpyToDtype(const py::dtype &dt) {
 }
 
 py::dtype dtypeToNumpy(mlc_dtype dtype) {
-  const char *names[] = {"",      "float64", "float32", "float16", "",
-                         "int64", "int32",   "int16",   "int8",    "uint64",
-                         "uint32", "uint16", "uint8",   "bool"};
-  if (dtype <= MLC_DTYPE_INVALID || dtype > MLC_DTYPE_BOOL ||
-      !*names[dtype])
+  const char *names[] = {"",       "float64", "float32", "float16", "",
+                         "int64",  "int32",   "int16",   "int8",    "uint64",
+                         "uint32", "uint16",  "uint8",   "bool"};
+  if (dtype <= MLC_DTYPE_INVALID || dtype > MLC_DTYPE_BOOL || !*names[dtype])
     throw MlcError(std::string("no numpy dtype for ") + mlc_dtype_name(dtype));
   return py::dtype(names[dtype]);
 }
@@ -660,8 +662,8 @@ PYBIND11_MODULE(_mlc, m) {
 
   py::class_<PyModel>(m, "Model")
       .def(py::init<const std::string &>(), py::arg("path"))
-      .def_property_readonly("inputs",
-                             [](const PyModel &m) { return m.args(MLC_ARG_INPUT); })
+      .def_property_readonly(
+          "inputs", [](const PyModel &m) { return m.args(MLC_ARG_INPUT); })
       .def_property_readonly(
           "outputs", [](const PyModel &m) { return m.args(MLC_ARG_OUTPUT); })
       .def("run", &PyModel::run, py::arg("inputs"));
