@@ -1,8 +1,8 @@
 // RUN: mlc-compile %s -o %t.so --quiet
 // RUN: %python %S/check_module.py %t.so %s
 
-// Rotary embedding, grouped-query attention (causal, masked, with a KV
-// cache) and SwiGLU, against numpy written from the Hugging Face semantics.
+// Rotary embedding (also with QK-norm), grouped-query attention (causal,
+// masked, with a KV cache) and SwiGLU, against numpy written from the Hugging Face semantics.
 
 // PY: def rope(x, pos, theta, rd, interleaved):
 // PY:     inv = 1.0 / (theta ** (np.arange(0, rd, 2, dtype=np.float32) / rd))
@@ -38,7 +38,9 @@
 // PY: start = np.array(4, dtype=np.int64)
 // PY: m = rng.random((3, 10)) > 0.3; m[:, 0] = True
 // PY: gate = rng.standard_normal((2, 7)).astype(np.float32); up = rng.standard_normal((2, 7)).astype(np.float32)
-// PY: inputs = [x, pos, q, kc, vc, kn, vn, start, m, gate, up]
+// PY: w = rng.standard_normal(8).astype(np.float32)
+// PY: inputs = [x, pos, q, kc, vc, kn, vn, start, m, gate, up, w]
+// PY: normed = x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + 1e-6) * w
 // PY: kc2 = kc.copy(); kc2[:, :, 4:7] = kn; vc2 = vc.copy(); vc2[:, :, 4:7] = vn
 // PY: expected = [
 // PY:   rope(x, pos, 1e6, 8, False), rope(x, pos, 10000.0, 4, True),
@@ -46,15 +48,18 @@
 // PY:   attention(q, kc, vc, 0.25, False, mask=m),
 // PY:   (gate / (1 + np.exp(-gate)) * up).astype(np.float32),
 // PY:   kc2,
+// PY:   rope(normed, pos, 1e6, 6, False),
 // PY: ]
 // PY: rtol = 2e-4; atol = 2e-4
 
 func.func @main(%x: tensor<2x3x5x8xf32>, %pos: tensor<2x5xi64>, %q: tensor<1x4x3x8xf32>,
                 %kc: tensor<1x2x10x8xf32>, %vc: tensor<1x2x10x8xf32>,
                 %kn: tensor<1x2x3x8xf32>, %vn: tensor<1x2x3x8xf32>, %start: tensor<i64>,
-                %m: tensor<3x10xi1>, %gate: tensor<2x7xf32>, %up: tensor<2x7xf32>)
+                %m: tensor<3x10xi1>, %gate: tensor<2x7xf32>, %up: tensor<2x7xf32>,
+                %w: tensor<8xf32>)
     -> (tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<1x4x3x8xf32>,
-        tensor<1x4x3x8xf32>, tensor<2x7xf32>, tensor<1x2x10x8xf32>) {
+        tensor<1x4x3x8xf32>, tensor<2x7xf32>, tensor<1x2x10x8xf32>,
+        tensor<2x3x5x8xf32>) {
   %0 = mlc.rotary_embedding %x, %pos {theta = 1.0e+06 : f64} : (tensor<2x3x5x8xf32>, tensor<2x5xi64>) -> tensor<2x3x5x8xf32>
   %1 = mlc.rotary_embedding %x, %pos {interleaved, rotary_dim = 4 : i64} : (tensor<2x3x5x8xf32>, tensor<2x5xi64>) -> tensor<2x3x5x8xf32>
   %kc2 = mlc.update_slice %kc, %kn, %start {axis = 2 : i64} : (tensor<1x2x10x8xf32>, tensor<1x2x3x8xf32>, tensor<i64>) -> tensor<1x2x10x8xf32>
@@ -62,5 +67,7 @@ func.func @main(%x: tensor<2x3x5x8xf32>, %pos: tensor<2x5xi64>, %q: tensor<1x4x3
   %2 = mlc.attention %q, %kc2, %vc2 position(%start) {causal} : (tensor<1x4x3x8xf32>, tensor<1x2x10x8xf32>, tensor<1x2x10x8xf32>, tensor<i64>) -> tensor<1x4x3x8xf32>
   %3 = mlc.attention %q, %kc, %vc mask(%m) {scale = 0.25 : f64} : (tensor<1x4x3x8xf32>, tensor<1x2x10x8xf32>, tensor<1x2x10x8xf32>, tensor<3x10xi1>) -> tensor<1x4x3x8xf32>
   %4 = mlc.swiglu %gate, %up : (tensor<2x7xf32>, tensor<2x7xf32>) -> tensor<2x7xf32>
-  return %0, %1, %2, %3, %4, %kc2 : tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<1x4x3x8xf32>, tensor<1x4x3x8xf32>, tensor<2x7xf32>, tensor<1x2x10x8xf32>
+  // QK-norm in the rotation; features past rotary_dim are normalized only.
+  %5 = mlc.rotary_embedding %x, %pos norm(%w) {theta = 1.0e+06 : f64, rotary_dim = 6 : i64} : (tensor<2x3x5x8xf32>, tensor<2x5xi64>, tensor<8xf32>) -> tensor<2x3x5x8xf32>
+  return %0, %1, %2, %3, %4, %kc2, %5 : tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<1x4x3x8xf32>, tensor<1x4x3x8xf32>, tensor<2x7xf32>, tensor<1x2x10x8xf32>, tensor<2x3x5x8xf32>
 }

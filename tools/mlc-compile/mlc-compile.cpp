@@ -11,13 +11,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mlc/Import/Onnx/OnnxImporter.h"
+#include "mlc/Import/ModelFile.h"
 #include "mlc/InitAll.h"
 #include "mlc/Models/Qwen3/Builder.h"
 #include "mlc/Models/Qwen3/ParameterFile.h"
 #include "mlc/Target/CPU/CpuTarget.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/Parser/Parser.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -190,38 +189,24 @@ int main(int argc, char **argv) {
   if (llvm::sys::fs::is_directory(input))
     return compileQwen3(context, input, output, maxContext, weights, options);
 
-  OwningOpRef<ModuleOp> module;
   llvm::StringRef extension = llvm::sys::path::extension(input);
-  if (extension == ".mlir") {
-    llvm::SourceMgr sourceMgr;
-    SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-    module = parseSourceFile<ModuleOp>(input, sourceMgr, &context);
-    if (!module)
-      return fail("cannot parse " + input);
-  } else if (extension == ".onnx") {
-    auto imported = mlc::importOnnxFile(&context, input);
-    if (!imported) {
-      int code = kError;
-      std::string message;
-      llvm::handleAllErrors(
-          imported.takeError(),
-          [&](const mlc::UnsupportedOnnxOpsError &e) {
-            code = kUnsupported;
-            message = e.message();
-          },
-          [&](const mlc::UnsupportedOnnxFeatureError &e) {
-            code = kUnsupported;
-            message = e.message();
-          },
-          [&](const llvm::ErrorInfoBase &e) { message = e.message(); });
-      return fail(message, code);
-    }
-    module = std::move(*imported);
-  } else {
+  if (extension != ".onnx" && extension != ".mlir")
     return fail("unsupported model file '" + input +
                     "' (expected .onnx, .mlir or a checkpoint folder)",
                 kUsage);
+  auto imported = mlc::importModelFile(&context, input);
+  if (!imported) {
+    int code = kError;
+    std::string message;
+    llvm::handleAllErrors(imported.takeError(),
+                          [&](const llvm::ErrorInfoBase &e) {
+                            if (mlc::isUnsupportedModelError(e))
+                              code = kUnsupported;
+                            message = e.message();
+                          });
+    return fail(message, code);
   }
+  OwningOpRef<ModuleOp> module = std::move(*imported);
   progress("loaded " + input);
 
   llvm::SmallString<256> modelDir(input);

@@ -41,6 +41,21 @@ def rotate_half(x):
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
 
+def rope_angles(s, inv_freq):
+    """The rotary angles of positions 0..s-1, [s, head_dim]."""
+    freqs = torch.arange(s, dtype=torch.float32)[:, None] * inv_freq[None, :]
+    return torch.cat((freqs, freqs), dim=-1)
+
+
+def causal_mask(s):
+    return torch.triu(torch.full((s, s), float("-inf")), diagonal=1)
+
+
+# torch.fx records these as calls (arange and full take no traced sizes).
+torch.fx.wrap("rope_angles")
+torch.fx.wrap("causal_mask")
+
+
 class DecoderBlock(nn.Module):
     """A LLaMA/Qwen-style decoder layer: RMSNorm, grouped-query attention with
     rotary embeddings (rotate-half), a causal mask, SwiGLU MLP, residuals."""
@@ -62,14 +77,12 @@ class DecoderBlock(nn.Module):
         self.register_buffer("inv_freq", inv_freq)
 
     def forward(self, x):
-        b, s, _ = x.shape
+        b, s = x.size(0), x.size(1)   # (traceable by torch.fx)
         h = self.input_norm(x)
         q = self.q_proj(h).view(b, s, self.heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(h).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
         v = self.v_proj(h).view(b, s, self.kv_heads, self.head_dim).transpose(1, 2)
-        pos = torch.arange(s, dtype=torch.float32)
-        freqs = pos[:, None] * self.inv_freq[None, :]
-        emb = torch.cat((freqs, freqs), dim=-1)
+        emb = rope_angles(s, self.inv_freq)
         cos, sin = emb.cos()[None, None], emb.sin()[None, None]
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
@@ -80,7 +93,7 @@ class DecoderBlock(nn.Module):
         v = v[:, :, None].expand(b, self.kv_heads, rep, s, self.head_dim).reshape(
             b, self.heads, s, self.head_dim)
         scores = q @ k.transpose(2, 3) / (self.head_dim ** 0.5)
-        causal = torch.triu(torch.full((s, s), float("-inf")), diagonal=1)
+        causal = causal_mask(s)
         probs = torch.softmax(scores + causal, dim=-1)
         attn = (probs @ v).transpose(1, 2).reshape(b, s, self.heads * self.head_dim)
         x = x + self.o_proj(attn)

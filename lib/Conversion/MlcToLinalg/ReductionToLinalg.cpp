@@ -380,6 +380,25 @@ struct SoftmaxLowering : OpConversionPattern<OpT> {
 };
 
 /// (x - mean) * rsqrt(var + eps) over `axes`, times scale plus bias.
+/// 1 / sqrt(mean(x^2) + eps) over `axes` of `x` (`count` elements each).
+Value inverseRootMeanSquare(OpBuilder &b, Location loc, Value x,
+                            ArrayRef<int64_t> axes, Value count, Value eps) {
+  Type t = getElementTypeOrSelf(x.getType());
+  Value squares = mapWithReduced(b, loc, x, {}, {}, {}, t,
+                                 [](OpBuilder &nb, Location nl, ValueRange a) {
+                                   return arith::MulFOp::create(nb, nl, a[0], a[0]);
+                                 });
+  Value sumSq = sumOver(b, loc, squares, axes);
+  return buildElementwise(
+      b, loc, ValueRange{sumSq}, cast<RankedTensorType>(sumSq.getType()),
+      tensor::getMixedSizes(b, loc, sumSq),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value var = arith::DivFOp::create(nb, nl, a[0], count);
+        Value shifted = arith::AddFOp::create(nb, nl, var, eps);
+        return math::RsqrtOp::create(nb, nl, shifted);
+      });
+}
+
 Value normalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
                 double epsilon, bool center, ArrayRef<Value> params,
                 bool hasBias) {
@@ -401,19 +420,7 @@ Value normalize(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
                                 return arith::SubFOp::create(nb, nl, a[0], a[1]);
                               });
   }
-  Value squares = mapWithReduced(b, loc, centered, {}, {}, {}, t,
-                                 [](OpBuilder &nb, Location nl, ValueRange a) {
-                                   return arith::MulFOp::create(nb, nl, a[0], a[0]);
-                                 });
-  Value sumSq = sumOver(b, loc, squares, axes);
-  Value invStd = buildElementwise(
-      b, loc, ValueRange{sumSq}, cast<RankedTensorType>(sumSq.getType()),
-      tensor::getMixedSizes(b, loc, sumSq),
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value var = arith::DivFOp::create(nb, nl, a[0], count);
-        Value shifted = arith::AddFOp::create(nb, nl, var, eps);
-        return math::RsqrtOp::create(nb, nl, shifted);
-      });
+  Value invStd = inverseRootMeanSquare(b, loc, centered, axes, count, eps);
   return mapWithReduced(
       b, loc, centered, {invStd}, axes, params, t,
       [&](OpBuilder &nb, Location nl, ValueRange a) {
@@ -617,6 +624,15 @@ struct Pool2dLowering : OpConversionPattern<Pool2dOp> {
 };
 
 } // namespace
+
+Value mlc::lowering::inverseRms(OpBuilder &b, Location loc, Value x,
+                                double epsilon) {
+  int64_t last = cast<RankedTensorType>(x.getType()).getRank() - 1;
+  Type t = getElementTypeOrSelf(x.getType());
+  return inverseRootMeanSquare(b, loc, x, {last},
+                               countOver(b, loc, x, {last}, t),
+                               createScalar(b, loc, t, epsilon));
+}
 
 void mlc::lowering::populateReductionPatterns(const TypeConverter &converter,
                                               RewritePatternSet &patterns) {

@@ -39,13 +39,23 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
     MLIRContext *ctx = b.getContext();
     AffineMap posMap = AffineMap::get(
         4, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(2, ctx)}, ctx);
+    SmallVector<Value> inputs = {x, adaptor.getPositions()};
+    SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(4), posMap};
+    // QK-norm: each row's 1 / rms and the weight, applied to both features
+    // of a pair as they are read.
+    Value weight = adaptor.getNormWeight();
+    if (weight) {
+      inputs.push_back(
+          inverseRms(b, loc, x, op.getNormEpsilon().convertToDouble()));
+      maps.push_back(b.getMultiDimIdentityMap(4).dropResult(3));
+      inputs.push_back(weight);
+      maps.push_back(AffineMap::get(4, 0, getAffineDimExpr(3, ctx)));
+    }
+    maps.push_back(b.getMultiDimIdentityMap(4));
     Value init = createEmpty(b, loc, tensor::getMixedSizes(b, loc, x), t);
     Value result =
         linalg::GenericOp::create(
-            b, loc, TypeRange{init.getType()},
-            ValueRange{x, adaptor.getPositions()}, ValueRange{init},
-            ArrayRef<AffineMap>{b.getMultiDimIdentityMap(4), posMap,
-                                b.getMultiDimIdentityMap(4)},
+            b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
             getParallelIterators(4),
             [&](OpBuilder &nb, Location nl, ValueRange args) {
               auto c = [&](int64_t v) {
@@ -96,15 +106,27 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
                                         t, false, false);
               Value sin = convertScalar(nb, nl, math::SinOp::create(nb, nl, angle),
                                         t, false, false);
+              Value self = args[0];
               Value other = tensor::ExtractOp::create(
                   nb, nl, x, ValueRange{bI, hI, sI, partner});
+              if (weight) {
+                // As mlc.rms_norm: (x * inv_rms) * w.
+                Value otherWeight =
+                    tensor::ExtractOp::create(nb, nl, weight, partner);
+                self = arith::MulFOp::create(
+                    nb, nl, arith::MulFOp::create(nb, nl, self, args[2]),
+                    args[3]);
+                other = arith::MulFOp::create(
+                    nb, nl, arith::MulFOp::create(nb, nl, other, args[2]),
+                    otherWeight);
+              }
               Value signedOther = arith::SelectOp::create(
                   nb, nl, partnerNegated, arith::NegFOp::create(nb, nl, other),
                   other);
               Value y = arith::AddFOp::create(
-                  nb, nl, arith::MulFOp::create(nb, nl, args[0], cos),
+                  nb, nl, arith::MulFOp::create(nb, nl, self, cos),
                   arith::MulFOp::create(nb, nl, signedOther, sin));
-              y = arith::SelectOp::create(nb, nl, rotated, y, args[0]);
+              y = arith::SelectOp::create(nb, nl, rotated, y, self);
               linalg::YieldOp::create(nb, nl, y);
             })
             .getResult(0);
@@ -117,11 +139,13 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
 /// softmax.
 constexpr int64_t kAttentionBlock = 256;
 
-/// Attention without a mask, one head at a time: an scf.forall over
-/// (batch, query head), and in each a loop over blocks of keys with an
-/// online softmax (running row maximum m and sum l, the output rescaled as m
-/// grows: FlashAttention's recurrence). No [Sq, Skv] score matrix is ever
-/// materialized; a block's scores are [Sq, kAttentionBlock].
+/// Attention without a mask, one key/value head at a time: an scf.forall
+/// over (batch, key/value head), whose query heads (`group` of them) are
+/// stacked as group x Sq rows, so that each block of keys and values is read
+/// once for all of them; in each, a loop over blocks of keys with an online
+/// softmax (running row maximum m and sum l, the output rescaled as m grows:
+/// FlashAttention's recurrence). No [Sq, Skv] score matrix is ever
+/// materialized; a block's scores are [group x Sq, kAttentionBlock].
 ///
 /// Masked scores are the lowest finite value, not -inf: key 0 is in the
 /// first block and visible to every query row, so every row's maximum is
@@ -163,15 +187,36 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
   SmallVector<OpFoldResult> outSizes = {qSizes[0], qSizes[1], sq, dv};
   Value out = createEmpty(b, loc, outSizes, t);
   OpFoldResult one = b.getIndexAttr(1), zeroIdx = b.getIndexAttr(0);
+  OpFoldResult groupSize = b.getIndexAttr(group);
 
   auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{qSizes[0], qSizes[1]}, ValueRange{out},
-      std::nullopt);
+      b, loc,
+      ArrayRef<OpFoldResult>{qSizes[0], tensor::getMixedSize(b, loc, k, 1)},
+      ValueRange{out}, std::nullopt);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToStart(forall.getBody());
-  Value batch = forall.getInductionVar(0), head = forall.getInductionVar(1);
-  Value kvHead = arith::DivUIOp::create(
-      b, loc, head, arith::ConstantIndexOp::create(b, loc, group));
+  Value batch = forall.getInductionVar(0), kvHead = forall.getInductionVar(1);
+  Value head = arith::MulIOp::create(
+      b, loc, kvHead, arith::ConstantIndexOp::create(b, loc, group));
+  // The rows of the group's query heads: [group, Sq, Dk] as [group x Sq, Dk].
+  Value sqValue = getValueOrCreateConstantIndexOp(b, loc, sq);
+  std::optional<int64_t> staticSq = getConstantIntValue(sq);
+  OpFoldResult rowCount =
+      staticSq ? OpFoldResult(b.getIndexAttr(*staticSq * group))
+               : getAsOpFoldResult(arith::MulIOp::create(
+                     b, loc, sqValue,
+                     arith::ConstantIndexOp::create(b, loc, group)));
+  auto dimOf = [](OpFoldResult size) {
+    return getConstantIntValue(size).value_or(ShapedType::kDynamic);
+  };
+  Value qGroup = tensor::ExtractSliceOp::create(
+      b, loc, RankedTensorType::get({group, dimOf(sq), dimOf(dk)}, t), q,
+      ArrayRef<OpFoldResult>{batch, head, zeroIdx, zeroIdx},
+      ArrayRef<OpFoldResult>{one, groupSize, sq, dk},
+      ArrayRef<OpFoldResult>{one, one, one, one});
+  Value qh = tensor::CollapseShapeOp::create(
+      b, loc, qGroup, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  sq = rowCount;
   auto headSlice = [&](Value source, Value h, OpFoldResult rows,
                        OpFoldResult cols) {
     // Constants as attributes, so that the sizes agree with the type.
@@ -189,7 +234,6 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
         ArrayRef<OpFoldResult>{one, one, rows, cols},
         ArrayRef<OpFoldResult>{one, one, one, one});
   };
-  Value qh = headSlice(q, head, sq, dk);
   Value kh = headSlice(k, kvHead, kvLength, dk);
   Value vh = headSlice(v, kvHead, kvLength, dv);
 
@@ -230,7 +274,9 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
                   Value scaled = arith::MulFOp::create(nb, nl, a[0], scaleValue);
                   if (!causal)
                     return scaled;
-                  Value i = linalg::IndexOp::create(nb, nl, 0);
+                  // Row r is query row r mod Sq of its head.
+                  Value i = arith::RemUIOp::create(
+                      nb, nl, linalg::IndexOp::create(nb, nl, 0), sqValue);
                   Value j = arith::AddIOp::create(
                       nb, nl, j0, linalg::IndexOp::create(nb, nl, 1));
                   Value visible = arith::CmpIOp::create(
@@ -294,11 +340,16 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
                              [](OpBuilder &nb, Location nl, ValueRange a) {
                                return arith::DivFOp::create(nb, nl, a[0], a[1]);
                              });
+  OpFoldResult sqRows = qSizes[2];
+  Value heads = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({group, dimOf(sqRows), dimOf(dv)}, t),
+      normalized, SmallVector<ReassociationIndices>{{0, 1}, {2}},
+      ArrayRef<OpFoldResult>{groupSize, sqRows, dv});
   b.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(
-      b, loc, normalized, forall.getRegionIterArgs()[0],
+      b, loc, heads, forall.getRegionIterArgs()[0],
       ArrayRef<OpFoldResult>{batch, head, zeroIdx, zeroIdx},
-      ArrayRef<OpFoldResult>{one, one, sq, dv},
+      ArrayRef<OpFoldResult>{one, groupSize, sqRows, dv},
       ArrayRef<OpFoldResult>{one, one, one, one});
   return forall.getResult(0);
 }

@@ -272,6 +272,24 @@ Value reshapeTo(OpBuilder &b, Location loc, Value input,
       return tensor::ExpandShapeOp::create(b, loc, resultType, input, *groups,
                                            sizes);
   }
+  // Static shapes: through one dimension, as views that bufferize without
+  // a copy (tensor.reshape needs a buffer of its own: a slice would be
+  // copied first).
+  if (inputType.hasStaticShape() && resultType.hasStaticShape() &&
+      inputType.getRank() > 0 && resultType.getRank() > 0) {
+    auto all = [](int64_t rank) {
+      return SmallVector<ReassociationIndices>{
+          llvm::to_vector(llvm::seq<int64_t>(0, rank))};
+    };
+    Value flat = input;
+    if (inputType.getRank() > 1)
+      flat = tensor::CollapseShapeOp::create(b, loc, input,
+                                             all(inputType.getRank()));
+    if (resultType.getRank() == 1)
+      return flat;
+    return tensor::ExpandShapeOp::create(b, loc, resultType, flat,
+                                         all(resultType.getRank()));
+  }
   // General case: a shape tensor.
   SmallVector<Value> dims;
   for (OpFoldResult size : sizes)

@@ -90,6 +90,11 @@ buildReduction(mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
 mlir::Value insertUnitDims(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value input, llvm::ArrayRef<int64_t> axes);
 
+/// 1 / sqrt(mean(x^2) + epsilon) over the last dimension of `x`: the scale
+/// of RMSNorm, one per row (in ReductionToLinalg.cpp).
+mlir::Value inverseRms(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       double epsilon);
+
 /// Reshapes `input` to `resultType` (with `sizes` for its dynamic dims):
 /// expand_shape/collapse_shape where possible, tensor.reshape otherwise.
 mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc,

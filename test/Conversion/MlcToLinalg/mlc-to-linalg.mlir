@@ -90,6 +90,19 @@ func.func @data_movement(%x: tensor<?x6xf32>, %u: tensor<1x3xf32>, %p: tensor<i6
 
 // -----
 
+// A static reshape that no single collapse or expand spells goes through one
+// dimension: views, which bufferize without a copy (unlike tensor.reshape).
+// CHECK-LABEL: func.func @static_reshape
+// CHECK:         %[[FLAT:.*]] = tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2]] : tensor<1x1x1024xf32> into tensor<1024xf32>
+// CHECK:         tensor.expand_shape %[[FLAT]] {{\[\[}}0, 1, 2, 3]] output_shape [1, 8, 1, 128]
+// CHECK-NOT:     tensor.reshape
+func.func @static_reshape(%x: tensor<1x1x1024xf32>) -> tensor<1x8x1x128xf32> {
+  %0 = mlc.reshape %x : (tensor<1x1x1024xf32>) -> tensor<1x8x1x128xf32>
+  return %0 : tensor<1x8x1x128xf32>
+}
+
+// -----
+
 // A parameter read left in a function is an error with a hint.
 func.func @unlowered_parameter() -> tensor<4xf32> {
   // expected-error @+1 {{run mlc-parameters-to-arguments before convert-mlc-to-linalg}}
@@ -141,9 +154,10 @@ func.func @resize_linear(%x: tensor<4x6xf32>, %s: tensor<2xi64>) -> tensor<?x?xf
 // -----
 
 // Attention over a KV cache reads only the rows up to position + Sq, one
-// head per thread, in blocks of 256 keys with an online softmax: the running
-// max m, sum l and output are updated in place per block (no score matrix
-// beyond a block's).
+// key/value head per thread with its two query heads stacked as rows (each
+// block of keys and values read once for both), in blocks of 256 keys with
+// an online softmax: the running max m, sum l and output are updated in
+// place per block (no score matrix beyond a block's).
 // CHECK-LABEL: func.func @attention_cache
 // CHECK-SAME: (%[[Q:.*]]: tensor<1x4x1x8xf32>, %[[K:.*]]: tensor<1x2x64x8xf32>, %[[V:.*]]: tensor<1x2x64x8xf32>, %[[P:.*]]: tensor<i64>)
 // CHECK: %[[POS:.*]] = tensor.extract %[[P]][]
@@ -152,17 +166,19 @@ func.func @resize_linear(%x: tensor<4x6xf32>, %s: tensor<2xi64>) -> tensor<?x?xf
 // CHECK: %[[USED:.*]] = arith.minsi %[[END]], %{{.*}}
 // CHECK: %[[KS:.*]] = tensor.extract_slice %[[K]][0, 0, 0, 0] [1, 2, %[[USED]], 8] [1, 1, 1, 1] : tensor<1x2x64x8xf32> to tensor<1x2x?x8xf32>
 // CHECK: %[[VS:.*]] = tensor.extract_slice %[[V]][0, 0, 0, 0] [1, 2, %[[USED]], 8] [1, 1, 1, 1] : tensor<1x2x64x8xf32> to tensor<1x2x?x8xf32>
-// CHECK: scf.forall (%[[B:.*]], %[[H:.*]]) in (1, 4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x4x1x8xf32>)
-// CHECK:   %[[KVH:.*]] = arith.divui %[[H]], %{{.*}} : index
-// CHECK:   tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0] [1, 1, 1, 8] [1, 1, 1, 1] : tensor<1x4x1x8xf32> to tensor<1x8xf32>
+// CHECK: scf.forall (%[[B:.*]], %[[KVH:.*]]) in (1, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x4x1x8xf32>)
+// CHECK:   %[[H:.*]] = arith.muli %[[KVH]], %{{.*}} : index
+// CHECK:   %[[QG:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0] [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x4x1x8xf32> to tensor<2x1x8xf32>
+// CHECK:   tensor.collapse_shape %[[QG]] {{\[\[}}0, 1], [2]] : tensor<2x1x8xf32> into tensor<2x8xf32>
 // CHECK:   tensor.extract_slice %[[KS]][%[[B]], %[[KVH]], 0, 0] [1, 1, %[[USED]], 8]
-// CHECK:   %[[LOOP:.*]]:3 = scf.for %{{.*}} = %{{.*}} to %[[USED]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}, %[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}) -> (tensor<1x8xf32>, tensor<1xf32>, tensor<1xf32>)
-// CHECK:     linalg.generic {{.*}} outs(%[[M]] : tensor<1xf32>)
-// CHECK:     linalg.generic {{.*}} outs(%[[L]] : tensor<1xf32>)
-// CHECK:     linalg.generic {{.*}} outs(%[[ACC]] : tensor<1x8xf32>)
+// CHECK:   %[[LOOP:.*]]:3 = scf.for %{{.*}} = %{{.*}} to %[[USED]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}, %[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}) -> (tensor<2x8xf32>, tensor<2xf32>, tensor<2xf32>)
+// CHECK:     linalg.generic {{.*}} outs(%[[M]] : tensor<2xf32>)
+// CHECK:     linalg.generic {{.*}} outs(%[[L]] : tensor<2xf32>)
+// CHECK:     linalg.generic {{.*}} outs(%[[ACC]] : tensor<2x8xf32>)
 // CHECK:     scf.yield
-// CHECK:   %[[NORM:.*]] = linalg.generic {{.*}} ins(%[[LOOP]]#0, %[[LOOP]]#2 : tensor<1x8xf32>, tensor<1xf32>)
-// CHECK:   tensor.parallel_insert_slice %[[NORM]] into %[[OUT]][%[[B]], %[[H]], 0, 0] [1, 1, 1, 8]
+// CHECK:   %[[NORM:.*]] = linalg.generic {{.*}} ins(%[[LOOP]]#0, %[[LOOP]]#2 : tensor<2x8xf32>, tensor<2xf32>)
+// CHECK:   %[[HEADS:.*]] = tensor.expand_shape %[[NORM]] {{\[\[}}0, 1], [2]] output_shape [2, 1, 8]
+// CHECK:   tensor.parallel_insert_slice %[[HEADS]] into %[[OUT]][%[[B]], %[[H]], 0, 0] [1, 2, 1, 8]
 func.func @attention_cache(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x64x8xf32>, %v: tensor<1x2x64x8xf32>, %p: tensor<i64>) -> tensor<1x4x1x8xf32> {
   %o = mlc.attention %q, %k, %v position(%p) {causal} : (tensor<1x4x1x8xf32>, tensor<1x2x64x8xf32>, tensor<1x2x64x8xf32>, tensor<i64>) -> tensor<1x4x1x8xf32>
   return %o : tensor<1x4x1x8xf32>

@@ -105,3 +105,45 @@ func.func @swiglu(%g: tensor<2x?x688xf32>, %u: tensor<2x?x688xf32>, %v: tensor<2
   %z = mlc.mul %not, %u : (tensor<2x?x688xf32>, tensor<2x?x688xf32>) -> tensor<2x?x688xf32>
   return %y, %z : tensor<2x?x688xf32>, tensor<2x?x688xf32>
 }
+
+// -----
+
+// QK-norm before the rotation: an RMSNorm over the head dimension, seen
+// through the transpose to [batch, heads, seq, head_dim] (or a reshape
+// keeping the last axis), joins the rotation.
+// CHECK-LABEL: func.func @qk_norm_rope
+// CHECK-SAME:    (%[[X:.*]]: tensor<1x?x4x64xf32>, %[[Y:.*]]: tensor<1x1x2x64xf32>, %[[P:.*]]: tensor<1x?xi64>, %[[P1:.*]]: tensor<1x1xi64>, %[[W:.*]]: tensor<64xf32>)
+// CHECK-NOT:     mlc.rms_norm
+// CHECK:         %[[T:.*]] = mlc.transpose %[[X]] {permutation = array<i64: 0, 2, 1, 3>}
+// CHECK:         mlc.rotary_embedding %[[T]], %[[P]] norm(%[[W]]) {norm_epsilon = 9.99999974E-6 : f32, theta = 1.000000e+06 : f64}
+// CHECK:         %[[R:.*]] = mlc.reshape %[[Y]] : (tensor<1x1x2x64xf32>) -> tensor<1x2x1x64xf32>
+// CHECK:         mlc.rotary_embedding %[[R]], %[[P1]] norm(%[[W]])
+func.func @qk_norm_rope(%x: tensor<1x?x4x64xf32>, %y: tensor<1x1x2x64xf32>,
+                        %p: tensor<1x?xi64>, %p1: tensor<1x1xi64>, %w: tensor<64xf32>)
+    -> (tensor<1x4x?x64xf32>, tensor<1x2x1x64xf32>) {
+  %n = mlc.rms_norm %x, %w {epsilon = 1.0e-05 : f32} : (tensor<1x?x4x64xf32>, tensor<64xf32>) -> tensor<1x?x4x64xf32>
+  %t = mlc.transpose %n {permutation = array<i64: 0, 2, 1, 3>} : (tensor<1x?x4x64xf32>) -> tensor<1x4x?x64xf32>
+  %r = mlc.rotary_embedding %t, %p {theta = 1.0e+06 : f64} : (tensor<1x4x?x64xf32>, tensor<1x?xi64>) -> tensor<1x4x?x64xf32>
+  %m = mlc.rms_norm %y, %w : (tensor<1x1x2x64xf32>, tensor<64xf32>) -> tensor<1x1x2x64xf32>
+  %s = mlc.reshape %m : (tensor<1x1x2x64xf32>) -> tensor<1x2x1x64xf32>
+  %q = mlc.rotary_embedding %s, %p1 : (tensor<1x2x1x64xf32>, tensor<1x1xi64>) -> tensor<1x2x1x64xf32>
+  return %r, %q : tensor<1x4x?x64xf32>, tensor<1x2x1x64xf32>
+}
+
+// -----
+
+// Not fused: the norm's result is used elsewhere too, or the transpose
+// moves the normalized axis.
+// CHECK-LABEL: func.func @qk_norm_rope_kept
+// CHECK-COUNT-2: mlc.rms_norm
+// CHECK-NOT:     norm(
+func.func @qk_norm_rope_kept(%x: tensor<1x2x4x64xf32>, %p: tensor<1x4xi64>, %w: tensor<64xf32>,
+                             %z: tensor<1x64x4x2xf32>, %p2: tensor<1x4xi64>, %w2: tensor<2xf32>)
+    -> (tensor<1x2x4x64xf32>, tensor<1x2x4x64xf32>, tensor<1x2x4x64xf32>) {
+  %n = mlc.rms_norm %x, %w : (tensor<1x2x4x64xf32>, tensor<64xf32>) -> tensor<1x2x4x64xf32>
+  %r = mlc.rotary_embedding %n, %p : (tensor<1x2x4x64xf32>, tensor<1x4xi64>) -> tensor<1x2x4x64xf32>
+  %m = mlc.rms_norm %z, %w2 : (tensor<1x64x4x2xf32>, tensor<2xf32>) -> tensor<1x64x4x2xf32>
+  %t = mlc.transpose %m {permutation = array<i64: 0, 3, 2, 1>} : (tensor<1x64x4x2xf32>) -> tensor<1x2x4x64xf32>
+  %q = mlc.rotary_embedding %t, %p2 : (tensor<1x2x4x64xf32>, tensor<1x4xi64>) -> tensor<1x2x4x64xf32>
+  return %r, %n, %q : tensor<1x2x4x64xf32>, tensor<1x2x4x64xf32>, tensor<1x2x4x64xf32>
+}

@@ -636,6 +636,14 @@ func.func @rotary_dim(%x: tensor<1x2x8x64xf32>, %p: tensor<1x8xi64>) {
 
 // -----
 
+func.func @rotary_norm_weight(%x: tensor<1x2x8x64xf32>, %p: tensor<1x8xi64>, %w: tensor<32xf32>) {
+  // expected-error @+1 {{head_dim and norm weight size differ: 64 vs 32}}
+  %0 = mlc.rotary_embedding %x, %p norm(%w) : (tensor<1x2x8x64xf32>, tensor<1x8xi64>, tensor<32xf32>) -> tensor<1x2x8x64xf32>
+  return
+}
+
+// -----
+
 func.func @rotary_positions(%x: tensor<1x2x8x64xf32>, %p: tensor<1x7xi64>) {
   // expected-error @+1 {{sequence lengths of input and positions differ: 8 vs 7}}
   %0 = mlc.rotary_embedding %x, %p : (tensor<1x2x8x64xf32>, tensor<1x7xi64>) -> tensor<1x2x8x64xf32>

@@ -75,9 +75,9 @@ func.func @matmul_in_place(%a: tensor<64x64xf32>, %b: tensor<64x200xf32>) -> ten
 // every k, a[k] * B[k, 64 columns] into P[t]. Then C = P[0] + ... + P[3],
 // elementwise (the zeros C started from are not needed).
 // CHECK-LABEL: func.func @matvec
-// CHECK:         tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [4, 128, 4096] : tensor<512x4096xf32> into tensor<4x128x4096xf32>
 // CHECK:         scf.forall (%[[T:.*]]) in (4) shared_outs(%{{.*}}) -> (tensor<4x1x4096xf32>)
-// CHECK:           tensor.extract_slice %{{.*}}[%[[T]], 0, 0] [1, 128, 4096]
+// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}] by (4, 128)
+// CHECK:           tensor.extract_slice %arg1[%{{.*}}, 0] [128, 4096]
 // CHECK:           vector.transfer_write %{{.*}} : vector<1x1x64xf32>, tensor<1x1x64xf32>
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[ONE:.*]] iter_args
 // CHECK:             scf.for
@@ -95,6 +95,123 @@ func.func @matvec(%a: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tensor<1x4
       ins(%a, %b : tensor<1x512xf32>, tensor<512x4096xf32>) outs(%init : tensor<1x4096xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4096xf32>
+  return %r : tensor<1x4096xf32>
+}
+
+// -----
+
+#row = affine_map<(m, k) -> (m, k)>
+#sum = affine_map<(m, k) -> (m)>
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// The norm that produces the vector of a matrix-vector product is computed
+// by each thread for the block of the vector it reads: the sum of squares
+// of the whole row, then the norm of its 128 elements. No kernel of its own.
+// CHECK-LABEL: func.func @matvec_norm
+// CHECK-NOT:     scf.for
+// CHECK:         scf.forall (%[[T:.*]]) in (4)
+// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}] by (4, 128)
+// CHECK:           tensor.extract_slice %arg0[0, %{{.*}}] [1, 128]
+// CHECK:           scf.for
+// CHECK:             vector.multi_reduction <add>, %{{.*}} [1] : vector<1x16xf32> to vector<1xf32>
+// CHECK:           scf.for
+// CHECK:             math.rsqrt
+// CHECK:           vector.contract
+// CHECK:         scf.forall.in_parallel
+func.func @matvec_norm(%x: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tensor<1x4096xf32> {
+  %zero = arith.constant 0.0 : f32
+  %s0 = tensor.empty() : tensor<1xf32>
+  %s1 = linalg.fill ins(%zero : f32) outs(%s0 : tensor<1xf32>) -> tensor<1xf32>
+  %ss = linalg.generic {indexing_maps = [#row, #sum],
+                        iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<1x512xf32>) outs(%s1 : tensor<1xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %q = arith.mulf %v, %v : f32
+    %s = arith.addf %acc, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1xf32>
+  %n0 = tensor.empty() : tensor<1x512xf32>
+  %n = linalg.generic {indexing_maps = [#row, #sum, #row],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%x, %ss : tensor<1x512xf32>, tensor<1xf32>) outs(%n0 : tensor<1x512xf32>) {
+  ^bb0(%v: f32, %s: f32, %out: f32):
+    %r = math.rsqrt %s : f32
+    %y = arith.mulf %v, %r : f32
+    linalg.yield %y : f32
+  } -> tensor<1x512xf32>
+  %e = tensor.empty() : tensor<1x4096xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%n, %b : tensor<1x512xf32>, tensor<512x4096xf32>) outs(%init : tensor<1x4096xf32>) {
+  ^bb0(%v: f32, %w: f32, %acc: f32):
+    %p = arith.mulf %v, %w : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4096xf32>
+  return %r : tensor<1x4096xf32>
+}
+
+// -----
+
+#row = affine_map<(m, k) -> (m, k)>
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// An activation of two halves of one vector (SwiGLU of gate|up), the
+// vector itself elementwise (a sum of partial products), all before a
+// matrix-vector product: each thread computes its block of each, reading
+// its blocks of the two halves of u and v.
+// CHECK-LABEL: func.func @matvec_sliced_producers
+// CHECK-NOT:     scf.for
+// CHECK:         scf.forall (%[[T:.*]]) in (4)
+// CHECK:           %[[GATE:.*]] = affine.linearize_index disjoint [%[[T]], %{{.*}}] by (4, 128)
+// CHECK:           tensor.extract_slice %arg0[0, %[[GATE]]] [1, 128]
+// CHECK:           tensor.extract_slice %arg1[0, %[[GATE]]] [1, 128]
+// CHECK:           %[[UP:.*]] = affine.apply #{{.*}}()[%[[GATE]]]
+// CHECK:           tensor.extract_slice %arg0[0, %[[UP]]] [1, 128]
+// CHECK:           math.exp
+// CHECK:           vector.contract
+// CHECK:         scf.forall.in_parallel
+func.func @matvec_sliced_producers(%u: tensor<1x1024xf32>, %v: tensor<1x1024xf32>,
+                                   %b: tensor<512x4096xf32>) -> tensor<1x4096xf32> {
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %g0 = tensor.empty() : tensor<1x1024xf32>
+  %g = linalg.generic {indexing_maps = [#row, #row, #row],
+                       iterator_types = ["parallel", "parallel"]}
+      ins(%u, %v : tensor<1x1024xf32>, tensor<1x1024xf32>) outs(%g0 : tensor<1x1024xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<1x1024xf32>
+  %gate = tensor.extract_slice %g[0, 0] [1, 512] [1, 1] : tensor<1x1024xf32> to tensor<1x512xf32>
+  %up = tensor.extract_slice %g[0, 512] [1, 512] [1, 1] : tensor<1x1024xf32> to tensor<1x512xf32>
+  %a0 = tensor.empty() : tensor<1x512xf32>
+  %act = linalg.generic {indexing_maps = [#row, #row, #row],
+                         iterator_types = ["parallel", "parallel"]}
+      ins(%gate, %up : tensor<1x512xf32>, tensor<1x512xf32>) outs(%a0 : tensor<1x512xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %n = arith.negf %x : f32
+    %e = math.exp %n : f32
+    %d = arith.addf %e, %one : f32
+    %sig = arith.divf %x, %d : f32
+    %p = arith.mulf %sig, %y : f32
+    linalg.yield %p : f32
+  } -> tensor<1x512xf32>
+  %e = tensor.empty() : tensor<1x4096xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%act, %b : tensor<1x512xf32>, tensor<512x4096xf32>) outs(%init : tensor<1x4096xf32>) {
+  ^bb0(%x: f32, %w: f32, %acc: f32):
+    %p = arith.mulf %x, %w : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
   } -> tensor<1x4096xf32>

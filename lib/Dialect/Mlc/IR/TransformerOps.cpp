@@ -37,6 +37,13 @@ RotaryEmbeddingOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
       return b.emitError("rotary_dim ", dim,
                          " must be even and in [2, head_dim = ", headDim, "]");
   }
+  if (Value weight = adaptor.getNormWeight()) {
+    SmallVector<Dim> w = b.dims(weight);
+    if (w.size() != 1)
+      return b.emitError("norm weight must be [head_dim], has rank ", w.size());
+    if (failed(checkSame(b, in[3], w[0], "head_dim and norm weight size")))
+      return failure();
+  }
   return sameShapeAs(b, adaptor.getInput(), results);
 }
 

@@ -1,12 +1,14 @@
 //===- FuseComposites.cpp - decomposed RMSNorm and SwiGLU as mlc ops ------===//
 //
 // Pattern rewrites from the elementary-op spellings that exporters produce
-// to mlc.rms_norm and mlc.swiglu (see Passes.td for the accepted forms).
+// to mlc.rms_norm and mlc.swiglu, and of an RMSNorm feeding a rotary
+// embedding into the rotation (see Passes.td for the accepted forms).
 //
 //===----------------------------------------------------------------------===//
 
 #include "mlc/Dialect/Mlc/IR/MlcOps.h"
 #include "mlc/Dialect/Mlc/Transforms/Passes.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -140,11 +142,57 @@ struct SwigluPattern : OpRewritePattern<MulOp> {
   }
 };
 
+/// rotary_embedding(rows(rms_norm(x, w))) -> rotary_embedding(rows(x))
+/// norm(w), where rows is nothing, a transpose or a reshape that keeps the
+/// last axis (the norm's) in place: QK-norm in the rotation's pass.
+struct QkNormRopePattern : OpRewritePattern<RotaryEmbeddingOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RotaryEmbeddingOp op,
+                                PatternRewriter &rewriter) const override {
+    if (op.getNormWeight())
+      return failure();
+    Operation *rows = op.getInput().getDefiningOp();
+    if (auto transpose = dyn_cast_or_null<TransposeOp>(rows)) {
+      ArrayRef<int64_t> permutation = transpose.getPermutation();
+      if (permutation.back() != static_cast<int64_t>(permutation.size()) - 1)
+        return failure();
+    } else if (auto reshape = dyn_cast_or_null<ReshapeOp>(rows)) {
+      auto from = cast<RankedTensorType>(reshape.getInput().getType());
+      int64_t last = op.getType().getShape().back();
+      if (from.getRank() == 0 || ShapedType::isDynamic(last) ||
+          from.getShape().back() != last)
+        return failure();
+    } else {
+      rows = nullptr;
+    }
+    if (rows && !rows->hasOneUse())
+      return failure();
+    Value normalized = rows ? rows->getOperand(0) : op.getInput();
+    auto norm = normalized.getDefiningOp<RmsNormOp>();
+    if (!norm || !norm->hasOneUse() ||
+        getElementTypeOrSelf(norm.getWeight().getType()) !=
+            op.getType().getElementType())
+      return failure();
+    Value x = norm.getInput();
+    if (rows) {
+      IRMapping mapping;
+      mapping.map(normalized, x);
+      x = rewriter.clone(*rows, mapping)->getResult(0);
+    }
+    rewriter.replaceOpWithNewOp<RotaryEmbeddingOp>(
+        op, op.getType(), x, op.getPositions(), norm.getWeight(),
+        op.getThetaAttr(), op.getRotaryDimAttr(), op.getInterleavedAttr(),
+        norm.getEpsilonAttr());
+    return success();
+  }
+};
+
 struct FuseCompositesPass
     : mlc::impl::FuseCompositesPassBase<FuseCompositesPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<RmsNormPattern, SwigluPattern>(&getContext());
+    patterns.add<RmsNormPattern, SwigluPattern, QkNormRopePattern>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
@@ -45,6 +46,14 @@ constexpr int64_t kMaxStreamRows = 2;
 /// the marker of the partial products (splitMatvecRows).
 constexpr int64_t kSplitRows = 4;
 constexpr llvm::StringLiteral kSplitRowsMarker = "mlc.split_rows";
+
+/// Marks the thread loop of a split matrix-vector product, whose ops are
+/// generated with it (codegenMatvec).
+constexpr llvm::StringLiteral kMatvecMarker = "mlc.cpu_matvec";
+
+/// The most iterations of a reduction that each thread of a matrix-vector
+/// product may recompute rather than read (fuseProducers).
+constexpr int64_t kMaxRecomputedWork = 1 << 16;
 
 /// Marks the copies of one op through tiling and peeling.
 constexpr llvm::StringLiteral kTargetMarker = "mlc.cpu_target";
@@ -634,15 +643,33 @@ struct CpuTileAndVectorizePass
                llvm::drop_begin(fill->getUses()))) {
         rewriter.setInsertionPoint(use.getOwner());
         Operation *copy = rewriter.clone(*fill);
+        copy->setLoc(use.getOwner()->getLoc());
         rewriter.modifyOpInPlace(use.getOwner(),
                                  [&] { use.set(copy->getResult(0)); });
       }
+      // Each named after the op it initializes, whose kernel it joins.
+      fill->setLoc(fill->getUses().begin()->getOwner()->getLoc());
     }
+    // Matrix-vector products first, in order: each takes in the norm or
+    // activation that produces its vector (codegenMatvec), which must not
+    // have been generated on its own yet.
+    SmallVector<linalg::GenericOp> matvecs;
+    func.walk([&](linalg::GenericOp op) {
+      if (op.hasPureTensorSemantics() && op.getNumReductionLoops() > 0 &&
+          !op->getParentOfType<scf::ForallOp>())
+        matvecs.push_back(op);
+    });
+    for (linalg::GenericOp op : matvecs)
+      (void)codegenMatvec(rewriter, op);
+
     // Row reductions whose one consumer is elementwise over the same rows
     // (a norm: sum of squares, then scale) are computed inside the
     // consumer's row loop (fuseRowReduction), not as a kernel of their own.
     SmallVector<Operation *> ops, fills, reductions;
     func.walk([&](Operation *op) {
+      if (auto loop = op->getParentOfType<scf::ForallOp>();
+          loop && loop->hasAttr(kMatvecMarker))
+        return;
       if (isa<linalg::PackOp, linalg::UnPackOp>(op))
         ops.push_back(op);
       else if (auto fill = dyn_cast<linalg::FillOp>(op);
@@ -703,6 +730,7 @@ struct CpuTileAndVectorizePass
       name.getCanonicalizationPatterns(patterns, &getContext());
     (void)applyPatternsGreedily(func, std::move(patterns));
 
+    func.walk([](scf::ForallOp loop) { loop->removeAttr(kMatvecMarker); });
     SmallVector<std::pair<Operation *, Attribute>> marked;
     func.walk([&](Operation *op) {
       if (Attribute kind = op->getAttr(kTargetMarker)) {
@@ -1143,8 +1171,129 @@ struct CpuTileAndVectorizePass
           linalg::YieldOp::create(b, l, total);
         });
     rewriter.replaceOp(op, sum->getResults());
-    codegenDefault(rewriter, sum);
     return partial;
+  }
+
+  /// Whether `op`, producing what a thread of a matrix-vector product
+  /// reads, is cheap enough for each thread to compute its part of it:
+  /// fills, elementwise ops and small one-input reductions (a norm's sum of
+  /// squares, which every thread then computes for the whole row).
+  static bool isCheapProducer(Operation *op) {
+    if (isa<linalg::FillOp>(op))
+      return true;
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (!generic || !generic.hasPureTensorSemantics() ||
+        generic->getNumResults() != 1 || hasGather(generic) ||
+        !llvm::all_of(generic.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isProjectedPermutation(); }))
+      return false;
+    if (generic.getNumReductionLoops() == 0)
+      return true;
+    SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+    return generic.getNumDpsInputs() == 1 &&
+           !llvm::any_of(ranges, ShapedType::isDynamic) &&
+           product(ranges) <= kMaxRecomputedWork;
+  }
+
+  /// Moves the cheap producers (isCheapProducer) of what the threads of
+  /// `forall` read into it, each thread computing the part it reads, as
+  /// long as nothing outside the loop needs them; then their producers, and
+  /// so on. Slices of reshapes and of slices are first rewritten as
+  /// slices of the reshaped or sliced value. Returns the fused ops.
+  SmallVector<Operation *> fuseProducers(RewriterBase &rewriter,
+                                         scf::ForallOp forall) {
+    RewritePatternSet patterns(forall.getContext());
+    tensor::populateBubbleUpExtractSliceOpPatterns(patterns);
+    tensor::populateMergeConsecutiveInsertExtractSlicePatterns(patterns);
+    FrozenRewritePatternSet frozen(std::move(patterns));
+    SmallVector<Operation *> fused;
+    for (bool changed = true; changed;) {
+      changed = false;
+      // No folding: a slice of a whole producer must stay, to be fused.
+      (void)applyPatternsGreedily(
+          forall.getRegion(), frozen,
+          GreedyRewriteConfig().enableFolding(false).enableConstantCSE(false));
+      SmallVector<tensor::ExtractSliceOp> slices;
+      forall.getRegion().walk(
+          [&](tensor::ExtractSliceOp slice) { slices.push_back(slice); });
+      for (tensor::ExtractSliceOp slice : slices) {
+        Operation *producer = slice.getSource().getDefiningOp();
+        if (!producer || forall->isAncestor(producer) ||
+            !isCheapProducer(producer))
+          continue;
+
+        // Reshapes the rewrites above left unused.
+        for (Operation *user : llvm::make_early_inc_range(producer->getUsers()))
+          if (isOpTriviallyDead(user))
+            rewriter.eraseOp(user);
+        if (!llvm::all_of(producer->getUsers(), [&](Operation *user) {
+              return forall->isAncestor(user);
+            }))
+          continue;
+        SmallVector<LoopLikeOpInterface> loops = {forall};
+        std::optional<scf::SCFFuseProducerOfSliceResult> result =
+            scf::tileAndFuseProducerOfSlice(rewriter, slice, loops);
+        if (!result || result->tiledOps.empty())
+          continue;
+        fused.push_back(result->tiledOps.front());
+        if (slice->use_empty())
+          rewriter.eraseOp(slice);
+        if (producer->use_empty())
+          rewriter.eraseOp(producer);
+        changed = true;
+        break;
+      }
+    }
+    return fused;
+  }
+
+  /// A matrix-vector product (static m <= kMaxStreamRows, enough work for
+  /// threads) whose rows of B threads split (splitMatvecRows): each thread
+  /// streams its block of B, k one row at a time and the row's columns in
+  /// vectors, and first computes the part of A it reads (fuseProducers: a
+  /// norm or an activation then costs no kernel of its own). The sum of the
+  /// partial products is left to the caller. The thread loop is marked
+  /// kMatvecMarker: its ops are generated.
+  LogicalResult codegenMatvec(RewriterBase &rewriter, linalg::GenericOp op) {
+    FailureOr<linalg::ContractionDimensions> dims =
+        linalg::inferContractionDims(op);
+    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
+        dims->k.empty() || hasGather(op) ||
+        !llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isProjectedPermutation(); }))
+      return failure();
+    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.back();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (ShapedType::isDynamic(ranges[m]) || ranges[m] > kMaxStreamRows ||
+        product(ranges) < kMinParallelWork)
+      return failure();
+    FailureOr<linalg::GenericOp> partial = splitMatvecRows(rewriter, op, *dims);
+    if (failed(partial))
+      return failure();
+    unsigned all = partial->getNumLoops();
+    linalg::LinalgOp partialOp = asContract(rewriter, *partial);
+    markForVectorization(partialOp, VectorKind::Contraction);
+    FailureOr<Operation *> threads =
+        tile(rewriter, partialOp,
+             TileLevel(all).with(all - 1, 1).parallel().sizes, /*forall=*/true);
+    if (failed(threads))
+      return success();
+    auto forall = (*threads)->getParentOfType<scf::ForallOp>();
+    SmallVector<Operation *> fused = fuseProducers(rewriter, forall);
+    SmallVector<TileLevel> levels;
+    levels.push_back(TileLevel(all).with(k, 1));
+    for (unsigned d : dims->batch)
+      levels.back().with(d, 1);
+    for (unsigned d : ArrayRef<unsigned>(dims->m).drop_back())
+      levels.back().with(d, 1);
+    for (unsigned d : ArrayRef<unsigned>(dims->n).drop_back())
+      levels.back().with(d, 1);
+    levels.push_back(TileLevel(all).with(n, 4 * vectorWidth).peeled());
+    tileLevels(rewriter, *threads, levels);
+    for (Operation *producer : fused)
+      codegenDefault(rewriter, cast<linalg::LinalgOp>(producer));
+    forall->setAttr(kMatvecMarker, rewriter.getUnitAttr());
+    return success();
   }
 
   LogicalResult codegenContraction(RewriterBase &rewriter,
@@ -1174,33 +1323,12 @@ struct CpuTileAndVectorizePass
     ContractionLoops contraction{m, n, k, outer, outerK};
     SmallVector<TileLevel> levels;
 
-    // A few rows (matrix-vector products, a decoder's single token): B is
-    // read once, so the product streams it row by row: threads split the
-    // columns, and for each k every thread adds a[k] * B[k, its columns]
-    // to its part of C, which stays in L1. (With a register tile, each k
-    // step would read a few cache lines from a different row of B.)
-    if (!ShapedType::isDynamic(ranges[m]) && ranges[m] <= kMaxStreamRows &&
-        product(ranges) >= kMinParallelWork && isa<linalg::GenericOp>(op)) {
-      // Large enough for threads: threads take blocks of rows of B, each
-      // streaming its block in order (splitMatvecRows); in a block, k is
-      // stepped one row at a time and the row's columns in vectors.
-      if (FailureOr<linalg::GenericOp> partial = splitMatvecRows(
-              rewriter, cast<linalg::GenericOp>(op.getOperation()), *dims);
-          succeeded(partial)) {
-        unsigned t = partial->getNumLoops() - 1;
-        unsigned all = partial->getNumLoops();
-        linalg::LinalgOp partialOp = asContract(rewriter, *partial);
-        markForVectorization(partialOp, VectorKind::Contraction);
-        SmallVector<TileLevel> split;
-        split.push_back(TileLevel(all).with(t, 1).parallel());
-        split.push_back(TileLevel(all).with(k, 1));
-        for (unsigned d : outer)
-          split.back().with(d, 1);
-        split.push_back(TileLevel(all).with(n, 4 * vectorWidth).peeled());
-        tileLevels(rewriter, partialOp, split);
-        return success();
-      }
-    }
+    // A few rows (matrix-vector products too small to split by rows, see
+    // codegenMatvec): B is read once, so the product streams it row by row:
+    // threads split the columns, and for each k every thread adds
+    // a[k] * B[k, its columns] to its part of C, which stays in L1. (With a
+    // register tile, each k step would read a few cache lines from a
+    // different row of B.)
     op = asContract(rewriter, op);
     markForVectorization(op, VectorKind::Contraction);
     if (!ShapedType::isDynamic(ranges[m]) && ranges[m] <= kMaxStreamRows) {

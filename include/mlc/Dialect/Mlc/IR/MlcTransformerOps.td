@@ -21,19 +21,28 @@ def Mlc_RotaryEmbeddingOp : Mlc_ShapedOp<"rotary_embedding", [
     `interleaved`, `(x[2i], x[2i+1])` (GPT-J). `rotary_dim` (even, default D)
     limits the rotation to the first features; `theta` defaults to 10000.
 
+    With `norm(%w)`, each row of D features is first RMS-normalized and
+    scaled by `w` ([D]) as `mlc.rms_norm` with `norm_epsilon` computes it:
+    Qwen3's QK-norm, fused into the rotation by `mlc-fuse-composites` so
+    that one pass over each head does both.
+
     Example:
 
     ```mlir
     %q2 = mlc.rotary_embedding %q, %pos {theta = 1.0e+06 : f64} : (tensor<1x16x?x128xf32>, tensor<1x?xi64>) -> tensor<1x16x?x128xf32>
+    %k2 = mlc.rotary_embedding %k, %pos norm(%w) {norm_epsilon = 1.0e-06 : f32, theta = 1.0e+06 : f64} : (tensor<1x8x?x128xf32>, tensor<1x?xi64>, tensor<128xf32>) -> tensor<1x8x?x128xf32>
     ```
   }];
   let arguments = (ins Mlc_FloatTensor:$input, Mlc_IndexTensor:$positions,
+                       Optional<Mlc_FloatTensor>:$norm_weight,
                        DefaultValuedAttr<F64Attr, "10000.0">:$theta,
                        OptionalAttr<I64Attr>:$rotary_dim,
-                       UnitAttr:$interleaved);
+                       UnitAttr:$interleaved,
+                       DefaultValuedAttr<F32Attr, "1.0e-6f">:$norm_epsilon);
   let results = (outs Mlc_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $positions attr-dict `:` functional-type(operands, results)
+    $input `,` $positions (`norm` `(` $norm_weight^ `)`)? attr-dict `:`
+    functional-type(operands, results)
   }];
 }
 

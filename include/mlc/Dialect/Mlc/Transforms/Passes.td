@@ -23,7 +23,7 @@ def InferShapesPass : Pass<"mlc-infer-shapes"> {
 }
 
 def FuseCompositesPass : Pass<"mlc-fuse-composites"> {
-  let summary = "Recognize decomposed RMSNorm and SwiGLU as mlc composite ops";
+  let summary = "Recognize decomposed RMSNorm and SwiGLU as mlc composite ops, and fuse QK-norm into RoPE";
   let description = [{
     Graphs exported op by op (ONNX from PyTorch) spell the composite
     operations of transformer blocks in elementary ops. This pass rewrites
@@ -36,7 +36,11 @@ def FuseCompositesPass : Pass<"mlc-fuse-composites"> {
       order of the multiplications), with a 1-D weight the size of the
       last axis and a constant epsilon, becomes `mlc.rms_norm`;
     - SwiGLU, `(g * sigmoid(g)) * u` with `g` and `u` of one shape, becomes
-      `mlc.swiglu`.
+      `mlc.swiglu`;
+    - an `mlc.rms_norm` whose only use is an `mlc.rotary_embedding`,
+      directly or through a transpose or reshape that keeps the last axis
+      (Qwen3's QK-norm), becomes the rotation's `norm(weight)`: one pass
+      over each head normalizes and rotates it.
 
     Example:
 

@@ -29,6 +29,13 @@ def CpuTileAndVectorizePass
       `register-m` x `register-n` accumulators and a K loop of 1, vectorized
       to `vector.contract`. Edge tiles are peeled off; with static shapes
       they are static too and vectorize as smaller tiles.
+    - Matrix-vector products (one or two static rows, enough work for
+      threads), first and in order: the rows of B split into 4 contiguous
+      blocks, an `scf.forall` over them computing partial products that a
+      second op sums. Into each thread go the producers of the part of A
+      it reads (elementwise ops, fills and small one-input reductions that
+      nothing else reads, through slices of reshapes and of slices): a
+      norm or an activation before the product costs no kernel of its own.
     - Everything else without gathers: an `scf.forall` over the outermost
       parallel dimension, and the innermost dimension vectorized by
       `vector-width` elements (the remainder peeled off).
@@ -83,6 +90,22 @@ def CpuLowerVectorsPass
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect"
   ];
+}
+
+def CpuFreeThreadBuffersPass
+    : Pass<"mlc-cpu-free-thread-buffers", "::mlir::func::FuncOp"> {
+  let summary = "Free the buffers that iterations of an scf.forall allocate";
+  let description = [{
+    Upstream's buffer deallocation leaves the body of an `scf.forall`
+    alone: a buffer that a thread allocates for one iteration (a partial
+    result, a per-head accumulator) would never be freed, and a decode loop
+    would grow by every step's buffers. This pass deallocates, at the end of
+    the iteration, each buffer allocated at the top of an `scf.forall` body
+    that is not deallocated there already and that only views, reads and
+    writes use (a buffer passed on through loop-carried values, yielded,
+    returned or passed to a call is left alone).
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def CpuPlanMemoryPass : Pass<"mlc-cpu-plan-memory", "::mlir::func::FuncOp"> {
