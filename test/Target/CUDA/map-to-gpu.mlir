@@ -54,6 +54,26 @@ func.func @add_f16(%x: memref<4096xf16>, %y: memref<4096xf16>) {
 
 // -----
 
+// f16 to f32: 4 lanes (128 bits of f32), so the f16 loads are 8 bytes and
+// claim only 8-byte alignment.
+
+#id = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func @extend
+// CHECK: vector.load %{{.*}} {alignment = 8 : i64} : memref<4096xf16>, vector<4xf16>
+// CHECK: arith.extf %{{.*}} : vector<4xf16> to vector<4xf32>
+// CHECK: vector.store %{{.*}} {alignment = 16 : i64} : memref<4096xf32>, vector<4xf32>
+func.func @extend(%x: memref<4096xf16>, %y: memref<4096xf32>) {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : memref<4096xf16>) outs(%y : memref<4096xf32>) {
+  ^bb0(%a: f16, %out: f32):
+    %r = arith.extf %a : f16 to f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
 // A row of 6 f32 is not a whole number of 128-bit vectors: one element per
 // thread.
 

@@ -116,6 +116,14 @@ struct KernelBuilder {
         b, loc, VectorType::get({width}, v.getType()), v);
   }
 
+  /// A vector's alignment: whole vectors of the innermost dimension of a
+  /// buffer with identity layout start at multiples of their size (the
+  /// runtime's allocations are at least 16-byte aligned). Less than 16 bytes
+  /// where a narrower element type shares the width of a wider one.
+  llvm::MaybeAlign alignment(MemRefType type) {
+    return llvm::MaybeAlign(width * type.getElementTypeBitWidth() / 8);
+  }
+
   Value load(OpOperand &operand, ValueRange ivs) {
     Value source = operand.get();
     auto type = dyn_cast<MemRefType>(source.getType());
@@ -125,16 +133,17 @@ struct KernelBuilder {
     if (width > 1 && indexesInnermostLast(op.getMatchingIndexingMap(&operand)))
       return vector::LoadOp::create(
           b, loc, VectorType::get({width}, type.getElementType()), source, at,
-          /*nontemporal=*/false, llvm::MaybeAlign(kVectorBytes));
+          /*nontemporal=*/false, alignment(type));
     return splat(memref::LoadOp::create(b, loc, source, at));
   }
 
   void store(Value value, OpOperand &operand, ValueRange ivs) {
     SmallVector<Value> at = indices(operand, ivs);
     if (width > 1)
-      vector::StoreOp::create(b, loc, value, operand.get(), at,
-                              /*nontemporal=*/false,
-                              llvm::MaybeAlign(kVectorBytes));
+      vector::StoreOp::create(
+          b, loc, value, operand.get(), at,
+          /*nontemporal=*/false,
+          alignment(cast<MemRefType>(operand.get().getType())));
     else
       memref::StoreOp::create(b, loc, value, operand.get(), at);
   }

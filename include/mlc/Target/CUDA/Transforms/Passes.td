@@ -12,8 +12,9 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
     `linalg.generic` of a function becomes one `gpu.launch`:
 
     - All loops parallel (elementwise, broadcast): one work item per
-      `16 / element bytes` consecutive elements of the innermost loop, loaded
-      and stored as 128-bit vectors (`vector.load {alignment = 16}`) where
+      128 bits of the widest element type along the innermost loop, loaded
+      and stored as vectors (`vector.load {alignment = 16}`; narrower
+      element types next to wider ones move fewer bytes) where
       every operand indexed by that loop has it innermost and contiguous;
       operands not indexed by it are loaded once and broadcast. Otherwise
       one element per work item. `block-size` threads per block.
