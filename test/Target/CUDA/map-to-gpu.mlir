@@ -153,6 +153,40 @@ func.func @row_max(%x: memref<2x512xf32>, %y: memref<2xf32>) {
 
 // -----
 
+// A fill of the output right before a reduction: one kernel, which starts
+// from the filled value instead of reading it back.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#scalar = affine_map<(d0) -> ()>
+#vec = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func @fill_then_max
+// CHECK-SAME: %[[X:.*]]: memref<2x512xf32>, %[[Y:.*]]: memref<2xf32>
+// CHECK: %[[INIT:.*]] = arith.constant -3.000000e+38 : f32
+// CHECK: gpu.launch
+// CHECK-NOT: memref.load %[[Y]][
+// CHECK: %[[MAX:.*]] = arith.maximumf %{{.*}}, %[[INIT]] : f32
+// CHECK-NEXT: memref.store %[[MAX]], %[[Y]]
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
+func.func @fill_then_max(%x: memref<2x512xf32>, %y: memref<2xf32>) {
+  %init = arith.constant -3.0e+38 : f32
+  linalg.generic {indexing_maps = [#scalar, #vec], iterator_types = ["parallel"]}
+      ins(%init : f32) outs(%y : memref<2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<2x512xf32>) outs(%y : memref<2xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.maximumf %a, %out : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>

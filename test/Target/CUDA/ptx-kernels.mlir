@@ -3,7 +3,7 @@
 // RUN: mlc-opt %s -mlc-cuda-pipeline='gpu-arch=sm_80,sm_90 format=isa' -mlc-cuda-write-binaries=prefix=%t/ -o /dev/null
 // RUN: FileCheck %s --check-prefix=SILU < %t/silu_mul_kernel.sm_80.ptx
 // RUN: FileCheck %s --check-prefix=SILU < %t/silu_mul_kernel.sm_90.ptx
-// RUN: FileCheck %s --check-prefix=REDUCE < %t/rms_norm_kernel_0.sm_80.ptx
+// RUN: FileCheck %s --check-prefix=REDUCE < %t/rms_norm_kernel.sm_80.ptx
 // RUN: FileCheck %s --check-prefix=REDUCE < %t/softmax_kernel_2.sm_90.ptx
 // RUN: bash %mlc_src_root/utils/ptxas-report.sh %ptxas %t | FileCheck %s --check-prefix=PTXAS
 
@@ -26,8 +26,8 @@
 
 // PTXAS-NOT: ptxas failed
 // PTXAS-NOT: {{[1-9][0-9]*}} bytes spill
-// PTXAS-DAG: rms_norm_kernel_0.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 32 bytes smem, 1 barriers
-// PTXAS-DAG: rms_norm_kernel_0.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 32 bytes smem, 1 barriers
+// PTXAS-DAG: rms_norm_kernel.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 32 bytes smem, 1 barriers
+// PTXAS-DAG: rms_norm_kernel.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 32 bytes smem, 1 barriers
 // PTXAS-DAG: silu_mul_kernel.sm_80: {{[0-9]+}} registers, 0 bytes spill stores
 // PTXAS-DAG: silu_mul_kernel.sm_90: {{[0-9]+}} registers, 0 bytes spill stores
 // PTXAS-DAG: softmax_kernel_2.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 32 bytes smem, 1 barriers

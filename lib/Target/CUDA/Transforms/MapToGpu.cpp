@@ -265,9 +265,38 @@ static Value warpReduce(KernelBuilder &kb, Operation *combiner, Value value) {
   return value;
 }
 
-/// Innermost loop a reduction: one block per output element.
+/// The scalar that `fill` (a generalized linalg.fill) writes, if it is one.
+static Value filledValue(linalg::GenericOp fill) {
+  if (fill.getNumDpsInits() != 1 ||
+      fill.getNumParallelLoops() != fill.getNumLoops() ||
+      !fill.getMatchingIndexingMap(fill.getDpsInitOperand(0)).isPermutation() ||
+      fill.getBody()->getOperations().size() != 1)
+    return nullptr;
+  Value yielded = fill.getBody()->getTerminator()->getOperand(0);
+  auto arg = dyn_cast<BlockArgument>(yielded);
+  if (!arg)
+    return yielded; // Defined above the fill.
+  if (arg.getArgNumber() >= fill.getNumDpsInputs())
+    return nullptr;
+  Value input = fill.getDpsInputOperand(arg.getArgNumber())->get();
+  return isa<ShapedType>(input.getType()) ? nullptr : input;
+}
+
+/// The fill of `op`'s output right before it, which the reduction kernel
+/// can take over (one kernel less, and no read of the initial value).
+static linalg::GenericOp findInitFill(linalg::GenericOp op) {
+  auto fill = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
+  if (!fill || !fill.hasPureBufferSemantics() || !filledValue(fill) ||
+      fill.getDpsInitOperand(0)->get() != op.getDpsInitOperand(0)->get())
+    return nullptr;
+  return fill;
+}
+
+/// Innermost loop a reduction: one block per output element. A fill of
+/// the output right before it is folded into the kernel.
 static void mapRowReduction(linalg::GenericOp op, Operation *combiner,
-                            ArrayRef<int64_t> sizes, int64_t blockSize) {
+                            ArrayRef<int64_t> sizes, int64_t blockSize,
+                            linalg::GenericOp fill) {
   OpBuilder b(op);
   Location loc = op.getLoc();
   KernelBuilder kb{b, loc, op};
@@ -332,9 +361,13 @@ static void mapRowReduction(linalg::GenericOp op, Operation *combiner,
   b.setInsertionPointToStart(&firstThread.getThenRegion().front());
   OpOperand &init = *op.getDpsInitOperand(0);
   Value initial =
-      memref::LoadOp::create(b, loc, init.get(), kb.indices(init, ivs));
+      fill ? filledValue(fill)
+           : memref::LoadOp::create(b, loc, init.get(), kb.indices(init, ivs))
+                 .getResult();
   kb.store(kb.apply(combiner, total, initial), init, ivs);
   op.erase();
+  if (fill)
+    fill.erase();
 }
 
 namespace {
@@ -351,12 +384,15 @@ struct CudaMapToGpuPass
     }
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
-    for (linalg::LinalgOp linalgOp : ops)
-      if (failed(map(linalgOp)))
+    // Backwards: a reduction takes over the fill of its output before the
+    // fill would become a kernel of its own.
+    DenseSet<Operation *> erased;
+    for (linalg::LinalgOp linalgOp : llvm::reverse(ops))
+      if (!erased.contains(linalgOp) && failed(map(linalgOp, erased)))
         return signalPassFailure();
   }
 
-  LogicalResult map(linalg::LinalgOp linalgOp) {
+  LogicalResult map(linalg::LinalgOp linalgOp, DenseSet<Operation *> &erased) {
     auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
     if (!op || !op.hasPureBufferSemantics())
       return linalgOp.emitOpError(
@@ -385,7 +421,10 @@ struct CudaMapToGpuPass
     Operation *combiner = findCombiner(op);
     if (op.getNumReductionLoops() == 1 &&
         iterators.back() == utils::IteratorType::reduction && combiner) {
-      mapRowReduction(op, combiner, sizes, blockSize);
+      linalg::GenericOp fill = findInitFill(op);
+      if (fill)
+        erased.insert(fill);
+      mapRowReduction(op, combiner, sizes, blockSize, fill);
       return success();
     }
     return op.emitOpError("is not mapped to the GPU yet: only elementwise "

@@ -23,7 +23,8 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
       of `block-size` threads per output element (row). Each thread
       combines a strided part of the row, warps combine with
       `gpu.shuffle xor`, and warp results meet in a small workgroup buffer
-      (one barrier). 32-bit accumulators only (what shuffles move).
+      (one barrier). 32-bit accumulators only (what shuffles move). A fill
+      of the output right before the reduction is folded into its kernel.
 
     Shapes must be static (bare-pointer kernel arguments). Contractions and
     anything else are reported as errors: they are not mapped yet.
