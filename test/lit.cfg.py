@@ -28,8 +28,11 @@ llvm_config.add_tool_substitutions(
      ToolSubst("mlc-import", unresolved="fatal")],
     tool_dirs)
 
+# Tests that produce PTX (libdevice) or assemble it (ptxas) need the CUDA
+# toolkit found at configure time; without it they are UNSUPPORTED.
 if config.mlc_has_cuda_toolkit:
     config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%ptxas", config.mlc_ptxas))
 
 config.substitutions.append(("%mlc_src_root", config.mlc_src_root))
 config.substitutions.append(("%python", config.python_executable))

@@ -34,6 +34,18 @@ void mlc::buildMlcToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCanonicalizerPass());
 }
 
+void mlc::buildBufferizationPipeline(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Results inserted into a larger tensor (new rows of a KV cache) are
+  // computed in place there, not in a buffer of their own and copied.
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createDropInPlaceResultsPass());
+}
+
 void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
                                        const CpuPipelineOptions &options) {
   // Tiling and vectorization on tensors.
@@ -50,15 +62,7 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 
   // Buffers, with deallocation of intermediates.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  // Results inserted into a larger tensor (new rows of a KV cache) are
-  // computed in place there, not in a buffer of their own and copied.
-  pm.addPass(bufferization::createEmptyTensorEliminationPass());
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createDropInPlaceResultsPass());
+  buildBufferizationPipeline(pm);
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createConvertBufferizationToMemRefPass());
@@ -117,4 +121,14 @@ void mlc::registerPipelines() {
       "Lower an mlc module to the LLVM dialect for CPUs (mlc-compile's "
       "pipeline).",
       buildMlcCpuPipeline);
+  PassPipelineRegistration<CudaPipelineOptions>(
+      "mlc-cuda-pipeline",
+      "Lower an mlc module to NVIDIA GPU kernels (gpu.binary) and host code "
+      "that launches them.",
+      buildMlcCudaPipeline);
+  PassPipelineRegistration<CudaPipelineOptions>(
+      "mlc-linalg-to-cuda-pipeline",
+      "Lower linalg on tensors to NVIDIA GPU kernels (the second half of "
+      "mlc-cuda-pipeline).",
+      buildLinalgToCudaPipeline);
 }

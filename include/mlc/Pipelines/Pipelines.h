@@ -3,6 +3,7 @@
 // Every compile is a pipeline of passes that mlc-opt can replay:
 //
 //   mlc-opt model.mlir -mlc-cpu-pipeline
+//   mlc-opt model.mlir -mlc-cuda-pipeline='gpu-arch=sm_80,sm_90'
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,6 +55,32 @@ struct CpuPipelineOptions
       llvm::cl::init(false)};
 };
 
+struct CudaPipelineOptions
+    : public mlir::PassPipelineOptions<CudaPipelineOptions> {
+  ListOption<std::string> gpuArch{
+      *this, "gpu-arch",
+      llvm::cl::desc("NVIDIA architectures, one object each (default "
+                     "sm_80,sm_90)")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What gpu-module-to-binary produces: isa (PTX), bin "
+                     "(cubin, needs ptxas) or fatbin"),
+      llvm::cl::init("bin")};
+  Option<std::string> cudaToolkit{
+      *this, "cuda-toolkit",
+      llvm::cl::desc("CUDA toolkit (ptxas, nvvm/libdevice); default: the one "
+                     "found when mlc was configured"),
+      llvm::cl::init("")};
+  Option<std::string> ptxFeatures{
+      *this, "ptx-features",
+      llvm::cl::desc("PTX ISA of the kernels (LLVM's default, ptx60, is too "
+                     "old for sm_80 and sm_90)"),
+      llvm::cl::init("+ptx80")};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Threads per block"),
+                            llvm::cl::init(256)};
+};
+
 /// mlc graph passes and the lowering to linalg on tensors: shape
 /// refinement, canonicalization, parameters as entry arguments,
 /// convert-mlc-to-linalg, elementwise fusion.
@@ -67,6 +94,22 @@ void buildLinalgToLLVMCpuPipeline(mlir::OpPassManager &pm,
 /// Both of the above: mlc to LLVM dialect (`mlc-cpu-pipeline`).
 void buildMlcCpuPipeline(mlir::OpPassManager &pm,
                          const CpuPipelineOptions &options);
+
+/// Tensors to buffers, shared by the targets: empty-tensor elimination
+/// (results written in place into larger tensors), one-shot bufferization
+/// with identity layouts at function boundaries, in-place results dropped.
+void buildBufferizationPipeline(mlir::OpPassManager &pm);
+
+/// linalg on tensors to kernels for NVIDIA GPUs: bufferization, generics
+/// mapped to gpu.launch (mlc-cuda-map-to-gpu), outlining, NVVM, and one
+/// object per architecture in a gpu.binary. Host code stays in func/memref
+/// with gpu.launch_func.
+void buildLinalgToCudaPipeline(mlir::OpPassManager &pm,
+                               const CudaPipelineOptions &options);
+
+/// mlc to linalg, then the above (`mlc-cuda-pipeline`).
+void buildMlcCudaPipeline(mlir::OpPassManager &pm,
+                          const CudaPipelineOptions &options);
 
 /// Registers the pipelines with mlc-opt.
 void registerPipelines();

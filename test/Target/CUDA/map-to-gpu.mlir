@@ -1,0 +1,225 @@
+// RUN: mlc-opt %s -split-input-file -mlc-cuda-map-to-gpu -verify-diagnostics | FileCheck %s
+
+// Elementwise with a row broadcast: 4 lanes of f32 per thread (128 bits),
+// 4x1024/4 = 1024 work items in 4 blocks of 256. The row operand is read
+// once per work item and broadcast.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func @silu_scale
+// CHECK-DAG: %[[C4:.*]] = arith.constant 4 : index
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C4]], {{.*}}) threads({{.*}}) in ({{.*}} = %[[C256]],
+// CHECK: scf.if
+// CHECK: %[[X:.*]] = vector.load %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<4x1024xf32>, vector<4xf32>
+// CHECK: %[[S:.*]] = memref.load %{{.*}}[%{{.*}}] : memref<4xf32>
+// CHECK: %[[SV:.*]] = vector.broadcast %[[S]] : f32 to vector<4xf32>
+// CHECK: %[[E:.*]] = math.exp %{{.*}} : vector<4xf32>
+// CHECK: %[[M:.*]] = arith.mulf %{{.*}}, %[[SV]] : vector<4xf32>
+// CHECK: vector.store %[[M]], %{{.*}}[%{{.*}}, %{{.*}}] {alignment = 16 : i64} : memref<4x1024xf32>, vector<4xf32>
+// CHECK-NOT: linalg.generic
+func.func @silu_scale(%x: memref<4x1024xf32>, %s: memref<4xf32>, %y: memref<4x1024xf32>) {
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : memref<4x1024xf32>, memref<4xf32>) outs(%y : memref<4x1024xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %one = arith.constant 1.0 : f32
+    %n = arith.negf %a : f32
+    %e = math.exp %n : f32
+    %d = arith.addf %e, %one : f32
+    %sig = arith.divf %a, %d : f32
+    %r = arith.mulf %sig, %b : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// f16: 8 lanes per 128-bit access.
+
+#id = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func @add_f16
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<4096xf16>, vector<8xf16>
+// CHECK: arith.addf %{{.*}} : vector<8xf16>
+// CHECK: vector.store %{{.*}} {alignment = 16 : i64} : memref<4096xf16>, vector<8xf16>
+func.func @add_f16(%x: memref<4096xf16>, %y: memref<4096xf16>) {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : memref<4096xf16>) outs(%y : memref<4096xf16>) {
+  ^bb0(%a: f16, %out: f16):
+    %r = arith.addf %a, %out : f16
+    linalg.yield %r : f16
+  }
+  return
+}
+
+// -----
+
+// f16 to f32: 4 lanes (128 bits of f32), so the f16 loads are 8 bytes and
+// claim only 8-byte alignment.
+
+#id = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func @extend
+// CHECK: vector.load %{{.*}} {alignment = 8 : i64} : memref<4096xf16>, vector<4xf16>
+// CHECK: arith.extf %{{.*}} : vector<4xf16> to vector<4xf32>
+// CHECK: vector.store %{{.*}} {alignment = 16 : i64} : memref<4096xf32>, vector<4xf32>
+func.func @extend(%x: memref<4096xf16>, %y: memref<4096xf32>) {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : memref<4096xf16>) outs(%y : memref<4096xf32>) {
+  ^bb0(%a: f16, %out: f32):
+    %r = arith.extf %a : f16 to f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A row of 6 f32 is not a whole number of 128-bit vectors: one element per
+// thread.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @odd_rows
+// CHECK-NOT: vector.load
+// CHECK: %[[A:.*]] = memref.load %{{.*}} : memref<3x6xf32>
+// CHECK: %[[R:.*]] = arith.negf %[[A]] : f32
+// CHECK: memref.store %[[R]], %{{.*}} : memref<3x6xf32>
+func.func @odd_rows(%x: memref<3x6xf32>, %y: memref<3x6xf32>) {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<3x6xf32>) outs(%y : memref<3x6xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A sum over rows: one block per row, a strided loop per thread, xor
+// shuffles within warps, one barrier around a workgroup buffer of one
+// value per warp, and the first thread adds the initial value.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func @row_sum_of_squares
+// CHECK: %[[C8:.*]] = arith.constant 8 : index
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C8]], {{.*}}) threads({{.*}}) in ({{.*}}) workgroup(%[[SHARED:.*]] : memref<8xf32, #gpu.address_space<workgroup>>)
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[SUM:.*]] = scf.for {{.*}} iter_args(%[[ACC:.*]] = %[[ZERO]]) -> (f32)
+// CHECK:   %[[X:.*]] = memref.load %{{.*}} : memref<8x1000xf32>
+// CHECK:   %[[SQ:.*]] = arith.mulf %[[X]], %[[X]] : f32
+// CHECK:   %[[NEXT:.*]] = arith.addf %[[ACC]], %[[SQ]] : f32
+// CHECK:   scf.yield %[[NEXT]] : f32
+// CHECK: gpu.shuffle xor %{{.*}}, %{{.*}}, %{{.*}} : f32
+// CHECK-COUNT-4: gpu.shuffle xor
+// CHECK: memref.store %{{.*}}, %[[SHARED]]
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[SHARED]]
+// CHECK-COUNT-5: gpu.shuffle xor
+// CHECK: %[[INIT:.*]] = memref.load %{{.*}} : memref<8xf32>
+// CHECK: %[[TOTAL:.*]] = arith.addf %{{.*}}, %[[INIT]] : f32
+// CHECK: memref.store %[[TOTAL]], %{{.*}} : memref<8xf32>
+// CHECK-NOT: gpu.barrier
+func.func @row_sum_of_squares(%x: memref<8x1000xf32>, %y: memref<8xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<8x1000xf32>) outs(%y : memref<8xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %sq, %out : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A row maximum: the neutral element of maximumf starts each thread.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func @row_max
+// CHECK: %[[NEG_INF:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[NEG_INF]])
+// CHECK: arith.maximumf
+func.func @row_max(%x: memref<2x512xf32>, %y: memref<2xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<2x512xf32>) outs(%y : memref<2xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.maximumf %a, %out : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A fill of the output right before a reduction: one kernel, which starts
+// from the filled value instead of reading it back.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#scalar = affine_map<(d0) -> ()>
+#vec = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func @fill_then_max
+// CHECK-SAME: %[[X:.*]]: memref<2x512xf32>, %[[Y:.*]]: memref<2xf32>
+// CHECK: %[[INIT:.*]] = arith.constant -3.000000e+38 : f32
+// CHECK: gpu.launch
+// CHECK-NOT: memref.load %[[Y]][
+// CHECK: %[[MAX:.*]] = arith.maximumf %{{.*}}, %[[INIT]] : f32
+// CHECK-NEXT: memref.store %[[MAX]], %[[Y]]
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
+func.func @fill_then_max(%x: memref<2x512xf32>, %y: memref<2xf32>) {
+  %init = arith.constant -3.0e+38 : f32
+  linalg.generic {indexing_maps = [#scalar, #vec], iterator_types = ["parallel"]}
+      ins(%init : f32) outs(%y : memref<2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<2x512xf32>) outs(%y : memref<2xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.maximumf %a, %out : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+func.func @matmul(%x: memref<4x8xf32>, %w: memref<8x16xf32>, %y: memref<4x16xf32>) {
+  // expected-error @+1 {{is not mapped to the GPU yet: contractions (GEMV, cuBLASLt) come next}}
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<4x8xf32>, memref<8x16xf32>) outs(%y : memref<4x16xf32>) {
+  ^bb0(%p: f32, %q: f32, %out: f32):
+    %m = arith.mulf %p, %q : f32
+    %r = arith.addf %m, %out : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+#id = affine_map<(d0) -> (d0)>
+func.func @dynamic(%x: memref<?xf32>, %y: memref<?xf32>) {
+  // expected-error @+1 {{is not mapped to the GPU: dynamic loop sizes}}
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
+      ins(%x : memref<?xf32>) outs(%y : memref<?xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// -----
+
+func.func @named(%x: memref<4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  // expected-error @+1 {{is not mapped to the GPU: only linalg.generic on buffers is}}
+  linalg.fill ins(%zero : f32) outs(%x : memref<4xf32>)
+  return
+}
