@@ -224,10 +224,7 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
       rows = getAsOpFoldResult(value);
     if (auto value = dyn_cast<Value>(cols))
       cols = getAsOpFoldResult(value);
-    auto sliceType = RankedTensorType::get(
-        {getConstantIntValue(rows).value_or(ShapedType::kDynamic),
-         getConstantIntValue(cols).value_or(ShapedType::kDynamic)},
-        t);
+    auto sliceType = RankedTensorType::get({dimOf(rows), dimOf(cols)}, t);
     return tensor::ExtractSliceOp::create(
         b, loc, sliceType, source,
         ArrayRef<OpFoldResult>{batch, h, zeroIdx, zeroIdx},

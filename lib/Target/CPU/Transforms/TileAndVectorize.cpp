@@ -243,6 +243,27 @@ struct ContractionLoops {
   }
 };
 
+/// The loops of `op` if it is a contraction the strategy tiles: m, n and k
+/// loops, every operand indexed by loops directly, no gathers. The
+/// innermost m, n and k loops form the register tile; any other loops
+/// (batch, extra m/n/k dims) are stepped one at a time.
+FailureOr<ContractionLoops> getContractionLoops(linalg::LinalgOp op) {
+  FailureOr<linalg::ContractionDimensions> dims =
+      linalg::inferContractionDims(op);
+  if (failed(dims) || dims->m.empty() || dims->n.empty() ||
+      dims->k.empty() || hasGather(op) ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isProjectedPermutation(); }))
+    return failure();
+  ContractionLoops loops{dims->m.back(), dims->n.back(), dims->k.back(),
+                         {}, {}};
+  llvm::append_range(loops.outer, dims->batch);
+  loops.outer.append(dims->m.begin(), dims->m.end() - 1);
+  loops.outer.append(dims->n.begin(), dims->n.end() - 1);
+  loops.outerK.append(dims->k.begin(), dims->k.end() - 1);
+  return loops;
+}
+
 /// Tiles `op` by each of `levels` in turn (outermost first), then peels
 /// the loops of the levels that ask for it. A level that fails to tile
 /// leaves the op tiled by the levels before it, which is still valid.
@@ -996,15 +1017,10 @@ struct CpuTileAndVectorizePass
     auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
     if (!generic)
       return;
-    FailureOr<linalg::ContractionDimensions> dims =
-        linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
-        dims->k.empty() ||
-        !llvm::all_of(op.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isProjectedPermutation(); }) ||
-        hasGather(op))
+    FailureOr<ContractionLoops> roles = getContractionLoops(op);
+    if (failed(roles))
       return;
-    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.back();
+    unsigned m = roles->m, n = roles->n, k = roles->k;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     // The copy of B costs about as much as computing kMinPackRows rows of
     // the product; below that (or with a row count only known at run
@@ -1066,12 +1082,12 @@ struct CpuTileAndVectorizePass
   /// a product.
   FailureOr<linalg::GenericOp> splitMatvecRows(RewriterBase &rewriter,
                                                linalg::GenericOp op,
-                                               const linalg::ContractionDimensions &dims) {
+                                               const ContractionLoops &roles) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    if (dims.k.size() != 1 || op.getNumDpsInputs() != 2 ||
+    if (!roles.outerK.empty() || op.getNumDpsInputs() != 2 ||
         op.getNumDpsInits() != 1 || op->hasAttr(kSplitRowsMarker))
       return failure();
-    unsigned k = dims.k.front();
+    unsigned k = roles.k;
     int64_t total = ranges[k];
     if (ShapedType::isDynamic(total) || total % kSplitRows != 0 ||
         total / kSplitRows < 64 || !op.hasPureTensorSemantics() ||
@@ -1255,19 +1271,14 @@ struct CpuTileAndVectorizePass
   /// partial products is left to the caller. The thread loop is marked
   /// kMatvecMarker: its ops are generated.
   LogicalResult codegenMatvec(RewriterBase &rewriter, linalg::GenericOp op) {
-    FailureOr<linalg::ContractionDimensions> dims =
-        linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
-        dims->k.empty() || hasGather(op) ||
-        !llvm::all_of(op.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isProjectedPermutation(); }))
+    FailureOr<ContractionLoops> roles = getContractionLoops(op);
+    if (failed(roles))
       return failure();
-    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.back();
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    if (ShapedType::isDynamic(ranges[m]) || ranges[m] > kMaxStreamRows ||
-        product(ranges) < kMinParallelWork)
+    if (ShapedType::isDynamic(ranges[roles->m]) ||
+        ranges[roles->m] > kMaxStreamRows || product(ranges) < kMinParallelWork)
       return failure();
-    FailureOr<linalg::GenericOp> partial = splitMatvecRows(rewriter, op, *dims);
+    FailureOr<linalg::GenericOp> partial = splitMatvecRows(rewriter, op, *roles);
     if (failed(partial))
       return failure();
     unsigned all = partial->getNumLoops();
@@ -1281,14 +1292,11 @@ struct CpuTileAndVectorizePass
     auto forall = (*threads)->getParentOfType<scf::ForallOp>();
     SmallVector<Operation *> fused = fuseProducers(rewriter, forall);
     SmallVector<TileLevel> levels;
-    levels.push_back(TileLevel(all).with(k, 1));
-    for (unsigned d : dims->batch)
+    levels.push_back(TileLevel(all).with(roles->k, 1));
+    for (unsigned d : roles->outer)
       levels.back().with(d, 1);
-    for (unsigned d : ArrayRef<unsigned>(dims->m).drop_back())
-      levels.back().with(d, 1);
-    for (unsigned d : ArrayRef<unsigned>(dims->n).drop_back())
-      levels.back().with(d, 1);
-    levels.push_back(TileLevel(all).with(n, 4 * vectorWidth).peeled());
+    levels.push_back(
+        TileLevel(all).with(roles->n, 4 * vectorWidth).peeled());
     tileLevels(rewriter, *threads, levels);
     for (Operation *producer : fused)
       codegenDefault(rewriter, cast<linalg::LinalgOp>(producer));
@@ -1301,26 +1309,15 @@ struct CpuTileAndVectorizePass
     if (!isa<linalg::GenericOp, linalg::ContractOp, linalg::MatmulOp,
              linalg::BatchMatmulOp>(op))
       return failure();
-    FailureOr<linalg::ContractionDimensions> dims =
-        linalg::inferContractionDims(op);
-    if (failed(dims) || dims->m.empty() || dims->n.empty() ||
-        dims->k.empty() ||
-        !llvm::all_of(op.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isProjectedPermutation(); }))
+    FailureOr<ContractionLoops> roles = getContractionLoops(op);
+    if (failed(roles))
       return failure();
-    if (hasGather(op))
-      return failure();
-    // The innermost m, n and k loops form the register tile; any other
-    // loops (batch, extra m/n/k dims) are stepped one at a time.
-    unsigned m = dims->m.back(), n = dims->n.back(), k = dims->k.back();
-    SmallVector<unsigned> outer(dims->batch.begin(), dims->batch.end());
-    outer.append(dims->m.begin(), dims->m.end() - 1);
-    outer.append(dims->n.begin(), dims->n.end() - 1);
-    SmallVector<unsigned> outerK(dims->k.begin(), dims->k.end() - 1);
+    ContractionLoops contraction = *roles;
+    unsigned m = contraction.m, n = contraction.n, k = contraction.k;
+    ArrayRef<unsigned> outer = contraction.outer, outerK = contraction.outerK;
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     int64_t mr = registerM, nr = registerN;
     unsigned loops = op.getNumLoops();
-    ContractionLoops contraction{m, n, k, outer, outerK};
     SmallVector<TileLevel> levels;
 
     // A few rows (matrix-vector products too small to split by rows, see
