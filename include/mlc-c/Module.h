@@ -118,6 +118,61 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  */
 #define MLC_PARAMS_FILE_VERSION 1
 
+/*
+ * CUDA modules (`mlc-compile --target cuda`): the host code of the entry
+ * points runs on the CPU and launches kernels on an NVIDIA GPU. Its
+ * metadata has a `target cuda` line right after the version line (a module
+ * without one is a CPU module), and these lines after all entry points:
+ *
+ *   kernel NAME                      one per kernel, in the order of the
+ *                                    indices the host code launches by
+ *   image ARCH FORMAT OFFSET SIZE    one per compiled form of the kernels:
+ *                                    ARCH is sm_XY (compute capability X.Y),
+ *                                    FORMAT `cubin` (runs on X.Z, Z >= Y) or
+ *                                    `ptx` (compiled by the driver on X.Y and
+ *                                    later); the bytes are [OFFSET,
+ *                                    OFFSET + SIZE) of mlc_module_cuda_images
+ *
+ * Every image holds every kernel (NAME is its symbol there). The runtime
+ * picks one image by the device's compute capability.
+ *
+ * Entry points are called as for CPU modules, except that every pointer in
+ * the descriptors is device memory: inputs and inouts copied there by the
+ * runtime, params uploaded once, outputs allocated by the module through
+ * the hooks below and copied back (then freed with mlc_module_free) by the
+ * runtime (mlc_module_free releases a block through hooks->free). All work
+ * is ordered on one stream of the runtime's; the call returns when it is
+ * queued, not done.
+ */
+#define MLC_MODULE_CUDA_IMAGES_SYMBOL "mlc_module_cuda_images"
+
+/*
+ * mlc_module_cuda_hooks mlc_module_cuda_hooks: the runtime fills this
+ * global of the module before the first call of an entry point. `context`
+ * is the runtime's, passed back to each hook.
+ *
+ * launch: kernel `kernel` (index of its `kernel` line) on grid x block
+ * threads with `shared_bytes` of dynamic shared memory; `params` holds one
+ * pointer per kernel argument, to its value (cuLaunchKernel's
+ * kernelParams). alloc: `bytes` of device memory, aligned to 256 bytes,
+ * usable by work queued after the call; NULL on failure. free: releases
+ * such a block once the work queued before the call is done with it.
+ *
+ * The hooks cannot report errors to the host code: the runtime records the
+ * first failure (launch, allocation) in its context, does nothing for the
+ * calls that follow, and reports it when the entry point returns.
+ */
+#define MLC_MODULE_CUDA_HOOKS_SYMBOL "mlc_module_cuda_hooks"
+typedef struct mlc_module_cuda_hooks {
+  void *context;
+  void (*launch)(void *context, int32_t kernel, int64_t grid_x,
+                 int64_t grid_y, int64_t grid_z, int64_t block_x,
+                 int64_t block_y, int64_t block_z, int32_t shared_bytes,
+                 void **params);
+  void *(*alloc)(void *context, uint64_t bytes);
+  void (*free)(void *context, void *pointer);
+} mlc_module_cuda_hooks;
+
 #ifdef __cplusplus
 }
 #endif
