@@ -21,7 +21,7 @@
 #include "mlc/Dialect/Mlc/IR/MlcOps.h"
 #include "mlc/Import/ModelFile.h"
 #include "mlc/InitAll.h"
-#include "mlc/Target/CPU/CpuTarget.h"
+#include "mlc/Target/Compile.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -143,8 +143,8 @@ struct CompileOptions {
   std::string pipelineOptions;
   bool verbose = false;
 
-  mlc::CpuTargetOptions toTarget(llvm::StringRef parameterDir) const {
-    mlc::CpuTargetOptions options;
+  mlc::CompileOptions toTarget(llvm::StringRef parameterDir) const {
+    mlc::CompileOptions options;
     options.cpu = cpu;
     options.optLevel = optLevel;
     options.pipelineOptions = pipelineOptions;

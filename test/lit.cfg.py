@@ -25,7 +25,10 @@ tool_dirs = [config.mlc_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     [ToolSubst("mlc-opt", unresolved="fatal"),
      ToolSubst("mlc-compile", unresolved="fatal"),
-     ToolSubst("mlc-import", unresolved="fatal")],
+     ToolSubst("mlc-import", unresolved="fatal"),
+     ToolSubst("not", unresolved="fatal"),
+     ToolSubst("llvm-nm", unresolved="fatal"),
+     ToolSubst("llvm-strings", unresolved="fatal")],
     tool_dirs)
 
 # Tests that produce PTX (libdevice) or assemble it (ptxas) need the CUDA

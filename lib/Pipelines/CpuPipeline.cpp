@@ -126,6 +126,11 @@ void mlc::registerPipelines() {
       "Lower an mlc module to NVIDIA GPU kernels (gpu.binary) and host code "
       "that launches them.",
       buildMlcCudaPipeline);
+  PassPipelineRegistration<>(
+      "mlc-cuda-host-to-llvm-pipeline",
+      "Lower the host code of a CUDA module (after mlc-cuda-pipeline) to the "
+      "LLVM dialect: launches through the runtime's hooks, device buffers.",
+      buildCudaHostToLLVMPipeline);
   PassPipelineRegistration<CudaPipelineOptions>(
       "mlc-linalg-to-cuda-pipeline",
       "Lower linalg on tensors to NVIDIA GPU kernels (the second half of "

@@ -2,7 +2,9 @@
 //
 // The pass order follows ../shared/notes/mlir22-gpu.md: index computations
 // sunk into launches before outlining (pitfall 2), bare-pointer kernel
-// arguments (pitfall 5), an explicit PTX ISA (pitfall 1).
+// arguments (pitfall 5), an explicit PTX ISA (pitfall 1). The host code is
+// lowered by mlc's own passes, not gpu-to-llvm: it launches through the
+// runtime's hooks (mlc-c/Module.h) and its buffers are device memory.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,9 +12,11 @@
 #include "mlc/Pipelines/Pipelines.h"
 #include "mlc/Target/CUDA/Transforms/Passes.h"
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
 
 using namespace mlir;
@@ -20,6 +24,10 @@ using namespace mlir;
 void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
                                     const CudaPipelineOptions &options) {
   buildBufferizationPipeline(pm);
+  // Intermediates are freed (on the device, through the module's hooks).
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addNestedPass<func::FuncOp>(createLinalgGeneralizeNamedOpsPass());
   pm.addPass(createCanonicalizerPass());
   CudaMapToGpuPassOptions mapping;
@@ -30,6 +38,7 @@ void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
 
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createCudaMergeKernelModulesPass());
   // Host constants that only the launches used.
   pm.addPass(createCanonicalizerPass());
   SmallVector<std::string> archs(options.gpuArch.begin(),
@@ -53,16 +62,33 @@ void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
   kernels.addPass(createCSEPass());
   kernels.addPass(createReconcileUnrealizedCastsPass());
 
-  GpuModuleToBinaryPassOptions binary;
-  binary.compilationTarget = options.format;
-  binary.toolkitPath = options.cudaToolkit.empty()
-                           ? std::string(MLC_CUDA_TOOLKIT_PATH)
-                           : options.cudaToolkit.getValue();
-  pm.addPass(createGpuModuleToBinaryPass(binary));
+  CudaSerializePassOptions serialize;
+  serialize.format = options.format;
+  serialize.toolkit = options.cudaToolkit.empty()
+                          ? std::string(MLC_CUDA_TOOLKIT_PATH)
+                          : options.cudaToolkit.getValue();
+  pm.addPass(createCudaSerializePass(serialize));
 }
 
 void mlc::buildMlcCudaPipeline(OpPassManager &pm,
                                const CudaPipelineOptions &options) {
   buildMlcToLinalgPipeline(pm);
   buildLinalgToCudaPipeline(pm, options);
+}
+
+void mlc::buildCudaHostToLLVMPipeline(OpPassManager &pm) {
+  pm.addPass(createCudaLowerLaunchesPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // Buffers come from the device through the module's support object
+  // (lib/Target/CUDA/ModuleSupport).
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }

@@ -2,17 +2,19 @@
 // RUN: mlc-opt %s -mlc-cuda-pipeline='gpu-arch=sm_80,sm_90 format=isa' | FileCheck %s
 // RUN: mlc-opt %s -mlc-cuda-pipeline='gpu-arch=sm_90 format=bin' | FileCheck %s --check-prefix=CUBIN
 
-// The whole CUDA pipeline: the host function keeps buffers and launches,
-// each kernel becomes a gpu.binary with one object per architecture.
+// The whole CUDA pipeline: the host function keeps buffers and launches;
+// the kernels are in one gpu.binary with an object per architecture (PTX
+// with format=isa; with format=bin a cubin each and the PTX of the last).
 
 // CHECK-LABEL: func.func @main(
 // CHECK-SAME: %[[X:.*]]: memref<4x1024xf32>, %[[B:.*]]: memref<1024xf32>) -> memref<4x1024xf32>
 // CHECK: %[[Y:.*]] = memref.alloc() {{.*}} : memref<4x1024xf32>
-// CHECK: gpu.launch_func @main_kernel::@main_kernel blocks in ({{.*}}) threads in ({{.*}}) args(%[[X]] : memref<4x1024xf32>, %[[B]] : memref<1024xf32>, %[[Y]] : memref<4x1024xf32>)
+// CHECK: gpu.launch_func @mlc_kernels::@main_kernel blocks in ({{.*}}) threads in ({{.*}}) args(%[[X]] : memref<4x1024xf32>, %[[B]] : memref<1024xf32>, %[[Y]] : memref<4x1024xf32>)
 // CHECK: return %[[Y]]
-// CHECK: gpu.binary @main_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_80{{.*}}ld.global.v4{{.*}}st.global.v4{{.*}}">, #gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_90{{.*}}">]
+// CHECK: gpu.binary @mlc_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_80{{.*}}ld.global.v4{{.*}}st.global.v4{{.*}}">, #gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_90{{.*}}">]
 
-// CUBIN: gpu.binary @main_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, {{.*}}bin = "\7FELF
+// CUBIN: gpu.binary @mlc_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, {{.*}}bin = "\7FELF
+// CUBIN-SAME: #gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">, {{.*}}assembly = "{{.*}}.target sm_90
 func.func @main(%x: tensor<4x1024xf32>, %b: tensor<1024xf32>) -> tensor<4x1024xf32> {
   %s = mlc.silu %x : tensor<4x1024xf32>
   %y = mlc.add %s, %b : (tensor<4x1024xf32>, tensor<1024xf32>) -> tensor<4x1024xf32>

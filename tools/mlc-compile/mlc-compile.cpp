@@ -1,6 +1,7 @@
 //===- mlc-compile.cpp - compile a model to a shared library --------------===//
 //
-//   mlc-compile MODEL -o OUT.so [--target cpu] [--cpu NAME] [-O N]
+//   mlc-compile MODEL -o OUT.so [--target cpu|cuda] [--cpu NAME] [-O N]
+//       [--gpu-arch sm_80,sm_90]
 //   mlc-compile CHECKPOINT_DIR -o OUT_DIR [--max-context N] [--target cpu]
 //
 // MODEL is an ONNX file (.onnx) or mlc IR (.mlir); CHECKPOINT_DIR a Hugging
@@ -15,8 +16,9 @@
 #include "mlc/InitAll.h"
 #include "mlc/Models/Qwen3/Builder.h"
 #include "mlc/Models/Qwen3/ParameterFile.h"
-#include "mlc/Target/CPU/CpuTarget.h"
+#include "mlc/Target/Compile.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -39,7 +41,7 @@ int fail(const llvm::Twine &message, int code = kError) {
 /// Compiles the Qwen3 checkpoint in `dir` into `outDir`.
 int compileQwen3(MLIRContext &context, llvm::StringRef dir,
                  llvm::StringRef outDir, int64_t maxContext,
-                 llvm::StringRef weights, mlc::CpuTargetOptions options) {
+                 llvm::StringRef weights, mlc::CompileOptions options) {
   auto checkpoint = mlc::qwen3::Checkpoint::open(dir);
   if (!checkpoint)
     return fail(llvm::toString(checkpoint.takeError()));
@@ -117,8 +119,16 @@ int main(int argc, char **argv) {
       cl::desc("Qwen3: tokens the KV cache holds (default: 4096, or "
                "max_position_embeddings when smaller)"),
       cl::init(0), cl::cat(category));
-  cl::opt<std::string> target("target", cl::desc("Target: cpu"),
-                              cl::init("cpu"), cl::cat(category));
+  cl::opt<std::string> target(
+      "target",
+      cl::desc("Target: cpu, or cuda (NVIDIA GPUs; host code for this CPU)"),
+      cl::init("cpu"), cl::cat(category));
+  cl::opt<std::string> gpuArch(
+      "gpu-arch",
+      cl::desc("cuda: architectures to compile cubins for, comma-separated "
+               "(default sm_80,sm_90; the PTX of the last is embedded for "
+               "newer GPUs)"),
+      cl::cat(category));
   cl::opt<std::string> cpu("cpu",
                            cl::desc("CPU to generate code for (an LLVM CPU "
                                     "name such as x86-64-v3), or native"),
@@ -127,7 +137,8 @@ int main(int argc, char **argv) {
                              cl::init(3), cl::Prefix, cl::cat(category));
   cl::opt<std::string> pipelineOptions(
       "pipeline-options",
-      cl::desc("Options of mlc-cpu-pipeline, e.g. \"register-n=64\""),
+      cl::desc("Options of mlc-cpu-pipeline, e.g. \"register-n=64\", or "
+               "of mlc-cuda-pipeline with --target cuda"),
       cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Do not print progress"),
                       cl::cat(category));
@@ -151,8 +162,19 @@ int main(int argc, char **argv) {
                                    "mlc IR) into a shared library\n",
                                    &llvm::errs()))
     return kUsage;
-  if (target != "cpu")
-    return fail("unknown target '" + target + "' (available: cpu)", kUsage);
+  if (target != "cpu" && target != "cuda")
+    return fail("unknown target '" + target + "' (available: cpu, cuda)",
+                kUsage);
+  if (!gpuArch.empty() && target != "cuda")
+    return fail("--gpu-arch is for --target cuda", kUsage);
+  auto isArch = [](llvm::StringRef arch) {
+    return arch.consume_front("sm_") && !arch.empty() &&
+           llvm::all_of(arch, [](char c) { return llvm::isDigit(c) || c == 'a'; });
+  };
+  if (!gpuArch.empty() && !llvm::all_of(llvm::split(gpuArch, ','), isArch))
+    return fail("--gpu-arch: '" + gpuArch +
+                    "' is not a list of sm_XY architectures",
+                kUsage);
   if (optLevel > 3)
     return fail("-O must be 0 to 3", kUsage);
 
@@ -173,19 +195,28 @@ int main(int argc, char **argv) {
                  << "\n";
   };
 
-  mlc::CpuTargetOptions options;
+  mlc::CompileOptions options;
+  options.target = target;
   options.cpu = cpu;
   options.optLevel = optLevel;
   options.progress = progress;
   options.dumpLLVMDialectTo = dumpLLVM;
   options.pipelineOptions = pipelineOptions;
+  if (printKernels && target != "cpu")
+    return fail("--print-kernels lists CPU kernels", kUsage);
   if (printKernels)
     options.pipelineOptions += " print-kernels=true";
+  if (!gpuArch.empty())
+    options.pipelineOptions += " gpu-arch=" + gpuArch;
   SourceMgrDiagnosticHandler diagnostics(*new llvm::SourceMgr(), &context);
   if (maxContext < 0)
     return fail("--max-context must be positive", kUsage);
   if (weights != "auto" && weights != "bf16" && weights != "f32")
     return fail("--weights must be auto, bf16 or f32", kUsage);
+  if (llvm::sys::fs::is_directory(input) && target != "cpu")
+    return fail("Qwen3 checkpoints compile for --target cpu (the GPU "
+                "library is not written yet)",
+                kUnsupported);
   if (llvm::sys::fs::is_directory(input))
     return compileQwen3(context, input, output, maxContext, weights, options);
 

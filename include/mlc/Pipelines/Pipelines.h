@@ -3,7 +3,8 @@
 // Every compile is a pipeline of passes that mlc-opt can replay:
 //
 //   mlc-opt model.mlir -mlc-cpu-pipeline
-//   mlc-opt model.mlir -mlc-cuda-pipeline='gpu-arch=sm_80,sm_90'
+//   mlc-opt model.mlir -mlc-cuda-pipeline='gpu-arch=sm_80,sm_90' \
+//       -mlc-cuda-host-to-llvm-pipeline
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,8 +64,9 @@ struct CudaPipelineOptions
                      "sm_80,sm_90)")};
   Option<std::string> format{
       *this, "format",
-      llvm::cl::desc("What gpu-module-to-binary produces: isa (PTX), bin "
-                     "(cubin, needs ptxas) or fatbin"),
+      llvm::cl::desc("What mlc-cuda-serialize produces: isa (PTX), bin (a "
+                     "cubin per architecture and the PTX of the last; needs "
+                     "ptxas) or fatbin"),
       llvm::cl::init("bin")};
   Option<std::string> cudaToolkit{
       *this, "cuda-toolkit",
@@ -100,16 +102,23 @@ void buildMlcCpuPipeline(mlir::OpPassManager &pm,
 /// with identity layouts at function boundaries, in-place results dropped.
 void buildBufferizationPipeline(mlir::OpPassManager &pm);
 
-/// linalg on tensors to kernels for NVIDIA GPUs: bufferization, generics
-/// mapped to gpu.launch (mlc-cuda-map-to-gpu), outlining, NVVM, and one
-/// object per architecture in a gpu.binary. Host code stays in func/memref
-/// with gpu.launch_func.
+/// linalg on tensors to kernels for NVIDIA GPUs: bufferization and
+/// deallocation, generics mapped to gpu.launch (mlc-cuda-map-to-gpu),
+/// outlining into one gpu.module, NVVM, and a gpu.binary with a cubin per
+/// architecture and the PTX of the last (mlc-cuda-serialize). Host code
+/// stays in func/memref with gpu.launch_func.
 void buildLinalgToCudaPipeline(mlir::OpPassManager &pm,
                                const CudaPipelineOptions &options);
 
 /// mlc to linalg, then the above (`mlc-cuda-pipeline`).
 void buildMlcCudaPipeline(mlir::OpPassManager &pm,
                           const CudaPipelineOptions &options);
+
+/// The host code of a CUDA module (after the above) to the LLVM dialect:
+/// launches as calls of the runtime's hook (mlc-cuda-lower-launches),
+/// buffers from the device, the usual conversions
+/// (`mlc-cuda-host-to-llvm-pipeline`).
+void buildCudaHostToLLVMPipeline(mlir::OpPassManager &pm);
 
 /// Registers the pipelines with mlc-opt.
 void registerPipelines();

@@ -2,7 +2,7 @@
 
 #include "mlc/Models/Qwen3/ParameterFile.h"
 #include "mlc-c/Module.h"
-#include "mlc/Target/CPU/CpuTarget.h"
+#include "mlc/Target/Compile.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MathExtras.h"

@@ -1,28 +1,42 @@
 // REQUIRES: cuda-toolkit
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: mlc-opt %s -mlc-cuda-pipeline='gpu-arch=sm_80,sm_90 format=isa' -mlc-cuda-write-binaries=prefix=%t/ -o /dev/null
-// RUN: FileCheck %s --check-prefix=SILU < %t/silu_mul_kernel.sm_80.ptx
-// RUN: FileCheck %s --check-prefix=SILU < %t/silu_mul_kernel.sm_90.ptx
-// RUN: FileCheck %s --check-prefix=REDUCE < %t/rms_norm_kernel.sm_80.ptx
-// RUN: FileCheck %s --check-prefix=REDUCE < %t/softmax_kernel_2.sm_90.ptx
+// RUN: FileCheck %s < %t/mlc_kernels.sm_80.ptx
+// RUN: FileCheck %s < %t/mlc_kernels.sm_90.ptx
+// RUN: FileCheck %s --check-prefix=NOLOCAL < %t/mlc_kernels.sm_80.ptx
+// RUN: FileCheck %s --check-prefix=NOLOCAL < %t/mlc_kernels.sm_90.ptx
 // RUN: bash %mlc_src_root/utils/ptxas-report.sh %ptxas %t | FileCheck %s --check-prefix=PTXAS
 
 // PTX of the kernels mlc emits for an elementwise chain, RMSNorm and
-// softmax, and every kernel assembled by ptxas for sm_80 and sm_90 (the
-// register counts are printed; nothing here runs on a GPU).
+// softmax (all in one module per architecture), and every kernel assembled
+// by ptxas for sm_80 and sm_90 (the register counts are printed; nothing
+// here runs on a GPU).
 
-// SILU: .target sm_{{[89]}}0
-// SILU: .visible .entry silu_mul_kernel(
-// SILU-COUNT-3: ld.global.v4.{{[bf]}}32
-// SILU: st.global.v4.{{[bf]}}32
-// SILU-NOT: .local
+// CHECK: .target sm_{{[89]}}0
 
-// REDUCE: .shared .align 4 .b8 {{.*}}[32];
-// REDUCE-COUNT-5: shfl.sync.bfly.b32
-// REDUCE: bar.sync 0;
-// REDUCE-COUNT-5: shfl.sync.bfly.b32
-// REDUCE-NOT: bar.sync
-// REDUCE-NOT: .local
+// CHECK-LABEL: .visible .entry silu_mul_kernel(
+// CHECK-COUNT-3: ld.global.v4.{{[bf]}}32
+// CHECK: st.global.v4.{{[bf]}}32
+// CHECK: ret;
+
+// CHECK-LABEL: .visible .entry rms_norm_kernel(
+// CHECK: .shared .align 4 .b8 {{.*}}[32];
+// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK: bar.sync 0;
+// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK-NOT: bar.sync
+// CHECK: ret;
+
+// CHECK-LABEL: .visible .entry softmax_kernel_2(
+// CHECK: .shared .align 4 .b8 {{.*}}[32];
+// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK: bar.sync 0;
+// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK-NOT: bar.sync
+// CHECK: ret;
+
+// No kernel spills to local memory.
+// NOLOCAL-NOT: .local
 
 // PTXAS-NOT: ptxas failed
 // PTXAS-NOT: {{[1-9][0-9]*}} bytes spill

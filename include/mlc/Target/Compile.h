@@ -1,13 +1,15 @@
-//===- CpuTarget.h - compile mlc modules to CPU shared libraries -*- C++ -*-===//
+//===- Compile.h - compile mlc modules to shared libraries ------*- C++ -*-===//
 //
-// The driver behind `mlc-compile --target cpu`: runs mlc-cpu-pipeline on an
-// mlc module, gathers the parameters it reads into one blob, and writes a
-// shared library with the ABI of include/mlc-c/Module.h.
+// The driver behind `mlc-compile`: runs the target's pipeline on an mlc
+// module (mlc-cpu-pipeline, or mlc-cuda-pipeline and
+// mlc-cuda-host-to-llvm-pipeline), gathers the parameters it reads into one
+// blob, and writes a shared library with the ABI of include/mlc-c/Module.h
+// (a CUDA module also embeds its kernel images).
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef MLC_TARGET_CPU_CPUTARGET_H
-#define MLC_TARGET_CPU_CPUTARGET_H
+#ifndef MLC_TARGET_COMPILE_H
+#define MLC_TARGET_COMPILE_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
@@ -16,17 +18,20 @@
 
 namespace mlc {
 
-struct CpuTargetOptions {
-  /// LLVM CPU name, or "native" for the host's CPU and its features.
+struct CompileOptions {
+  /// "cpu", or "cuda" for NVIDIA GPUs (host code for this machine's CPU).
+  std::string target = "cpu";
+  /// LLVM CPU name of the (host) code, or "native" for the host's CPU.
   std::string cpu = "native";
-  /// LLVM optimization level for the generated code (0-3).
+  /// LLVM optimization level for the generated host code (0-3).
   unsigned optLevel = 3;
   /// Where relative `#mlc.file` paths of parameters are resolved.
   std::string parameterDir = ".";
   /// If set, receives one line per finished step (progress output).
   std::function<void(llvm::StringRef)> progress;
-  /// Options of mlc-cpu-pipeline, as on mlc-opt's command line
-  /// ("register-n=64 cache-k=512").
+  /// Options of the target's pipeline, as on mlc-opt's command line:
+  /// mlc-cpu-pipeline's ("register-n=64 cache-k=512") or
+  /// mlc-cuda-pipeline's ("gpu-arch=sm_80,sm_90").
   std::string pipelineOptions;
   /// If set, the LLVM-dialect module is written here before translation.
   std::string dumpLLVMDialectTo;
@@ -41,8 +46,8 @@ std::string encodeModuleName(llvm::StringRef name);
 /// place. Errors name the parameter or file that caused them.
 llvm::Error compileToSharedLibrary(mlir::ModuleOp module,
                                    llvm::StringRef outputPath,
-                                   const CpuTargetOptions &options);
+                                   const CompileOptions &options);
 
 } // namespace mlc
 
-#endif // MLC_TARGET_CPU_CPUTARGET_H
+#endif // MLC_TARGET_COMPILE_H

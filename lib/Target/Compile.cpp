@@ -1,11 +1,20 @@
-//===- CpuTarget.cpp - compile mlc modules to CPU shared libraries --------===//
+//===- Compile.cpp - compile mlc modules to shared libraries --------------===//
+//
+// One driver for both targets: the metadata, the parameter blob, LLVM code
+// generation of the host code and the link are shared; a CUDA module's
+// kernels arrive as a gpu.binary, whose objects become the image table of
+// mlc-c/Module.h.
+//
+//===----------------------------------------------------------------------===//
 
-#include "mlc/Target/CPU/CpuTarget.h"
+#include "mlc/Target/Compile.h"
 #include "mlc-c/Module.h"
 #include "mlc/Config.h"
 #include "mlc/Dialect/Mlc/IR/MlcOps.h"
 #include "mlc/Pipelines/Pipelines.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
@@ -166,7 +175,8 @@ struct EntryPoint {
 /// entry point (ABI 1), `mlc_module_run_<entry>` for each of several (ABI 2).
 Error addModuleInterface(llvm::Module &module, ArrayRef<EntryPoint> entries,
                          bool multiEntry, llvm::StringRef metadata,
-                         llvm::StringRef params) {
+                         llvm::StringRef params, llvm::StringRef cudaImages,
+                         bool cuda) {
   llvm::LLVMContext &ctx = module.getContext();
   auto *ptrTy = llvm::PointerType::getUnqual(ctx);
   auto *voidTy = llvm::Type::getVoidTy(ctx);
@@ -185,11 +195,22 @@ Error addModuleInterface(llvm::Module &module, ArrayRef<EntryPoint> entries,
     global->setAlignment(llvm::Align(64));
   }
 
+  if (cuda) {
+    auto *imagesInit = llvm::ConstantDataArray::getRaw(
+        cudaImages, cudaImages.size(), llvm::Type::getInt8Ty(ctx));
+    auto *global = new llvm::GlobalVariable(
+        module, imagesInit->getType(), /*isConstant=*/true,
+        llvm::GlobalValue::ExternalLinkage, imagesInit,
+        MLC_MODULE_CUDA_IMAGES_SYMBOL);
+    global->setAlignment(llvm::Align(64));
+  }
+
   // void mlc_module_run[_<entry>](void **argv): argv[0] results, then the
   // arguments.
   llvm::StringSet<> exported = {
       MLC_MODULE_METADATA_SYMBOL, MLC_MODULE_PARAMS_SYMBOL,
-      MLC_MODULE_FREE_SYMBOL, MLC_MODULE_SET_NUM_THREADS_SYMBOL};
+      MLC_MODULE_FREE_SYMBOL, MLC_MODULE_SET_NUM_THREADS_SYMBOL,
+      MLC_MODULE_CUDA_IMAGES_SYMBOL};
   for (const EntryPoint &entry : entries) {
     llvm::Function *ciface =
         module.getFunction(("_mlir_ciface_" + entry.name));
@@ -227,17 +248,21 @@ Error addModuleInterface(llvm::Module &module, ArrayRef<EntryPoint> entries,
   fb.CreateCall(freeFn, {freeWrapper->getArg(0)});
   fb.CreateRetVoid();
 
-  // void mlc_module_set_num_threads(int n): the OpenMP thread count.
-  llvm::FunctionCallee setThreads = module.getOrInsertFunction(
-      "omp_set_num_threads",
-      llvm::FunctionType::get(voidTy, {llvm::Type::getInt32Ty(ctx)}, false));
-  auto *setThreadsWrapper = llvm::Function::Create(
-      llvm::FunctionType::get(voidTy, {llvm::Type::getInt32Ty(ctx)}, false),
-      llvm::GlobalValue::ExternalLinkage, MLC_MODULE_SET_NUM_THREADS_SYMBOL,
-      module);
-  llvm::IRBuilder<> tb(llvm::BasicBlock::Create(ctx, "entry", setThreadsWrapper));
-  tb.CreateCall(setThreads, {setThreadsWrapper->getArg(0)});
-  tb.CreateRetVoid();
+  // void mlc_module_set_num_threads(int n): the OpenMP thread count (the
+  // host code of CUDA modules runs on the calling thread).
+  if (!cuda) {
+    llvm::FunctionCallee setThreads = module.getOrInsertFunction(
+        "omp_set_num_threads",
+        llvm::FunctionType::get(voidTy, {llvm::Type::getInt32Ty(ctx)}, false));
+    auto *setThreadsWrapper = llvm::Function::Create(
+        llvm::FunctionType::get(voidTy, {llvm::Type::getInt32Ty(ctx)}, false),
+        llvm::GlobalValue::ExternalLinkage, MLC_MODULE_SET_NUM_THREADS_SYMBOL,
+        module);
+    llvm::IRBuilder<> tb(
+        llvm::BasicBlock::Create(ctx, "entry", setThreadsWrapper));
+    tb.CreateCall(setThreads, {setThreadsWrapper->getArg(0)});
+    tb.CreateRetVoid();
+  }
 
   // Only the ABI is exported; everything else may be inlined and dropped.
   for (llvm::GlobalValue &value : module.global_values())
@@ -246,8 +271,50 @@ Error addModuleInterface(llvm::Module &module, ArrayRef<EntryPoint> entries,
   return Error::success();
 }
 
+/// Moves the kernel images of a CUDA module's gpu.binary (after
+/// mlc-cuda-lower-launches) into `images` and describes them in `metadata`
+/// with the `kernel` and `image` lines of mlc-c/Module.h. PTX is stored
+/// with a terminating NUL, which the driver's loader needs.
+Error takeCudaImages(ModuleOp module, std::string &metadata,
+                     std::string &images) {
+  auto binaries = llvm::to_vector(module.getOps<gpu::BinaryOp>());
+  if (binaries.size() > 1)
+    return makeError("a CUDA module has one gpu.binary, this one has " +
+                     llvm::Twine(binaries.size()));
+  if (binaries.empty())
+    return Error::success(); // Nothing runs on the GPU.
+  gpu::BinaryOp binary = binaries.front();
+  auto kernels = binary->getAttrOfType<ArrayAttr>("mlc.kernels");
+  if (!kernels)
+    return makeError("gpu.binary @" + binary.getSymName() +
+                     " has no mlc.kernels list (run mlc-cuda-lower-launches)");
+  for (auto name : kernels.getAsRange<StringAttr>())
+    metadata += "kernel " + mlc::encodeModuleName(name.getValue()) + "\n";
+  for (auto object : binary.getObjects().getAsRange<gpu::ObjectAttr>()) {
+    auto target = dyn_cast<NVVM::NVVMTargetAttr>(object.getTarget());
+    if (!target)
+      return makeError("gpu.binary @" + binary.getSymName() +
+                       " has an object for a target that is not NVVM");
+    bool ptx = object.getFormat() == gpu::CompilationTarget::Assembly;
+    if (!ptx && object.getFormat() != gpu::CompilationTarget::Binary)
+      return makeError("gpu.binary @" + binary.getSymName() +
+                       ": CUDA modules embed cubins and PTX, not " +
+                       gpu::stringifyCompilationTarget(object.getFormat()));
+    images.resize(llvm::alignTo(images.size(), 64), '\0');
+    size_t offset = images.size();
+    images += object.getObject().getValue();
+    if (ptx)
+      images.push_back('\0');
+    metadata += "image " + target.getChip().str() + (ptx ? " ptx " : " cubin ") +
+                std::to_string(offset) + " " +
+                std::to_string(images.size() - offset) + "\n";
+  }
+  binary.erase();
+  return Error::success();
+}
+
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
-createTargetMachine(const mlc::CpuTargetOptions &options) {
+createTargetMachine(const mlc::CompileOptions &options) {
   static bool initialized = [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
@@ -278,13 +345,16 @@ createTargetMachine(const mlc::CpuTargetOptions &options) {
   return machine;
 }
 
-Error link(llvm::StringRef object, llvm::StringRef output) {
+Error link(llvm::StringRef object, llvm::StringRef output, bool cuda) {
   std::string clang = MLC_CLANG_PATH;
   if (const char *env = std::getenv("MLC_CLANG"))
     clang = env;
-  llvm::SmallVector<llvm::StringRef> args = {
-      clang, "-shared", "-fuse-ld=lld", "-o", output, object,
-      MLC_MODULE_SUPPORT_OBJECT, "-lomp", "-lm"};
+  llvm::SmallVector<llvm::StringRef> args = {clang,  "-shared", "-fuse-ld=lld",
+                                             "-o",   output,    object};
+  if (cuda)
+    args.append({MLC_CUDA_MODULE_SUPPORT_OBJECT, "-lm"});
+  else
+    args.append({MLC_MODULE_SUPPORT_OBJECT, "-lomp", "-lm"});
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0,
                                      &message);
@@ -312,12 +382,16 @@ std::string mlc::encodeModuleName(llvm::StringRef name) {
 }
 
 Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
-                                  const CpuTargetOptions &options) {
+                                  const CompileOptions &options) {
   auto step = [&](llvm::StringRef what) {
     if (options.progress)
       options.progress(what);
   };
   MLIRContext *context = module.getContext();
+  if (options.target != "cpu" && options.target != "cuda")
+    return makeError("unknown target '" + options.target +
+                     "' (available: cpu, cuda)");
+  bool cuda = options.target == "cuda";
   SmallVector<func::FuncOp> entryFuncs = findEntries(module);
   if (entryFuncs.empty())
     return makeError("the module has no public function to export");
@@ -327,6 +401,8 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
       "mlc-module " +
       std::to_string(multiEntry ? MLC_MODULE_ABI_VERSION_MULTI_ENTRY
                                         : MLC_MODULE_ABI_VERSION) + "\n";
+  if (cuda)
+    metadata += "target cuda\n";
 
   // The signatures the runtime sees, before lowering changes types.
   struct EntryInfo {
@@ -442,16 +518,36 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
   step("gathered " + std::to_string(numParams) + " parameters (" +
        std::to_string(blob.size()) + " bytes)");
 
-  auto pipelineOptions =
-      CpuPipelineOptions::createFromString(options.pipelineOptions);
-  if (!pipelineOptions)
-    return makeError("invalid pipeline options '" + options.pipelineOptions +
-                     "'");
   PassManager toLLVM(context);
-  buildLinalgToLLVMCpuPipeline(toLLVM, *pipelineOptions);
+  if (cuda) {
+    auto pipelineOptions =
+        CudaPipelineOptions::createFromString(options.pipelineOptions);
+    if (!pipelineOptions)
+      return makeError("invalid pipeline options '" + options.pipelineOptions +
+                       "'");
+    if (pipelineOptions->format != "bin")
+      return makeError("a CUDA module embeds cubins: pipeline option format=" +
+                       pipelineOptions->format + " is for mlc-opt");
+    buildLinalgToCudaPipeline(toLLVM, *pipelineOptions);
+    buildCudaHostToLLVMPipeline(toLLVM);
+  } else {
+    auto pipelineOptions =
+        CpuPipelineOptions::createFromString(options.pipelineOptions);
+    if (!pipelineOptions)
+      return makeError("invalid pipeline options '" + options.pipelineOptions +
+                       "'");
+    buildLinalgToLLVMCpuPipeline(toLLVM, *pipelineOptions);
+  }
   if (failed(toLLVM.run(module)))
     return makeError("lowering to LLVM failed (see the diagnostics above)");
   step("lowered to the LLVM dialect");
+  std::string images;
+  if (cuda) {
+    if (Error e = takeCudaImages(module, metadata, images))
+      return e;
+    step("embedded " + std::to_string(images.size()) +
+         " bytes of kernel images");
+  }
   if (!options.dumpLLVMDialectTo.empty()) {
     std::error_code ec;
     llvm::raw_fd_ostream os(options.dumpLLVMDialectTo, ec);
@@ -472,7 +568,7 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
   for (EntryInfo &info : entries)
     entryPoints.push_back({info.name, info.hasResults});
   if (Error e = addModuleInterface(*llvmModule, entryPoints, multiEntry,
-                                   metadata, blob))
+                                   metadata, blob, images, cuda))
     return e;
   blob.clear();
   blob.shrink_to_fit();
@@ -504,7 +600,7 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
     codegen.run(*llvmModule);
   }
   step("generated machine code");
-  if (Error e = link(objectPath, outputPath))
+  if (Error e = link(objectPath, outputPath, cuda))
     return e;
   step("linked " + outputPath.str());
   return Error::success();
