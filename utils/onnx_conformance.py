@@ -30,6 +30,9 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tensor_compare import compare  # noqa: E402
+
 DEFAULT_DATA = "/usr/share/libonnx-testdata/data/node"
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -80,68 +83,80 @@ def primary_ops(model, name):
     return (ops[0],)
 
 
-def compare(got, want, rtol, atol, bf16=False):
-    if bf16 and want.dtype == np.uint16:
-        # ONNX 1.12 test data stores bfloat16 as uint16 bit patterns.
-        want = (want.astype(np.uint32) << 16).view(np.float32)
-    if want.dtype.kind in "OSU":
-        return "string tensors are not supported"
-    if got.shape != want.shape:
-        return f"shape {list(got.shape)}, expected {list(want.shape)}"
-    if want.dtype.kind in "biu" or want.dtype == np.bool_:
-        if got.dtype.kind not in "biu" and got.dtype != np.bool_:
-            return f"dtype {got.dtype}, expected {want.dtype}"
-        if not np.array_equal(got.astype(want.dtype), want):
-            bad = int(np.sum(got.astype(want.dtype) != want))
-            return f"{bad} of {want.size} elements differ"
-        return None
-    if got.dtype.kind != "f":
-        return f"dtype {got.dtype}, expected {want.dtype}"
-    g = got.astype(np.float64)
-    w = want.astype(np.float64)
-    nan = np.isnan(w)
-    if not np.array_equal(np.isnan(g), nan):
-        return "NaN positions differ"
-    g, w = g[~nan], w[~nan]
-    inf = np.isinf(w)
-    if not np.array_equal(g[inf], w[inf]):
-        return "infinities differ"
-    g, w = g[~inf], w[~inf]
-    diff = np.abs(g - w)
-    if np.all(diff <= atol + rtol * np.abs(w)):
-        return None
-    rel = diff / np.maximum(np.abs(w), 1e-30)
-    return f"max abs error {diff.max():.3g}, max rel error {rel.max():.3g}"
+def test_files(folder):
+    """The input and expected output files of a node test, in order."""
+    data = os.path.join(folder, "test_data_set_0")
+    def numbered(kind):
+        return sorted(glob.glob(os.path.join(data, f"{kind}_*.pb")),
+                      key=lambda p: int(re.findall(r"\d+", os.path.basename(p))[0]))
+    return numbered("input"), numbered("output")
 
 
-def run_test(folder, tools, timeout):
+def load_test_model(folder):
+    """(model, ops, None), or (None, ops, Result) when the test cannot run."""
     name = os.path.basename(folder)
     try:
         model = onnx.load(os.path.join(folder, "model.onnx"))
     except Exception as e:  # noqa: BLE001 - a broken test file
-        return Result(name, "FAIL", f"cannot load model: {e}")
+        return None, (), Result(name, "FAIL", f"cannot load model: {e}")
     ops = primary_ops(model, name)
     for value in list(model.graph.input) + list(model.graph.output):
         if not value.type.HasField("tensor_type"):
-            return Result(name, "UNSUPPORTED", "non-tensor inputs or outputs", ops)
-    data = os.path.join(folder, "test_data_set_0")
-    inputs = sorted(glob.glob(os.path.join(data, "input_*.pb")),
-                    key=lambda p: int(re.findall(r"\d+", os.path.basename(p))[0]))
-    outputs = sorted(glob.glob(os.path.join(data, "output_*.pb")),
-                     key=lambda p: int(re.findall(r"\d+", os.path.basename(p))[0]))
+            return None, ops, Result(name, "UNSUPPORTED", "non-tensor inputs or outputs", ops)
+    return model, ops, None
+
+
+def compile_test(folder, library, tools, timeout, ops, target="cpu"):
+    """Compiles a node test's model; a Result if that failed, else None."""
+    name = os.path.basename(folder)
+    try:
+        p = subprocess.run([tools["mlc-compile"], os.path.join(folder, "model.onnx"),
+                            "-o", library, "--quiet", "--target", target],
+                           capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return Result(name, "FAIL", f"mlc-compile timed out after {timeout}s", ops)
+    if p.returncode == 3:
+        return Result(name, "UNSUPPORTED", first_line(p.stderr), ops)
+    if p.returncode != 0:
+        return Result(name, "FAIL", "compile: " + first_line(p.stderr), ops)
+    return None
+
+
+def select_tests(data_dir, subset=None, pattern=None):
+    """The node test folders, or those a subset file lists, matching a regex."""
+    if not os.path.isdir(data_dir):
+        sys.exit(f"onnx_conformance: {data_dir} not found (install libonnx-testdata)")
+    folders = sorted(f for f in glob.glob(os.path.join(data_dir, "test_*"))
+                     if os.path.isdir(f))
+    if subset:
+        wanted = [l.split("#")[0].strip() for l in open(subset)]
+        wanted = [w for w in wanted if w]
+        known = {os.path.basename(f): f for f in folders}
+        missing = [w for w in wanted if w not in known]
+        if missing:
+            sys.exit(f"onnx_conformance: unknown tests in {subset}: {missing}")
+        folders = [known[w] for w in wanted]
+    if pattern:
+        folders = [f for f in folders if re.search(pattern, os.path.basename(f))]
+    return folders
+
+
+def output_is_bf16(model, i):
+    return model.graph.output[i].type.tensor_type.elem_type == onnx.TensorProto.BFLOAT16
+
+
+def run_test(folder, tools, timeout):
+    name = os.path.basename(folder)
+    model, ops, skipped = load_test_model(folder)
+    if skipped:
+        return skipped
+    inputs, outputs = test_files(folder)
     work = tempfile.mkdtemp(prefix="mlc-onnx-")
     try:
         library = os.path.join(work, "model.so")
-        try:
-            p = subprocess.run([tools["mlc-compile"], os.path.join(folder, "model.onnx"),
-                                "-o", library, "--quiet"],
-                               capture_output=True, text=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return Result(name, "FAIL", f"mlc-compile timed out after {timeout}s", ops)
-        if p.returncode == 3:
-            return Result(name, "UNSUPPORTED", first_line(p.stderr), ops)
-        if p.returncode != 0:
-            return Result(name, "FAIL", "compile: " + first_line(p.stderr), ops)
+        failed = compile_test(folder, library, tools, timeout, ops)
+        if failed:
+            return failed
         out_dir = os.path.join(work, "out")
         try:
             p = subprocess.run([tools["mlc-run"], library, *inputs, "--output-dir", out_dir],
@@ -155,9 +170,8 @@ def run_test(folder, tools, timeout):
             got_path = os.path.join(out_dir, f"output_{i}.npy")
             if not os.path.exists(got_path):
                 return Result(name, "FAIL", f"output {i} missing", ops)
-            output_type = model.graph.output[i].type.tensor_type.elem_type
             problem = compare(np.load(got_path), load_tensor(expected_path), rtol, atol,
-                              bf16=output_type == onnx.TensorProto.BFLOAT16)
+                              bf16=output_is_bf16(model, i))
             if problem:
                 return Result(name, "FAIL", f"output {i}: {problem}", ops)
         return Result(name, "PASS", "", ops)
@@ -231,20 +245,7 @@ def main():
     for tool, path in tools.items():
         if not os.access(path, os.X_OK):
             sys.exit(f"onnx_conformance: {path} not found; build mlc first")
-    if not os.path.isdir(args.data_dir):
-        sys.exit(f"onnx_conformance: {args.data_dir} not found (install libonnx-testdata)")
-    folders = sorted(f for f in glob.glob(os.path.join(args.data_dir, "test_*"))
-                     if os.path.isdir(f))
-    if args.subset:
-        wanted = [l.split("#")[0].strip() for l in open(args.subset)]
-        wanted = [w for w in wanted if w]
-        known = {os.path.basename(f): f for f in folders}
-        missing = [w for w in wanted if w not in known]
-        if missing:
-            sys.exit(f"onnx_conformance: unknown tests in {args.subset}: {missing}")
-        folders = [known[w] for w in wanted]
-    if args.filter:
-        folders = [f for f in folders if re.search(args.filter, os.path.basename(f))]
+    folders = select_tests(args.data_dir, args.subset, args.filter)
 
     results = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:

@@ -11,6 +11,7 @@
 #include "mlc-c/Module.h"
 #include "mlc/Config.h"
 #include "mlc/Dialect/Mlc/IR/MlcOps.h"
+#include "mlc/Dialect/Mlc/Transforms/Passes.h"
 #include "mlc/Pipelines/Pipelines.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -21,6 +22,7 @@
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/IR/IRBuilder.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -392,6 +394,16 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
     return makeError("unknown target '" + options.target +
                      "' (available: cpu, cuda)");
   bool cuda = options.target == "cuda";
+  if (!options.inputShapes.empty()) {
+    PassManager specialize(context);
+    SpecializeShapesPassOptions shapes;
+    shapes.shapes.assign(options.inputShapes.begin(), options.inputShapes.end());
+    specialize.addPass(createSpecializeShapesPass(shapes));
+    specialize.addPass(createCanonicalizerPass());
+    if (failed(specialize.run(module)))
+      return makeError("cannot give the inputs the shapes asked for (see the "
+                       "diagnostics above)");
+  }
   SmallVector<func::FuncOp> entryFuncs = findEntries(module);
   if (entryFuncs.empty())
     return makeError("the module has no public function to export");

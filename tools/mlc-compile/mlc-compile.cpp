@@ -1,7 +1,7 @@
 //===- mlc-compile.cpp - compile a model to a shared library --------------===//
 //
 //   mlc-compile MODEL -o OUT.so [--target cpu|cuda] [--cpu NAME] [-O N]
-//       [--gpu-arch sm_80,sm_90]
+//       [--gpu-arch sm_80,sm_90] [--input-shape 2x16x256 ...]
 //   mlc-compile CHECKPOINT_DIR -o OUT_DIR [--max-context N] [--target cpu]
 //
 // MODEL is an ONNX file (.onnx) or mlc IR (.mlir); CHECKPOINT_DIR a Hugging
@@ -135,6 +135,12 @@ int main(int argc, char **argv) {
                            cl::init("native"), cl::cat(category));
   cl::opt<unsigned> optLevel("O", cl::desc("LLVM optimization level (0-3)"),
                              cl::init(3), cl::Prefix, cl::cat(category));
+  cl::list<std::string> inputShapes(
+      "input-shape",
+      cl::desc("Static shape of an input with dynamic dimensions, one per "
+               "input in order (2x16x256; 'scalar' for rank 0); needed for "
+               "--target cuda"),
+      cl::value_desc("AxBxC"), cl::CommaSeparated, cl::cat(category));
   cl::opt<std::string> pipelineOptions(
       "pipeline-options",
       cl::desc("Options of mlc-cpu-pipeline, e.g. \"register-n=64\", or "
@@ -201,6 +207,7 @@ int main(int argc, char **argv) {
   options.optLevel = optLevel;
   options.progress = progress;
   options.dumpLLVMDialectTo = dumpLLVM;
+  options.inputShapes.assign(inputShapes.begin(), inputShapes.end());
   options.pipelineOptions = pipelineOptions;
   if (printKernels && target != "cpu")
     return fail("--print-kernels lists CPU kernels", kUsage);
@@ -213,6 +220,8 @@ int main(int argc, char **argv) {
     return fail("--max-context must be positive", kUsage);
   if (weights != "auto" && weights != "bf16" && weights != "f32")
     return fail("--weights must be auto, bf16 or f32", kUsage);
+  if (llvm::sys::fs::is_directory(input) && !inputShapes.empty())
+    return fail("--input-shape is for models, not Qwen3 checkpoints", kUsage);
   if (llvm::sys::fs::is_directory(input) && target != "cpu")
     return fail("Qwen3 checkpoints compile for --target cpu (the GPU "
                 "library is not written yet)",

@@ -15,6 +15,7 @@
 #include "llvm/Support/Error.h"
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace mlc {
 
@@ -35,6 +36,9 @@ struct CompileOptions {
   std::string pipelineOptions;
   /// If set, the LLVM-dialect module is written here before translation.
   std::string dumpLLVMDialectTo;
+  /// Static shapes for the entry point's inputs, in order ("2x16x256";
+  /// mlc-specialize-shapes), fixing dimensions the model leaves dynamic.
+  std::vector<std::string> inputShapes;
 };
 
 /// A tensor name as mlc-c/Module.h writes it in metadata and parameter

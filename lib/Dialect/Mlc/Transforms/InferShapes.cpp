@@ -48,11 +48,13 @@ static void refine(ShapedOpInterface op) {
   }
 }
 
+void mlc::inferShapes(Operation *root) {
+  root->walk([](ShapedOpInterface op) { refine(op); });
+}
+
 namespace {
 struct InferShapesPass
     : mlc::impl::InferShapesPassBase<InferShapesPass> {
-  void runOnOperation() override {
-    getOperation()->walk([](ShapedOpInterface op) { refine(op); });
-  }
+  void runOnOperation() override { inferShapes(getOperation()); }
 };
 } // namespace

@@ -15,6 +15,10 @@ namespace mlc {
 #define GEN_PASS_REGISTRATION
 #include "mlc/Dialect/Mlc/Transforms/Passes.h.inc"
 
+/// Refines the result types of the mlc ops nested in `root` from their
+/// shape functions, in order (what mlc-infer-shapes does).
+void inferShapes(mlir::Operation *root);
+
 } // namespace mlc
 
 #endif // MLC_DIALECT_MLC_TRANSFORMS_PASSES_H

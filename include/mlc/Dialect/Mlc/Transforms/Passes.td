@@ -22,6 +22,34 @@ def InferShapesPass : Pass<"mlc-infer-shapes"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def SpecializeShapesPass
+    : Pass<"mlc-specialize-shapes", "::mlir::ModuleOp"> {
+  let summary = "Fix the dynamic input dimensions of the entry point";
+  let description = [{
+    Gives the entry point (`@main`, or the only public function) the input
+    shapes listed in `shapes`, in argument order (`2x16x256`; `scalar` for
+    a rank-0 input), then refines the mlc ops as `mlc-infer-shapes` does and
+    makes the function's results as static as inference found them. A model
+    exported with dynamic axes so becomes one with static shapes, which the
+    CUDA target needs (kernels take bare pointers) and which lets either
+    target specialize its loops.
+
+    Each listed shape must have the input's rank and agree with its static
+    dimensions; inputs past the list are unchanged.
+
+    ```mlir
+    func.func @main(%x: tensor<?x256xf32>) -> tensor<?x256xf32>
+    // with shapes=2x256 becomes
+    func.func @main(%x: tensor<2x256xf32>) -> tensor<2x256xf32>
+    ```
+  }];
+  let options = [
+    ListOption<"shapes", "shapes", "std::string",
+               "Static shapes of the entry point's inputs, in order">,
+  ];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def FuseCompositesPass : Pass<"mlc-fuse-composites"> {
   let summary = "Recognize decomposed RMSNorm and SwiGLU as mlc composite ops, and fuse QK-norm into RoPE";
   let description = [{

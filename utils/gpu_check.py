@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""The GPU check: models compiled here for CUDA, run on a machine with an
+NVIDIA GPU that has no MLIR/LLVM, compared with references made here.
+
+    /usr/bin/python3 utils/gpu_check.py bundle OUT_DIR [--onnx-subset FILE]
+        [--onnx-filter REGEX] [--models decoder_block,mobilenet_v2,resnet18]
+        [--gpu-arch sm_80,sm_90] [--limit-mb 60] [--build-dir build]
+    python3 OUT_DIR/gpu_check.py run OUT_DIR [--results FILE]
+
+`bundle` (on the build machine: needs mlc built with the CUDA toolkit,
+ONNX and PyTorch) writes a self-contained folder:
+
+  bin/mlc-run, lib/libmlcrt.so   the runtime-only runner (no MLIR/LLVM)
+  gpu_check.py, tensor_compare.py
+  onnx/NAME/model.so ...         ONNX backend node tests, compiled with
+                                 mlc-compile --target cuda; inputs (.pb) and
+                                 ONNX's expected outputs (as .npy)
+  models/NAME/model.so ...       models of utils/models/export_models.py:
+                                 inputs, PyTorch's outputs and mlc's CPU
+                                 outputs (the path every GPU result must
+                                 agree with)
+  manifest.json                  the tests, their files and tolerances, and
+                                 the tests that did not compile for CUDA
+
+It refuses to write more than --limit-mb (what a GPU session can carry);
+select fewer tests or models then.
+
+`run` (on the GPU machine: Python 3 with numpy, an NVIDIA driver) runs every
+test with bin/mlc-run, prints the device and image the runtime chose,
+PASS / FAIL (why) per test and the totals, and writes them as JSON to
+--results. Node tests use ONNX's tolerances (rtol 1e-3, atol 1e-7); models
+rtol 1e-4 of the largest reference value against both references, as the
+CPU tests do. It exits 0 only if every test passed. Without a GPU every
+test fails with the runtime's message (no driver, no device), which is
+reported once as SKIPPED with exit status 77.
+"""
+import argparse
+import datetime
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from tensor_compare import compare  # noqa: E402
+
+ROOT = os.path.dirname(HERE)
+# Exit status of `run` when there is no GPU to run on (ctest's SKIP).
+SKIPPED = 77
+NO_DEVICE = re.compile(r"no CUDA driver|no CUDA device|stub library")
+
+
+def log(message):
+    print(f"gpu_check: {message}", file=sys.stderr, flush=True)
+
+
+# ----------------------------------------------------------------------------
+# bundle (build machine)
+# ----------------------------------------------------------------------------
+
+def folder_bytes(path):
+    return sum(os.path.getsize(os.path.join(d, f))
+               for d, _, files in os.walk(path) for f in files)
+
+
+def compile_cuda(tools, model, library, gpu_arch, shapes, timeout=600):
+    """None if `model` compiled, else the first line of the error. `shapes`
+    (of the inputs it will run on) fix the dimensions the model leaves
+    dynamic: CUDA kernels have static shapes."""
+    cmd = [tools["mlc-compile"], model, "-o", library, "--quiet", "--target", "cuda"]
+    if gpu_arch:
+        cmd += ["--gpu-arch", gpu_arch]
+    if shapes:
+        cmd += ["--input-shape",
+                ",".join("x".join(map(str, shape)) if shape else "scalar" for shape in shapes)]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if p.returncode == 0:
+        return None
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    return (lines[0] if lines else f"exit status {p.returncode}")[:300]
+
+
+def bundle_onnx(args, tools, out, manifest):
+    import onnx_conformance as conf  # ONNX is needed here only.
+
+    for folder in conf.select_tests(args.onnx_data, args.onnx_subset, args.onnx_filter):
+        name = os.path.basename(folder)
+        model, ops, skipped = conf.load_test_model(folder)
+        if skipped:
+            manifest["not_compiled"].append({"name": name, "why": skipped.detail})
+            continue
+        dest = os.path.join(out, "onnx", name)
+        os.makedirs(dest)
+        inputs, outputs = conf.test_files(folder)
+        why = compile_cuda(tools, os.path.join(folder, "model.onnx"),
+                           os.path.join(dest, "model.so"), args.gpu_arch,
+                           [conf.load_tensor(p).shape for p in inputs])
+        if why:
+            shutil.rmtree(dest)
+            manifest["not_compiled"].append({"name": name, "why": why})
+            continue
+        test = {"name": name, "kind": "onnx", "module": f"onnx/{name}/model.so",
+                "inputs": [], "references": [{"what": "ONNX", "rtol": 1e-3, "atol": 1e-7,
+                                              "outputs": []}]}
+        for path in inputs:
+            shutil.copy(path, dest)
+            test["inputs"].append(f"onnx/{name}/{os.path.basename(path)}")
+        for i, path in enumerate(outputs):
+            want = conf.load_tensor(path)
+            if conf.output_is_bf16(model, i) and want.dtype == np.uint16:
+                want = (want.astype(np.uint32) << 16).view(np.float32)
+            np.save(os.path.join(dest, f"expected_{i}.npy"), want)
+            test["references"][0]["outputs"].append(f"onnx/{name}/expected_{i}.npy")
+        manifest["tests"].append(test)
+
+
+def bundle_models(args, tools, out, manifest):
+    names = [n for n in args.models.split(",") if n]
+    if not names:
+        return
+    work = tempfile.mkdtemp(prefix="mlc-gpu-models-")
+    try:
+        log(f"exporting {', '.join(names)} (utils/models/export_models.py)")
+        subprocess.run([sys.executable, os.path.join(ROOT, "utils", "models", "export_models.py"),
+                        work, "--models", ",".join(names)], check=True)
+        for name in names:
+            dest = os.path.join(out, "models", name)
+            os.makedirs(dest)
+            onnx_path = os.path.join(work, f"{name}.onnx")
+            inputs = sorted(f for f in os.listdir(work)
+                            if f.startswith(f"{name}.input_") and f.endswith(".npy"))
+            why = compile_cuda(tools, onnx_path, os.path.join(dest, "model.so"), args.gpu_arch,
+                               [np.load(os.path.join(work, f)).shape for f in inputs])
+            if why:
+                shutil.rmtree(dest)
+                manifest["not_compiled"].append({"name": name, "why": why})
+                continue
+            torch_outputs = sorted(f for f in os.listdir(work)
+                                   if f.startswith(f"{name}.output_") and f.endswith(".npy"))
+            for f in inputs + torch_outputs:
+                shutil.copy(os.path.join(work, f), dest)
+            # mlc's CPU outputs on the same inputs.
+            cpu_library = os.path.join(work, f"{name}.cpu.so")
+            cpu_out = os.path.join(work, f"{name}.cpu")
+            subprocess.run([tools["mlc-compile"], onnx_path, "-o", cpu_library, "--quiet"],
+                           check=True)
+            subprocess.run([tools["mlc-run"], cpu_library,
+                            *[os.path.join(work, f) for f in inputs], "--output-dir", cpu_out],
+                           check=True, stdout=subprocess.DEVNULL)
+            cpu_outputs = []
+            for i in range(len(torch_outputs)):
+                shutil.copy(os.path.join(cpu_out, f"output_{i}.npy"),
+                            os.path.join(dest, f"cpu.output_{i}.npy"))
+                cpu_outputs.append(f"models/{name}/cpu.output_{i}.npy")
+            manifest["tests"].append({
+                "name": name, "kind": "model", "module": f"models/{name}/model.so",
+                "inputs": [f"models/{name}/{f}" for f in inputs],
+                "references": [
+                    {"what": "PyTorch", "relative_to_max": 1e-4,
+                     "outputs": [f"models/{name}/{f}" for f in torch_outputs]},
+                    {"what": "mlc CPU", "relative_to_max": 1e-4, "outputs": cpu_outputs}]})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def bundle(args):
+    build = os.path.abspath(args.build_dir)
+    tools = {t: os.path.join(build, "bin", t) for t in ("mlc-compile", "mlc-run")}
+    for path in tools.values():
+        if not os.access(path, os.X_OK):
+            sys.exit(f"gpu_check: {path} not found; build mlc first")
+    out = os.path.abspath(args.out_dir)
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(os.path.join(out, "bin"))
+    os.makedirs(os.path.join(out, "lib"))
+    shutil.copy(tools["mlc-run"], os.path.join(out, "bin"))
+    shutil.copy(os.path.join(build, "lib", "libmlcrt.so"), os.path.join(out, "lib"))
+    for script in ("gpu_check.py", "tensor_compare.py"):
+        shutil.copy(os.path.join(HERE, script), out)
+    revision = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"],
+                              capture_output=True, text=True).stdout.strip()
+    manifest = {"created": datetime.datetime.now().isoformat(timespec="seconds"),
+                "revision": revision, "gpu_arch": args.gpu_arch or "sm_80,sm_90",
+                "tests": [], "not_compiled": []}
+    if args.onnx_subset or args.onnx_filter:
+        bundle_onnx(args, tools, out, manifest)
+    bundle_models(args, tools, out, manifest)
+    with open(os.path.join(out, "manifest.json"), "w") as f:
+        json.dump(manifest, f, indent=1)
+    size = folder_bytes(out) / 2**20
+    log(f"{out}: {len(manifest['tests'])} tests, {size:.1f} MiB; "
+        f"{len(manifest['not_compiled'])} did not compile for CUDA")
+    for entry in manifest["not_compiled"]:
+        log(f"  not compiled: {entry['name']}: {entry['why']}")
+    if size > args.limit_mb:
+        sys.exit(f"gpu_check: the bundle is {size:.1f} MiB, more than --limit-mb "
+                 f"{args.limit_mb}: select fewer tests or models")
+
+
+# ----------------------------------------------------------------------------
+# run (GPU machine)
+# ----------------------------------------------------------------------------
+
+def check_model_output(got, want, limit):
+    """Relative to the largest reference value, as utils/models/compare_outputs.py."""
+    if got.shape != want.shape or got.dtype != want.dtype:
+        return f"{got.dtype} {list(got.shape)}, expected {want.dtype} {list(want.shape)}"
+    if not np.isfinite(got).all():
+        return f"{np.count_nonzero(~np.isfinite(got))} non-finite values"
+    scale = float(np.max(np.abs(want))) or 1.0
+    error = float(np.max(np.abs(got.astype(np.float64) - want))) / scale
+    return None if error <= limit else f"relative error {error:.3g} > {limit:g}"
+
+
+def run_one(bundle_dir, test, env):
+    work = tempfile.mkdtemp(prefix="mlc-gpu-run-")
+    try:
+        cmd = [os.path.join(bundle_dir, "bin", "mlc-run"),
+               os.path.join(bundle_dir, test["module"]),
+               *[os.path.join(bundle_dir, p) for p in test["inputs"]], "--output-dir", work]
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+        device = next((l.split(":", 1)[1].strip() for l in p.stdout.splitlines()
+                       if l.startswith("device:")), None)
+        if p.returncode != 0:
+            lines = [l for l in p.stderr.splitlines() if l.strip()]
+            return "FAIL", (lines[0] if lines else f"exit {p.returncode}")[:300], device
+        problems = []
+        for reference in test["references"]:
+            for i, path in enumerate(reference["outputs"]):
+                got_path = os.path.join(work, f"output_{i}.npy")
+                if not os.path.exists(got_path):
+                    return "FAIL", f"output {i} missing", device
+                got, want = np.load(got_path), np.load(os.path.join(bundle_dir, path))
+                if "relative_to_max" in reference:
+                    problem = check_model_output(got, want, reference["relative_to_max"])
+                else:
+                    problem = compare(got, want, reference["rtol"], reference["atol"])
+                if problem:
+                    problems.append(f"output {i} vs {reference['what']}: {problem}")
+        return ("FAIL", "; ".join(problems), device) if problems else ("PASS", "", device)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(args):
+    bundle_dir = os.path.abspath(args.bundle_dir)
+    with open(os.path.join(bundle_dir, "manifest.json")) as f:
+        manifest = json.load(f)
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = os.path.join(bundle_dir, "lib") + (
+        ":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    results, devices = [], set()
+    for test in manifest["tests"]:
+        status, detail, device = run_one(bundle_dir, test, env)
+        if status == "FAIL" and NO_DEVICE.search(detail):
+            print(f"SKIPPED: no GPU to run on ({detail})")
+            return SKIPPED
+        if device:
+            devices.add(device)
+        results.append({"name": test["name"], "kind": test["kind"], "status": status,
+                        "detail": detail})
+        print(f"{status} {test['name']}" + (f" ({detail})" if detail else ""), flush=True)
+    for entry in manifest["not_compiled"]:
+        print(f"NOT COMPILED {entry['name']} ({entry['why']})")
+    passed = sum(r["status"] == "PASS" for r in results)
+    print(f"device: {'; '.join(sorted(devices)) or 'unknown'}")
+    print(f"{passed} passed, {len(results) - passed} failed (of {len(results)} run); "
+          f"{len(manifest['not_compiled'])} not compiled for CUDA; bundle of "
+          f"{manifest['created']} (mlc {manifest['revision']}, {manifest['gpu_arch']})")
+    if args.results:
+        with open(args.results, "w") as f:
+            json.dump({"manifest": {k: manifest[k] for k in ("created", "revision", "gpu_arch")},
+                       "devices": sorted(devices), "results": results,
+                       "not_compiled": manifest["not_compiled"]}, f, indent=1)
+    return 0 if passed == len(results) else 1
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("bundle", help="compile the tests for CUDA into a folder")
+    b.add_argument("out_dir")
+    b.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    b.add_argument("--onnx-data", default="/usr/share/libonnx-testdata/data/node")
+    b.add_argument("--onnx-subset", help="file listing node tests, one per line")
+    b.add_argument("--onnx-filter", help="regex over node test names")
+    b.add_argument("--models", default="",
+                   help="models of utils/models/export_models.py, comma-separated")
+    b.add_argument("--gpu-arch", default="", help="mlc-compile --gpu-arch")
+    b.add_argument("--limit-mb", type=float, default=60)
+    r = sub.add_parser("run", help="run a bundle on this machine's GPU")
+    r.add_argument("bundle_dir")
+    r.add_argument("--results", help="write the results here as JSON")
+    args = parser.parse_args()
+    if args.command == "bundle":
+        bundle(args)
+        return 0
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
