@@ -6,6 +6,7 @@ NVIDIA GPU that has no MLIR/LLVM, compared with references made here.
         [--onnx-filter REGEX] [--models decoder_block,mobilenet_v2,resnet18]
         [--gpu-arch sm_80,sm_90] [--limit-mb 60] [--build-dir build]
     python3 OUT_DIR/gpu_check.py run OUT_DIR [--results FILE]
+    /usr/bin/python3 utils/gpu_check.py selftest WORK_DIR [--build-dir build]
 
 `bundle` (on the build machine: needs mlc built with the CUDA toolkit,
 ONNX and PyTorch) writes a self-contained folder:
@@ -33,6 +34,11 @@ rtol 1e-4 of the largest reference value against both references, as the
 CPU tests do. It exits 0 only if every test passed. Without a GPU every
 test fails with the runtime's message (no driver, no device), which is
 reported once as SKIPPED with exit status 77.
+
+`selftest` (the test command's GPU execution test) bundles the node tests
+of utils/onnx-conformance-subset.txt into WORK_DIR and runs them here:
+SKIPPED (exit status 77, which ctest reports as skipped) on a machine
+without a GPU or without the CUDA toolkit to compile for one.
 """
 import argparse
 import datetime
@@ -299,10 +305,24 @@ def main():
     r = sub.add_parser("run", help="run a bundle on this machine's GPU")
     r.add_argument("bundle_dir")
     r.add_argument("--results", help="write the results here as JSON")
+    t = sub.add_parser("selftest", help="bundle the ONNX subset and run it here")
+    t.add_argument("work_dir")
+    t.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     args = parser.parse_args()
     if args.command == "bundle":
         bundle(args)
         return 0
+    if args.command == "selftest":
+        ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+        if not os.access(ptxas, os.X_OK):
+            print("SKIPPED: no CUDA toolkit (ptxas) to compile kernels with")
+            return SKIPPED
+        bundle_dir = os.path.join(args.work_dir, "bundle")
+        bundle(parser.parse_args(
+            ["bundle", bundle_dir, "--build-dir", args.build_dir, "--onnx-subset",
+             os.path.join(ROOT, "utils", "onnx-conformance-subset.txt")]))
+        return run(parser.parse_args(["run", bundle_dir, "--results",
+                                      os.path.join(args.work_dir, "results.json")]))
     return run(args)
 
 
