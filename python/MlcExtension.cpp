@@ -138,13 +138,17 @@ RankedTensorType tensorType(MLIRContext *context, const std::string &dtype,
 //===----------------------------------------------------------------------===//
 
 struct CompileOptions {
+  std::string target = "cpu";
   std::string cpu = "native";
   unsigned optLevel = 3;
   std::string pipelineOptions;
+  std::vector<std::string> inputShapes;
   bool verbose = false;
 
   mlc::CompileOptions toTarget(llvm::StringRef parameterDir) const {
     mlc::CompileOptions options;
+    options.target = target;
+    options.inputShapes = inputShapes;
     options.cpu = cpu;
     options.optLevel = optLevel;
     options.pipelineOptions = pipelineOptions;
@@ -618,6 +622,8 @@ PYBIND11_MODULE(_mlc, m) {
 
   py::class_<CompileOptions>(m, "CompileOptions")
       .def(py::init<>())
+      .def_readwrite("target", &CompileOptions::target)
+      .def_readwrite("input_shapes", &CompileOptions::inputShapes)
       .def_readwrite("cpu", &CompileOptions::cpu)
       .def_readwrite("opt_level", &CompileOptions::optLevel)
       .def_readwrite("pipeline_options", &CompileOptions::pipelineOptions)

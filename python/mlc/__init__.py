@@ -57,8 +57,8 @@ class Module:
 
 def _options(cpu: str, opt_level: int, verbose: bool,
              pass_options: dict) -> "_mlc.CompileOptions":
-    """mlc-cpu-pipeline options from keywords (register_n=64 ->
-    'register-n=64'), as `mlc-compile --pipeline-options` takes them."""
+    """Pipeline options from keywords (register_n=64 -> 'register-n=64'), as
+    `mlc-compile --pipeline-options` takes them."""
     options = _mlc.CompileOptions()
     options.cpu = cpu
     options.opt_level = opt_level
@@ -85,14 +85,24 @@ def _compile_and_load(compile_to, output) -> Module:
 
 
 def compile(model, target: str = "cpu", *, output=None, cpu: str = "native",
-            opt_level: int = 3, verbose: bool = False,
+            opt_level: int = 3, verbose: bool = False, input_shapes=None,
             **pass_options) -> Module:
     """Compiles an ONNX model (a path to .onnx or .mlir, or an
-    onnx.ModelProto) and loads it. `pass_options` are mlc-cpu-pipeline's
-    (e.g. register_n=64); `output` keeps the shared library at that path."""
-    if target != "cpu":
-        raise ValueError(f"unknown target '{target}' (available: cpu)")
+    onnx.ModelProto) and loads it. `target` is "cpu" or "cuda" (NVIDIA
+    GPUs; the module runs where the runtime finds a driver and a device).
+    `input_shapes` (one tuple per input, in order) fixes the dimensions the
+    model leaves dynamic, which "cuda" needs. `pass_options` are the
+    target's pipeline options (e.g. register_n=64 for mlc-cpu-pipeline,
+    gpu_arch="sm_90" for mlc-cuda-pipeline); `output` keeps the shared
+    library at that path."""
+    if target not in ("cpu", "cuda"):
+        raise ValueError(f"unknown target '{target}' (available: cpu, cuda)")
     options = _options(cpu, opt_level, verbose, pass_options)
+    options.target = target
+    if input_shapes is not None:
+        options.input_shapes = [
+            "x".join(str(int(d)) for d in shape) if len(shape) else "scalar"
+            for shape in input_shapes]
     if isinstance(model, (str, os.PathLike)):
         path = os.fspath(model)
         if not os.path.exists(path):

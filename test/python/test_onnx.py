@@ -48,6 +48,18 @@ def test_metadata(mlp):
     assert module.outputs == [mlc.TensorInfo("y", "f32", (-1, 4))]
 
 
+def test_input_shapes(mlp):
+    path, x, want = mlp
+    module = mlc.compile(path, input_shapes=[x.shape])
+    assert module.inputs == [mlc.TensorInfo("x", "f32", (3, 16))]
+    assert module.outputs == [mlc.TensorInfo("y", "f32", (3, 4))]
+    assert relative_error(module(x)[0], want) < 1e-4
+    with pytest.raises(ValueError, match=r"input 'x' dimension 0"):
+        module(np.zeros((2, 16), np.float32))
+    with pytest.raises(mlc.Error, match=r"input #0 is 'tensor<\?x16xf32>', not of rank 3"):
+        mlc.compile(path, input_shapes=[(3, 16, 1)])
+
+
 def test_pass_options_and_output(mlp, tmp_path):
     path, x, want = mlp
     so = tmp_path / "mlp.so"
