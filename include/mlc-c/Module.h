@@ -126,12 +126,15 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  *
  *   kernel NAME                      one per kernel, in the order of the
  *                                    indices the host code launches by
+ *                                    (NAME percent-encoded as above)
  *   image ARCH FORMAT OFFSET SIZE    one per compiled form of the kernels:
  *                                    ARCH is sm_XY (compute capability X.Y),
  *                                    FORMAT `cubin` (runs on X.Z, Z >= Y) or
  *                                    `ptx` (compiled by the driver on X.Y and
  *                                    later); the bytes are [OFFSET,
  *                                    OFFSET + SIZE) of mlc_module_cuda_images
+ *                                    (OFFSET 64-byte aligned; PTX text ends
+ *                                    with a NUL byte, counted in SIZE)
  *
  * Every image holds every kernel (NAME is its symbol there). The runtime
  * picks one image by the device's compute capability.
@@ -147,8 +150,8 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
 #define MLC_MODULE_CUDA_IMAGES_SYMBOL "mlc_module_cuda_images"
 
 /*
- * mlc_module_cuda_hooks mlc_module_cuda_hooks: the runtime fills this
- * global of the module before the first call of an entry point. `context`
+ * mlc_cuda_hooks mlc_module_cuda_hooks: the runtime fills this global of
+ * the module before the first call of an entry point. `context`
  * is the runtime's, passed back to each hook.
  *
  * launch: kernel `kernel` (index of its `kernel` line) on grid x block
@@ -163,7 +166,7 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  * calls that follow, and reports it when the entry point returns.
  */
 #define MLC_MODULE_CUDA_HOOKS_SYMBOL "mlc_module_cuda_hooks"
-typedef struct mlc_module_cuda_hooks {
+typedef struct mlc_cuda_hooks {
   void *context;
   void (*launch)(void *context, int32_t kernel, int64_t grid_x,
                  int64_t grid_y, int64_t grid_z, int64_t block_x,
@@ -171,7 +174,7 @@ typedef struct mlc_module_cuda_hooks {
                  void **params);
   void *(*alloc)(void *context, uint64_t bytes);
   void (*free)(void *context, void *pointer);
-} mlc_module_cuda_hooks;
+} mlc_cuda_hooks;
 
 #ifdef __cplusplus
 }
