@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeTestUtils.h"
+
 #include "mlc-c/Runtime.h"
 
 #include "gmock/gmock.h"
@@ -21,6 +23,8 @@
 
 namespace {
 
+using ::mlc::test::makeTensor;
+using ::mlc::test::ScopedEnv;
 using ::testing::HasSubstr;
 
 /// The fake module, kept loaded for the whole suite so that its counters can
@@ -58,41 +62,11 @@ private:
   void (*setMode_)(int);
 };
 
-/// Sets or unsets an environment variable for the scope.
-class ScopedEnv {
-public:
-  ScopedEnv(const char *name, const char *value) : name(name) {
-    if (const char *old = std::getenv(name))
-      saved = old, hadValue = true;
-    if (value)
-      setenv(name, value, 1);
-    else
-      unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (hadValue)
-      setenv(name, saved.c_str(), 1);
-    else
-      unsetenv(name);
-  }
-
-private:
-  const char *name;
-  std::string saved;
-  bool hadValue = false;
-};
-
 mlc_model *loadFake(const char *path = MLC_FAKE_MODULE) {
   mlc_model *model = nullptr;
   mlc_status status = mlc_model_load(path, &model);
   EXPECT_EQ(status, MLC_OK) << mlc_last_error();
   return model;
-}
-
-mlc_tensor makeTensor(mlc_dtype dtype, const std::vector<int64_t> &shape,
-                      void *data, const int64_t *strides = nullptr) {
-  return {dtype, static_cast<int32_t>(shape.size()),
-          shape.empty() ? nullptr : shape.data(), strides, data};
 }
 
 class RuntimeTest : public ::testing::Test {

@@ -71,6 +71,7 @@ out, _ = expect("run writes outputs",
                 stdout_has=["output 0 'y': f32 [2, 4]", "output 1 'total': f64 []",
                             "output 2 'y_alias': f32 [2, 4]", "min -10  max 8",
                             "values [0.5, 2, 4.5, 8, -0.5, -2, -4.5, -10]"])
+check("no device line for a CPU module", "device:" not in out, out)
 for i, expected in enumerate([y, np.array(y.sum(dtype=np.float64)), y]):
     file = os.path.join(out_dir, f"output_{i}.npy")
     got = np.load(file) if os.path.exists(file) else None
