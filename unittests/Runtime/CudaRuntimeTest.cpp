@@ -28,7 +28,6 @@
 #include <memory>
 #include <string>
 #include <sys/stat.h>
-#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -185,6 +184,14 @@ protected:
     return mlc_model_run(model, &x, 1, result);
   }
 
+  /// run(model, rows) must succeed with the expected outputs.
+  void expectRun(mlc_model *model, int64_t rows) {
+    mlc_result *result = nullptr;
+    ASSERT_EQ(run(model, rows, &result), MLC_OK) << mlc_last_error();
+    expectOutputs(result, rows);
+    mlc_result_free(result);
+  }
+
   /// Checks the outputs of run(model, rows).
   void expectOutputs(const mlc_result *result, int64_t rows) {
     ASSERT_EQ(mlc_result_num_outputs(result), 3u);
@@ -254,16 +261,12 @@ TEST_F(CudaTest, RunsAndCopiesOutputsBack) {
 
 TEST_F(CudaTest, UploadsParamsOnceAndReusesBuffers) {
   mlc_model *model = load();
-  mlc_result *result = nullptr;
-  ASSERT_EQ(run(model, 2, &result), MLC_OK) << mlc_last_error();
-  mlc_result_free(result);
+  expectRun(model, 2);
   size_t allocations = count("alloc ");
   const void *param = lastParam();
   const void *x = lastInput();
   for (int k = 0; k < 3; ++k) {
-    ASSERT_EQ(run(model, 2, &result), MLC_OK) << mlc_last_error();
-    expectOutputs(result, 2);
-    mlc_result_free(result);
+    expectRun(model, 2);
     EXPECT_EQ(lastParam(), param);
     EXPECT_EQ(lastInput(), x);
   }
@@ -278,16 +281,12 @@ TEST_F(CudaTest, UploadsParamsOnceAndReusesBuffers) {
 
   // A larger input grows its buffer and gets new blocks; a smaller one then
   // fits in what is there.
-  ASSERT_EQ(run(model, 300, &result), MLC_OK) << mlc_last_error();
-  expectOutputs(result, 300);
-  mlc_result_free(result);
+  expectRun(model, 300);
   EXPECT_EQ(count("launch fake_scale grid 5 1 1 block 256 1 1 shared 0"), 1u);
   EXPECT_EQ(count("alloc 4800"), 1u); // x
   EXPECT_EQ(count("alloc 4864"), 1u); // y, rounded up to 256 bytes
   allocations = count("alloc ");
-  ASSERT_EQ(run(model, 2, &result), MLC_OK) << mlc_last_error();
-  expectOutputs(result, 2);
-  mlc_result_free(result);
+  expectRun(model, 2);
   EXPECT_EQ(count("alloc "), allocations);
   mlc_model_unload(model);
 }
@@ -330,51 +329,36 @@ TEST_F(CudaTest, InputsAreCheckedAndCopiedDense) {
 
 TEST_F(CudaTest, ConcurrentRunsAreSerialised) {
   mlc_model *model = load();
-  std::vector<std::thread> threads;
-  std::vector<int> failures(4, 0);
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      int64_t rows = t + 1;
-      std::vector<float> x(static_cast<size_t>(rows) * 4);
-      for (size_t i = 0; i < x.size(); ++i)
-        x[i] = kX[i % 8];
-      std::vector<int64_t> xShape = {rows, 4};
-      mlc_tensor in = makeTensor(MLC_DTYPE_F32, xShape, x.data());
-      for (int k = 0; k < 25; ++k) {
-        mlc_result *result;
-        if (mlc_model_run(model, &in, 1, &result) != MLC_OK) {
-          ++failures[t];
-          continue;
-        }
-        const mlc_tensor *y = mlc_result_output(result, 0);
-        const float *ys = static_cast<const float *>(y->data);
-        if (y->shape[0] != rows || ys[rows * 4 - 1] != kY[(rows * 4 - 1) % 8])
-          ++failures[t];
-        mlc_result_free(result);
-      }
-    });
-  for (std::thread &thread : threads)
-    thread.join();
-  for (int t = 0; t < 4; ++t)
-    EXPECT_EQ(failures[t], 0) << t;
+  auto runOnce = [&](int t) {
+    int64_t rows = t + 1;
+    std::vector<float> x(static_cast<size_t>(rows) * 4);
+    for (size_t i = 0; i < x.size(); ++i)
+      x[i] = kX[i % 8];
+    std::vector<int64_t> xShape = {rows, 4};
+    mlc_tensor in = makeTensor(MLC_DTYPE_F32, xShape, x.data());
+    mlc_result *result;
+    if (mlc_model_run(model, &in, 1, &result) != MLC_OK)
+      return false;
+    const mlc_tensor *y = mlc_result_output(result, 0);
+    const float *ys = static_cast<const float *>(y->data);
+    bool ok = y->shape[0] == rows && ys[rows * 4 - 1] == kY[(rows * 4 - 1) % 8];
+    mlc_result_free(result);
+    return ok;
+  };
+  EXPECT_THAT(mlc::test::failuresInThreads(4, 25, runOnce), ::testing::Each(0));
   mlc_model_unload(model);
 }
 
 TEST_F(CudaTest, LibraryLoadedTwiceSharesTheDevice) {
   mlc_model *a = load(), *b = load();
-  mlc_result *result = nullptr;
-  ASSERT_EQ(run(a, 2, &result), MLC_OK) << mlc_last_error();
-  mlc_result_free(result);
-  ASSERT_EQ(run(b, 2, &result), MLC_OK) << mlc_last_error();
-  mlc_result_free(result);
+  expectRun(a, 2);
+  expectRun(b, 2);
   EXPECT_EQ(count("stream_create 1"), 1u);
   EXPECT_EQ(count("module_load "), 1u);
   EXPECT_EQ(count("htod 80"), 1u);
   mlc_model_unload(a);
   EXPECT_EQ(count("module_unload"), 0u);
-  ASSERT_EQ(run(b, 2, &result), MLC_OK) << mlc_last_error();
-  expectOutputs(result, 2);
-  mlc_result_free(result);
+  expectRun(b, 2);
   mlc_model_unload(b);
   EXPECT_EQ(count("module_unload"), 1u);
 }
@@ -415,10 +399,7 @@ TEST_F(CudaTest, PicksTheImageForTheComputeCapability) {
               std::string("cuda:0 Fake GPU (compute capability ") +
                   c.capability + ", 1.0 GiB), " + c.image);
     EXPECT_EQ(count(c.logged), 1u) << logText();
-    mlc_result *result = nullptr;
-    ASSERT_EQ(run(model, 2, &result), MLC_OK) << mlc_last_error();
-    expectOutputs(result, 2);
-    mlc_result_free(result);
+    expectRun(model, 2);
     mlc_model_unload(model);
   }
 }
@@ -519,9 +500,7 @@ TEST_F(CudaTest, OutOfDeviceMemory) {
   // Nothing was launched once the allocation failed.
   EXPECT_EQ(count("launch "), 0u);
   setMode(0);
-  ASSERT_EQ(run(model, 2, &result), MLC_OK) << mlc_last_error();
-  expectOutputs(result, 2);
-  mlc_result_free(result);
+  expectRun(model, 2);
   mlc_model_unload(model);
 }
 
@@ -538,9 +517,7 @@ TEST_F(CudaTest, LaunchFailureNamesTheKernel) {
                         "failed: CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES (too many "
                         "resources requested for launch)"));
   unsetenv("FAKE_CUDA_FAIL_LAUNCH");
-  ASSERT_EQ(run(model, 2, &result), MLC_OK) << mlc_last_error();
-  expectOutputs(result, 2);
-  mlc_result_free(result);
+  expectRun(model, 2);
   mlc_model_unload(model);
 }
 

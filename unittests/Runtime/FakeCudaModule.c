@@ -19,6 +19,8 @@
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
+#include "FakeMemref.h"
+
 #include "mlc-c/Module.h"
 
 #include <stdatomic.h>
@@ -55,21 +57,6 @@ EXPORT __attribute__((aligned(64)))
 const float mlc_module_params[20] = {1, 2, 3, 4, [16] = 0.5f, 0, 0, -1};
 
 EXPORT mlc_cuda_hooks mlc_module_cuda_hooks;
-
-typedef struct {
-  void *allocated, *aligned;
-  int64_t offset;
-} Memref0;
-
-typedef struct {
-  void *allocated, *aligned;
-  int64_t offset, sizes[1], strides[1];
-} Memref1;
-
-typedef struct {
-  void *allocated, *aligned;
-  int64_t offset, sizes[2], strides[2];
-} Memref2;
 
 static atomic_int mode;
 static const void *_Atomic lastInput;

@@ -18,7 +18,6 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
@@ -543,32 +542,23 @@ TEST_F(RuntimeTest, ResultsOutliveTheModelHandle) {
 
 TEST_F(RuntimeTest, ConcurrentRuns) {
   mlc_model *model = loadFake();
-  std::vector<std::thread> threads;
-  std::vector<int> failures(4, 0);
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      std::vector<float> x(4 * (t + 1), static_cast<float>(t));
-      std::vector<int64_t> xShape = {t + 1, 4};
-      double scale = 1;
-      mlc_tensor inputs[] = {makeTensor(MLC_DTYPE_F32, xShape, x.data()),
-                             makeTensor(MLC_DTYPE_F64, {}, &scale)};
-      for (int k = 0; k < 200; ++k) {
-        mlc_result *result;
-        if (mlc_model_run(model, inputs, 2, &result) != MLC_OK) {
-          ++failures[t];
-          continue;
-        }
-        const mlc_tensor *y = mlc_result_output(result, 0);
-        if (y->shape[0] != t + 1 ||
-            static_cast<const float *>(y->data)[3] != 4.0f * t)
-          ++failures[t];
-        mlc_result_free(result);
-      }
-    });
-  for (std::thread &thread : threads)
-    thread.join();
-  for (int t = 0; t < 4; ++t)
-    EXPECT_EQ(failures[t], 0) << t;
+  auto runOnce = [&](int t) {
+    std::vector<float> x(4 * (t + 1), static_cast<float>(t));
+    std::vector<int64_t> xShape = {t + 1, 4};
+    double scale = 1;
+    mlc_tensor inputs[] = {makeTensor(MLC_DTYPE_F32, xShape, x.data()),
+                           makeTensor(MLC_DTYPE_F64, {}, &scale)};
+    mlc_result *result;
+    if (mlc_model_run(model, inputs, 2, &result) != MLC_OK)
+      return false;
+    const mlc_tensor *y = mlc_result_output(result, 0);
+    bool ok = y->shape[0] == t + 1 &&
+              static_cast<const float *>(y->data)[3] == 4.0f * t;
+    mlc_result_free(result);
+    return ok;
+  };
+  EXPECT_THAT(mlc::test::failuresInThreads(4, 200, runOnce),
+              ::testing::Each(0));
   mlc_model_unload(model);
 }
 

@@ -1,7 +1,7 @@
 //===- RuntimeTestUtils.h - helpers of the libmlcrt tests -------*- C++ -*-===//
 //
-// Environment variables set for a scope and tensor views, shared by
-// RuntimeTest.cpp and CudaRuntimeTest.cpp.
+// Environment variables set for a scope, tensor views and concurrent runs,
+// shared by RuntimeTest.cpp and CudaRuntimeTest.cpp.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace mlc::test {
@@ -47,6 +48,22 @@ inline mlc_tensor makeTensor(mlc_dtype dtype, const std::vector<int64_t> &shape,
                              void *data, const int64_t *strides = nullptr) {
   return {dtype, static_cast<int32_t>(shape.size()),
           shape.empty() ? nullptr : shape.data(), strides, data};
+}
+
+/// Calls `runOnce(t)` `iterations` times on each of `threads` threads t at
+/// once; returns, per thread, how many calls returned false.
+template <typename F>
+std::vector<int> failuresInThreads(int threads, int iterations, F runOnce) {
+  std::vector<int> failures(threads, 0);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (int k = 0; k < iterations; ++k)
+        failures[t] += !runOnce(t);
+    });
+  for (std::thread &thread : pool)
+    thread.join();
+  return failures;
 }
 
 } // namespace mlc::test

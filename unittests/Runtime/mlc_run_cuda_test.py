@@ -11,7 +11,6 @@ is not available.
 """
 import os
 import shutil
-import subprocess
 import sys
 
 try:
@@ -20,39 +19,22 @@ except ImportError:
     print("numpy not available: skipped")
     sys.exit(77)
 
+from mlc_run_checks import Checks
+
 mlc_run, module, driver, work = sys.argv[1:5]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
 log = os.path.join(work, "driver.log")
-failures = []
+checks = Checks(mlc_run, clear=("MLC_CUDA", "FAKE_CUDA"),
+                env={"MLC_CUDA_DRIVER": driver, "FAKE_CUDA_LOG": log})
+check = checks.check
 
 
-def run(*args, env=None):
-    full_env = {k: v for k, v in os.environ.items()
-                if not k.startswith(("MLC_CUDA", "FAKE_CUDA"))}
-    full_env.update({"MLC_CUDA_DRIVER": driver, "FAKE_CUDA_LOG": log})
-    full_env.update(env or {})
+def expect(*args, **kw):
+    """checks.expect, with a fresh driver log."""
     if os.path.exists(log):
         os.remove(log)
-    p = subprocess.run([mlc_run, *args], capture_output=True, text=True,
-                       env=full_env, timeout=60)
-    return p.returncode, p.stdout, p.stderr
-
-
-def check(name, condition, detail=""):
-    if condition:
-        print(f"PASS: {name}")
-    else:
-        print(f"FAIL: {name}\n{detail}")
-        failures.append(name)
-
-
-def expect(name, args, code, stdout_has=(), stderr_has=(), **kw):
-    rc, out, err = run(*args, **kw)
-    detail = f"  exit {rc} (expected {code})\n  stdout: {out}\n  stderr: {err}"
-    check(name, rc == code and all(s in out for s in stdout_has)
-          and all(s in err for s in stderr_has), detail)
-    return out, err
+    return checks.expect(*args, **kw)
 
 
 def log_lines():
@@ -103,7 +85,4 @@ expect("no image", [module, x_file], 1, env={"FAKE_CUDA_CC": "7.5"},
 expect("bad device", [module, x_file], 1, env={"MLC_CUDA_DEVICE": "3"},
        stderr_has=["MLC_CUDA_DEVICE=3 is out of range"])
 
-if failures:
-    print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
-    sys.exit(1)
-print("all mlc-run CUDA checks passed")
+checks.finish("mlc-run CUDA")
