@@ -5,7 +5,8 @@
 // test by environment variables): driver and device errors, the image
 // chosen per compute capability, params uploaded once, inputs and outputs
 // copied, the caching allocator, hook and launch failures, a library loaded
-// twice, concurrent runs, and malformed CUDA metadata.
+// twice, concurrent runs, malformed CUDA metadata, and kernels looked up in
+// a real cubin (from the toolkit's ptxas, when there is one).
 //
 // The runtime loads the driver once per process and ctest runs each test in
 // a process of its own. When the binary runs all tests in one process, a
@@ -581,6 +582,9 @@ TEST_F(CudaTest, PtxCompileErrorShowsTheLog) {
 // Metadata of CUDA modules (no driver needed)
 //===----------------------------------------------------------------------===//
 
+/// The size of FakeCudaModuleConfigurable's mlc_module_cuda_images.
+constexpr size_t kImagesSize = 16384;
+
 /// Loads a configurable module after writing `metadata` (and `images`) into
 /// it.
 class CudaMetadataTest : public ::testing::Test {
@@ -704,7 +708,7 @@ TEST_F(CudaMetadataTest, CpuModulesAreUnaffected) {
 TEST_F(CudaMetadataTest, AcceptsWellFormedLines) {
   std::memset(
       symbol(MLC_FAKE_CUDA_MODULE_CONFIGURABLE, "mlc_module_cuda_images"), 0,
-      1024);
+      kImagesSize);
   mlc_model *model = nullptr;
   ASSERT_EQ(load("mlc-module 1\r\n"
                  "\n"
@@ -773,16 +777,16 @@ TEST_F(CudaMetadataTest, RejectsMalformedLines) {
               bad,
               "line 5 'output y f32 4': 'output' after the kernel and "
               "image lines");
-  // Images must lie in mlc_module_cuda_images (1024 bytes here).
+  // Images must lie in mlc_module_cuda_images (kImagesSize bytes here).
   expectError("mlc-module 1\ntarget cuda\nkernel a\n"
-              "image sm_90 cubin 960 100\n",
+              "image sm_90 cubin 16320 100\n",
               bad,
-              "line 4: the sm_90 cubin image (offset 960, 100 bytes) "
-              "lies outside mlc_module_cuda_images (1024 bytes)");
+              "line 4: the sm_90 cubin image (offset 16320, 100 bytes) "
+              "lies outside mlc_module_cuda_images (16384 bytes)");
   // PTX must end with a NUL within the image.
   char *images =
       symbol(MLC_FAKE_CUDA_MODULE_CONFIGURABLE, "mlc_module_cuda_images");
-  std::memset(images, 'x', 1024);
+  std::memset(images, 'x', kImagesSize);
   expectError("mlc-module 1\ntarget cuda\nkernel a\n"
               "image sm_90 ptx 64 128\n",
               bad, "line 4: the sm_90 ptx image does not end with a NUL byte");
@@ -790,7 +794,7 @@ TEST_F(CudaMetadataTest, RejectsMalformedLines) {
               "image sm_90 cubin 18446744073709551615 1\n",
               bad, "bad offset or size");
   expectError("mlc-module 1\ntarget cuda\nkernel a\n"
-              "image sm_90 cubin 1024 1\n",
+              "image sm_90 cubin 16384 1\n",
               bad, "lies outside");
 }
 
@@ -812,7 +816,7 @@ TEST_F(CudaMetadataTest, KernelMissingFromTheImage) {
   mlc::test::ScopedEnv driver("MLC_CUDA_DRIVER", MLC_FAKE_CUDA_DRIVER);
   char *images =
       symbol(MLC_FAKE_CUDA_MODULE_CONFIGURABLE, "mlc_module_cuda_images");
-  std::memset(images, 0, 1024);
+  std::memset(images, 0, kImagesSize);
   std::strcpy(images, "\x7f"
                       "ELFfake-cubin sm_90: only_this");
   mlc_model *model = nullptr;
@@ -837,7 +841,7 @@ TEST_F(CudaMetadataTest, ImageChoiceOrder) {
   mlc::test::ScopedEnv driver("MLC_CUDA_DRIVER", MLC_FAKE_CUDA_DRIVER);
   char *images =
       symbol(MLC_FAKE_CUDA_MODULE_CONFIGURABLE, "mlc_module_cuda_images");
-  std::memset(images, 0, 1024);
+  std::memset(images, 0, kImagesSize);
   std::string metadata = "mlc-module 1\ntarget cuda\nkernel k\n";
   // Each preferred image after the one it beats, so that the order of the
   // lines cannot decide.
@@ -883,6 +887,60 @@ TEST_F(CudaMetadataTest, ImageChoiceOrder) {
     }
     mlc_model_unload(model);
   }
+}
+
+TEST_F(CudaMetadataTest, RealCubinAndPtx) {
+  std::string ptxas = MLC_TEST_PTXAS;
+  if (ptxas.empty())
+    GTEST_SKIP() << "no ptxas (CUDA toolkit) was found when configuring";
+  CLAIM_DRIVER(MLC_FAKE_CUDA_DRIVER);
+  mlc::test::ScopedEnv driver("MLC_CUDA_DRIVER", MLC_FAKE_CUDA_DRIVER);
+  // Two kernels in PTX, assembled into an sm_90 cubin by ptxas.
+  std::string ptx = "// two empty kernels\n"
+                    ".version 8.0\n.target sm_90\n.address_size 64\n"
+                    ".visible .entry mlc_first(.param .u64 p) { ret; }\n"
+                    ".visible .entry mlc_second() { ret; }\n";
+  std::string base = ::testing::TempDir() + "mlc_real_cubin";
+  { std::ofstream(base + ".ptx") << ptx; }
+  std::string command =
+      ptxas + " -arch=sm_90 -o " + base + ".cubin " + base + ".ptx";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream in(base + ".cubin", std::ios::binary);
+  std::string cubin(std::istreambuf_iterator<char>(in), {});
+  size_t ptxOffset = (cubin.size() + 63) / 64 * 64;
+  ASSERT_LE(ptxOffset + ptx.size() + 1, kImagesSize);
+  char *images =
+      symbol(MLC_FAKE_CUDA_MODULE_CONFIGURABLE, "mlc_module_cuda_images");
+  std::memset(images, 0, kImagesSize);
+  std::memcpy(images, cubin.data(), cubin.size());
+  std::memcpy(images + ptxOffset, ptx.c_str(), ptx.size() + 1);
+  std::string imageLines = "image sm_90 cubin 0 " +
+                           std::to_string(cubin.size()) + "\nimage sm_90 ptx " +
+                           std::to_string(ptxOffset) + " " +
+                           std::to_string(ptx.size() + 1) + "\n";
+  for (const char *capability : {"9.0", "10.0"}) {
+    SCOPED_TRACE(capability);
+    mlc::test::ScopedEnv cc("FAKE_CUDA_CC", capability);
+    mlc_model *model = nullptr;
+    ASSERT_EQ(load("mlc-module 1\ntarget cuda\nkernel mlc_second\n"
+                   "kernel mlc_first\n" +
+                       imageLines,
+                   &model),
+              MLC_OK)
+        << mlc_last_error();
+    const char *device = nullptr;
+    EXPECT_EQ(mlc_model_device(model, &device), MLC_OK) << mlc_last_error();
+    mlc_model_unload(model);
+    // A name that is only part of a kernel's is not found.
+    ASSERT_EQ(load("mlc-module 1\ntarget cuda\nkernel mlc_fir\n" + imageLines,
+                   &model),
+              MLC_OK);
+    EXPECT_EQ(mlc_model_device(model, &device), MLC_ERROR_INVALID_MODULE);
+    EXPECT_THAT(mlc_last_error(), HasSubstr("kernel 'mlc_fir' is not in"));
+    mlc_model_unload(model);
+  }
+  std::remove((base + ".ptx").c_str());
+  std::remove((base + ".cubin").c_str());
 }
 
 TEST_F(CudaMetadataTest, Qwen3LoaderRejectsCudaLibraries) {

@@ -5,8 +5,9 @@
 |* behaves like a driver where the runtime can tell: contexts must be         *|
 |* current for memory, module, stream and launch calls; copies must stay     *|
 |* inside live allocations; cuModuleGetFunction finds a kernel only if its    *|
-|* name is a word of the image. "Device memory" is host memory, so a fake     *|
-|* module can compute its results through device pointers.                    *|
+|* name is a word of the image (a real cubin, a fake one or PTX; see          *|
+|* loadModule). "Device memory" is host memory, so a fake module can compute  *|
+|* its results through device pointers; kernels do not run.                   *|
 |*                                                                            *|
 |* Configured by environment variables, read on every call:                   *|
 |*   FAKE_CUDA_DEVICES      number of devices (default 1)                     *|
@@ -29,6 +30,7 @@
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
+#define _GNU_SOURCE /* memmem */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -72,7 +74,8 @@ typedef struct {
 } Function;
 
 typedef struct {
-  char *text; /* a copy of the image */
+  char *bytes; /* a copy of the image */
+  size_t size;
   Function functions[32];
   int numFunctions;
 } Module;
@@ -475,20 +478,37 @@ EXPORT CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t bytes,
  * Modules and launches
  *===--------------------------------------------------------------------===*/
 
-/* Images are text: a fake cubin is "\x7f" "ELF" followed by NUL-terminated
- * text, a PTX image NUL-terminated text starting with "//". */
+/* The size of a 64-bit ELF file (a real cubin) from its header: the end of
+ * its section or program header table, whichever is last. */
+static size_t elfSize(const unsigned char *elf) {
+  uint64_t shoff, phoff;
+  uint16_t phentsize, phnum, shentsize, shnum;
+  memcpy(&phoff, elf + 32, 8);
+  memcpy(&shoff, elf + 40, 8);
+  memcpy(&phentsize, elf + 54, 2);
+  memcpy(&phnum, elf + 56, 2);
+  memcpy(&shentsize, elf + 58, 2);
+  memcpy(&shnum, elf + 60, 2);
+  uint64_t sections = shoff + (uint64_t)shentsize * shnum;
+  uint64_t programs = phoff + (uint64_t)phentsize * phnum;
+  return (size_t)(sections > programs ? sections : programs);
+}
+
+static const char kElfMagic[4] = {0x7f, 'E', 'L', 'F'};
+
+/* Images: a real cubin (a 64-bit ELF file), a fake cubin (the ELF magic
+ * followed by NUL-terminated text), or PTX (NUL-terminated text starting
+ * with "//"). */
 static CUresult loadModule(Module **out, const void *image, int ex,
                            void *errorLog, size_t errorLogSize) {
   if (requireContext("cuModuleLoadData"))
     return CUDA_ERROR_INVALID_CONTEXT;
   const char *bytes = image;
-  int cubin = memcmp(bytes,
-                     "\x7f"
-                     "ELF",
-                     4) == 0;
+  int cubin = memcmp(bytes, kElfMagic, 4) == 0;
+  int realCubin = cubin && bytes[4] == 2; /* ELFCLASS64 */
   if (!cubin && strncmp(bytes, "//", 2) != 0)
     return CUDA_ERROR_INVALID_IMAGE;
-  const char *text = cubin ? bytes + 4 : bytes;
+  const char *text = realCubin ? bytes : cubin ? bytes + 4 : bytes;
   const char *jitError = getenv("FAKE_CUDA_JIT_ERROR");
   if (!cubin && jitError && *jitError) {
     if (errorLog && errorLogSize)
@@ -497,7 +517,10 @@ static CUresult loadModule(Module **out, const void *image, int ex,
     return CUDA_ERROR_INVALID_PTX;
   }
   Module *module = calloc(1, sizeof(Module));
-  module->text = strdup(text);
+  module->size =
+      realCubin ? elfSize((const unsigned char *)bytes) : strlen(text) + 1;
+  module->bytes = malloc(module->size);
+  memcpy(module->bytes, text, module->size);
   pthread_mutex_lock(&lock);
   for (int i = 0; i < kMaxObjects; ++i)
     if (!modules[i]) {
@@ -506,9 +529,14 @@ static CUresult loadModule(Module **out, const void *image, int ex,
     }
   pthread_mutex_unlock(&lock);
   *out = module;
-  size_t label = strcspn(text, ":\n");
-  logLine("module_load %s %.*s%s", cubin ? "cubin" : "ptx", (int)label, text,
-          ex ? " (ex)" : "");
+  if (realCubin) {
+    logLine("module_load cubin ELF of %zu bytes%s", module->size,
+            ex ? " (ex)" : "");
+  } else {
+    size_t label = strcspn(text, ":\n");
+    logLine("module_load %s %.*s%s", cubin ? "cubin" : "ptx", (int)label, text,
+            ex ? " (ex)" : "");
+  }
   return CUDA_SUCCESS;
 }
 
@@ -539,9 +567,14 @@ EXPORT CUresult cuModuleGetFunction(Function **function, Module *module,
                                     const char *name) {
   if (requireContext("cuModuleGetFunction"))
     return CUDA_ERROR_INVALID_CONTEXT;
+  /* A whole word of the image: in a real cubin a NUL-terminated name of
+   * its string table, in a fake image a word of its text. */
   size_t n = strlen(name);
-  for (const char *p = strstr(module->text, name); p; p = strstr(p + 1, name)) {
-    if ((p == module->text || !isWordChar(p[-1])) && !isWordChar(p[n])) {
+  const char *begin = module->bytes, *end = module->bytes + module->size;
+  for (const char *p = memmem(begin, module->size, name, n); p;
+       p = memmem(p + 1, (size_t)(end - p - 1), name, n)) {
+    if ((p == begin || !isWordChar(p[-1])) &&
+        (p + n == end || !isWordChar(p[n]))) {
       if (module->numFunctions == 32)
         return CUDA_ERROR_OUT_OF_MEMORY;
       Function *f = &module->functions[module->numFunctions++];
@@ -561,7 +594,7 @@ EXPORT CUresult cuModuleUnload(Module *module) {
     if (modules[i] == module) {
       modules[i] = NULL;
       pthread_mutex_unlock(&lock);
-      free(module->text);
+      free(module->bytes);
       free(module);
       logLine("module_unload");
       return CUDA_SUCCESS;

@@ -13,7 +13,7 @@
 
 EXPORT char mlc_module_metadata[4096] = "mlc-module 1\ntarget cuda\n";
 
-EXPORT char mlc_module_cuda_images[1024];
+EXPORT char mlc_module_cuda_images[16384];
 
 EXPORT __attribute__((aligned(64))) unsigned char mlc_module_params[256];
 
