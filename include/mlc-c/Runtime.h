@@ -3,7 +3,8 @@
 |* The plain-C API of libmlcrt, the runtime that loads a model compiled by    *|
 |* mlc (a shared library implementing mlc-c/Module.h), checks inputs against  *|
 |* its metadata, runs it and hands the outputs back. libmlcrt has no MLIR or  *|
-|* LLVM inside it and links only libdl.                                       *|
+|* LLVM inside it and links only libdl and libpthread; for CUDA modules it    *|
+|* loads the NVIDIA driver (libcuda.so.1) with dlopen on first use.          *|
 |*                                                                            *|
 |* Naming: the runtime's functions are `mlc_model_*`, `mlc_result_*`,         *|
 |* `mlc_dtype_*`; the `mlc_module_*` names belong to compiled modules         *|
@@ -16,6 +17,7 @@
 |* Threads: a loaded model is immutable after mlc_model_load, so queries are  *|
 |* safe from any thread, and mlc_model_run may be called concurrently when    *|
 |* the compiled module is reentrant (modules produced by mlc-compile are).    *|
+|* Runs of a CUDA module are serialised (they share one stream).              *|
 |*                                                                            *|
 |* Example:                                                                   *|
 |*                                                                            *|
@@ -72,8 +74,14 @@ typedef enum mlc_status {
   MLC_ERROR_UNSUPPORTED = 5,
   /* Memory could not be allocated, or a size overflows. */
   MLC_ERROR_OUT_OF_MEMORY = 6,
-  /* A bad environment setting, e.g. MLC_NUM_THREADS=abc. */
-  MLC_ERROR_ENVIRONMENT = 7
+  /* A bad environment setting, e.g. MLC_NUM_THREADS=abc, or
+   * MLC_CUDA_DEVICE naming no device. */
+  MLC_ERROR_ENVIRONMENT = 7,
+  /* The GPU cannot run the module: no CUDA driver (or only the toolkit's
+   * stub library), no device, no kernel image for the device's compute
+   * capability, or a CUDA call (a kernel launch, a copy) failed. Running
+   * out of device memory is MLC_ERROR_OUT_OF_MEMORY. */
+  MLC_ERROR_DEVICE = 8
 } mlc_status;
 
 /* The message of the last error raised by libmlcrt on the calling thread
@@ -204,6 +212,21 @@ MLC_RT_API int64_t mlc_model_find_arg(const mlc_model *model, mlc_arg_kind kind,
 MLC_RT_API mlc_status mlc_model_param(const mlc_model *model, size_t index,
                                       mlc_tensor *out);
 
+/*
+ * Where the model runs, as one line that lives as long as the model:
+ *
+ *   "cpu"                                             a CPU module
+ *   "cuda:0 NVIDIA H100 80GB HBM3 (compute capability 9.0, 79.1 GiB),
+ *    sm_90 cubin"                                     a CUDA module
+ *
+ * For a CUDA module: the device index, name, compute capability and memory,
+ * then the kernel image chosen for it (a PTX image ends with "(compiled by
+ * the driver)"). This sets the device up as the first mlc_model_run would,
+ * and fails as it would (see "CUDA modules" below).
+ */
+MLC_RT_API mlc_status mlc_model_device(const mlc_model *model,
+                                       const char **description);
+
 /* Nonzero if the module exports mlc_module_set_num_threads. */
 MLC_RT_API int mlc_model_has_num_threads(const mlc_model *model);
 
@@ -243,6 +266,36 @@ MLC_RT_API const mlc_tensor *mlc_result_output(const mlc_result *result,
 /* Frees the outputs (mlc_module_free once per distinct allocation) and the
  * result; NULL is ignored. */
 MLC_RT_API void mlc_result_free(mlc_result *result);
+
+/*===----------------------------------------------------------------------===*
+ * CUDA modules
+ *===----------------------------------------------------------------------===*/
+
+/*
+ * A module whose metadata has a `target cuda` line (mlc-c/Module.h) runs its
+ * kernels on an NVIDIA GPU; the API above is the same for it. It loads, and
+ * answers queries, without a driver or GPU. The first mlc_model_run or
+ * mlc_model_device sets the device up: it loads the driver (once per
+ * process: libcuda.so.1, or the file named by MLC_CUDA_DRIVER), takes device
+ * MLC_CUDA_DEVICE (an index, default 0) and its primary context, creates
+ * the model's stream, picks the module's kernel image for the device's
+ * compute capability (a cubin of that version, else a cubin of the same
+ * major version and a lower minor, else the newest PTX not above it,
+ * compiled by the driver), loads it and uploads the params, which stay on
+ * the device until the model is unloaded. If that fails, the call fails
+ * (MLC_ERROR_DEVICE, MLC_ERROR_ENVIRONMENT for a bad MLC_CUDA_DEVICE,
+ * MLC_ERROR_OUT_OF_MEMORY, MLC_ERROR_INVALID_MODULE for a broken image) and
+ * the next one tries again; a missing driver is final for the process.
+ *
+ * mlc_model_run copies the inputs to device buffers (kept for the next
+ * run), runs the entry point, copies the outputs back to host memory owned
+ * by the result and waits for the GPU: when it returns, all work is done.
+ * Kernel launch failures name the kernel; errors of a kernel while it runs
+ * are reported at that wait, without the kernel's name (set
+ * CUDA_LAUNCH_BLOCKING=1 to have each launch report its own). Models of
+ * the same library file share the device state. mlc_model_param views the
+ * host copy of a param.
+ */
 
 #ifdef __cplusplus
 }

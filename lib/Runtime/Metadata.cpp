@@ -9,7 +9,9 @@
 //
 // and of its version 2, where `entry NAME` lines start each entry point's
 // lines, `inout` lines are inputs updated in place, and a param's OFFSET may
-// be `extern`.
+// be `extern`. CUDA modules (either version) have a `target cuda` line right
+// after the header and, after all entry points, `kernel NAME` (NAME
+// percent-encoded) and `image ARCH FORMAT OFFSET SIZE` lines.
 //
 // Tokens are separated by spaces or tabs; empty lines and lines of unknown
 // kinds are skipped (later versions may add lines).
@@ -73,6 +75,96 @@ std::string quoteLine(std::string_view line) {
   return "'" + s + "'";
 }
 
+/// "sm_XY" (or sm_XYZ: X is all digits but the last) into the compute
+/// capability X.Y; a trailing `a` (sm_90a: features of that version only)
+/// sets `specific`.
+bool parseArch(KernelImage &image) {
+  std::string_view arch = image.arch;
+  image.specific = !arch.empty() && arch.back() == 'a';
+  if (image.specific)
+    arch.remove_suffix(1);
+  if (arch.size() < 5 || arch.size() > 6 || arch.substr(0, 3) != "sm_" ||
+      arch[3] == '0')
+    return false;
+  int64_t value;
+  if (!parseDecimal(arch.substr(3), value))
+    return false;
+  image.major = static_cast<int>(value / 10);
+  image.minor = static_cast<int>(value % 10);
+  return true;
+}
+
+/// Parses a `kernel` or `image` line (`kind`) of a CUDA module into
+/// `metadata`; false with `error` (without the line prefix) on a bad line.
+bool parseCudaLine(std::string_view kind,
+                   const std::vector<std::string_view> &tokens, int lineNo,
+                   ModuleMetadata &metadata, std::string &error) {
+  if (metadata.target != Target::Cuda) {
+    error = "'" + std::string(kind) +
+            "' line in a module without a 'target cuda' line";
+    return false;
+  }
+  if (kind == "kernel") {
+    std::string name;
+    if (tokens.size() != 2) {
+      error = "expected 'kernel NAME'";
+      return false;
+    }
+    if (!percentDecode(tokens[1], name)) {
+      error = "bad percent-encoding in kernel name '" + std::string(tokens[1]) +
+              "'";
+      return false;
+    }
+    for (const std::string &kernel : metadata.kernels)
+      if (kernel == name) {
+        error = "kernel '" + name + "' is declared twice";
+        return false;
+      }
+    metadata.kernels.push_back(std::move(name));
+    return true;
+  }
+  if (tokens.size() != 5) {
+    error = "expected 'image ARCH FORMAT OFFSET SIZE'";
+    return false;
+  }
+  KernelImage image;
+  image.arch = std::string(tokens[1]);
+  image.line = lineNo;
+  if (!parseArch(image)) {
+    error = "bad architecture '" + image.arch +
+            "' (expected sm_XY for compute capability X.Y, or sm_XYa)";
+    return false;
+  }
+  if (tokens[2] != "cubin" && tokens[2] != "ptx") {
+    error = "bad image format '" + std::string(tokens[2]) +
+            "' (expected cubin or ptx)";
+    return false;
+  }
+  image.ptx = tokens[2] == "ptx";
+  int64_t offset, size;
+  if (!parseDecimal(tokens[3], offset) || !parseDecimal(tokens[4], size) ||
+      size == 0) {
+    error = "bad offset or size of the " + image.describe() +
+            " image (expected decimal numbers, a size above 0)";
+    return false;
+  }
+  image.offset = static_cast<uint64_t>(offset);
+  image.size = static_cast<uint64_t>(size);
+  if (image.offset % 64) {
+    error = "the " + image.describe() + " image's offset " +
+            std::to_string(offset) + " is not 64-byte aligned";
+    return false;
+  }
+  for (const KernelImage &other : metadata.images)
+    if (other.arch == image.arch && other.ptx == image.ptx) {
+      error = "a second " + image.describe() + " image (the first is on line " +
+              std::to_string(other.line) + ")";
+      return false;
+    }
+  metadata.images.push_back(std::move(image));
+  return true;
+}
+
 } // namespace
 
 bool percentDecode(std::string_view encoded, std::string &decoded) {
@@ -102,6 +194,9 @@ bool parseMetadata(std::string_view text, ModuleMetadata &metadata,
   metadata = ModuleMetadata();
   unsupported = false;
   bool sawHeader = false;
+  // Whether a line follows the header (`target` must come first), and
+  // whether a kernel or image line was seen (they follow all entry points).
+  bool sawBody = false, sawCudaLines = false;
   size_t pos = 0;
   for (int lineNo = 1; pos <= text.size(); ++lineNo) {
     size_t end = text.find('\n', pos);
@@ -144,6 +239,39 @@ bool parseMetadata(std::string_view text, ModuleMetadata &metadata,
 
     std::string_view kind = tokens[0];
     bool multiEntry = metadata.version == MLC_MODULE_ABI_VERSION_MULTI_ENTRY;
+    bool firstBodyLine = !sawBody;
+    sawBody = true;
+    if (kind == "target") {
+      if (!firstBodyLine || tokens.size() != 2) {
+        error = where + "expected 'target NAME' right after the header";
+        return false;
+      }
+      if (tokens[1] != "cuda") {
+        error = where + "target '" + std::string(tokens[1]) +
+                "' is not supported (this runtime runs CPU modules, which "
+                "have no target line, and 'target cuda' modules)";
+        unsupported = true;
+        return false;
+      }
+      metadata.target = Target::Cuda;
+      continue;
+    }
+    if (kind == "kernel" || kind == "image") {
+      sawCudaLines = true;
+      if (!parseCudaLine(kind, tokens, lineNo, metadata, error)) {
+        error = where + error;
+        return false;
+      }
+      continue;
+    }
+    if (sawCudaLines &&
+        (kind == "entry" || kind == "input" || kind == "inout" ||
+         kind == "output" || kind == "param")) {
+      error = where + "'" + std::string(kind) +
+              "' after the kernel and image lines (they follow all entry "
+              "points)";
+      return false;
+    }
     if (multiEntry && kind == "entry") {
       if (tokens.size() != 2) {
         error = where + "expected 'entry NAME'";
@@ -229,6 +357,10 @@ bool parseMetadata(std::string_view text, ModuleMetadata &metadata,
   if (!sawHeader) {
     error = "empty metadata (expected the header 'mlc-module " +
             std::to_string(MLC_MODULE_ABI_VERSION) + "')";
+    return false;
+  }
+  if (!metadata.kernels.empty() && metadata.images.empty()) {
+    error = "the metadata declares kernels but no image holding them";
     return false;
   }
   return true;

@@ -33,11 +33,31 @@ struct EntryMetadata {
   std::vector<ArgInfo> inputs, outputs, params;
 };
 
+/// What the entry points' host code runs kernels on (the `target` line).
+enum class Target { Cpu, Cuda };
+
+/// One `image ARCH FORMAT OFFSET SIZE` line of a CUDA module.
+struct KernelImage {
+  std::string arch; ///< "sm_90", as written.
+  int major = 0, minor = 0;
+  bool specific = false; ///< sm_XYa: for compute capability X.Y only.
+  bool ptx = false;      ///< FORMAT `ptx`; otherwise `cubin`.
+  uint64_t offset = 0, size = 0;
+  int line = 0; ///< In the metadata text, for messages.
+
+  /// "sm_90 cubin".
+  std::string describe() const { return arch + (ptx ? " ptx" : " cubin"); }
+};
+
 /// ABI 1 fills the inherited lists; ABI 2 fills `entries` (one per `entry`
-/// line) and leaves the inherited lists empty.
+/// line) and leaves the inherited lists empty. CUDA modules add the kernel
+/// names (in launch-index order) and their images.
 struct ModuleMetadata : EntryMetadata {
   int version = 0;
   std::vector<EntryMetadata> entries;
+  Target target = Target::Cpu;
+  std::vector<std::string> kernels;
+  std::vector<KernelImage> images;
 };
 
 /// Parses `text`. On failure returns false with `error` saying what is wrong

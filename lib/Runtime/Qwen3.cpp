@@ -311,6 +311,10 @@ mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
     return failIn(*model, MLC_ERROR_INVALID_MODULE,
                   "libqwen3.so has malformed metadata: " +
                       (error.empty() ? "not ABI 2" : error));
+  if (model->metadata.target == Target::Cuda)
+    return failIn(*model, MLC_ERROR_UNSUPPORTED,
+                  "libqwen3.so is a CUDA library (target cuda); "
+                  "mlc_qwen3_load runs only CPU libraries so far");
   if (mlc_status status = mapParams(*model))
     return status;
 

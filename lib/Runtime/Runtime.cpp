@@ -3,10 +3,13 @@
 // Implements mlc-c/Runtime.h: loading a compiled module with dlopen, checking
 // its metadata and parameter blob, checking inputs, building the memref
 // descriptors of mlc-c/Module.h, calling mlc_module_run and owning the
-// outputs until the caller frees them.
+// outputs until the caller frees them. For CUDA modules the descriptors
+// point at device memory, and the outputs are copied back to the host
+// (CudaModule.h holds the device side).
 //
 //===----------------------------------------------------------------------===//
 
+#include "CudaModule.h"
 #include "Error.h"
 #include "Metadata.h"
 #include "TensorUtils.h"
@@ -51,9 +54,13 @@ struct mlc_model {
   mlc_module_set_num_threads_fn setNumThreads = nullptr;
   ModuleMetadata metadata;
   const char *params = nullptr;
-  std::vector<std::vector<int64_t>> paramDescriptors;
+  std::vector<std::vector<int64_t>> paramDescriptors; ///< Host memory.
+  /// The device side of a CUDA module (shared with the other models of the
+  /// same library); null for CPU modules.
+  std::shared_ptr<CudaModule> cuda;
 
   ~mlc_model() {
+    cuda.reset(); // before the library (its hooks global) goes
     if (handle)
       dlclose(handle);
   }
@@ -86,11 +93,14 @@ struct mlc_result {
   mlc_model *model = nullptr;
   std::vector<std::vector<int64_t>> shapes, strides;
   std::vector<mlc_tensor> outputs;
-  std::vector<void *> allocations; ///< Distinct, non-null.
+  std::vector<void *> allocations; ///< The module's; distinct, non-null.
+  std::vector<void *> hostBuffers; ///< CUDA outputs copied back (std::free).
 
   ~mlc_result() {
     for (void *allocation : allocations)
       model->free(allocation);
+    for (void *buffer : hostBuffers)
+      std::free(buffer);
     model->release();
   }
 };
@@ -119,6 +129,8 @@ const char *mlc_status_name(mlc_status status) {
     return "out of memory";
   case MLC_ERROR_ENVIRONMENT:
     return "bad environment";
+  case MLC_ERROR_DEVICE:
+    return "device error";
   }
   return "unknown status";
 }
@@ -217,6 +229,51 @@ mlc_status loadParams(mlc_model &model) {
   return MLC_OK;
 }
 
+/// The CUDA symbols of a `target cuda` module: the images (checked against
+/// their symbol's size) and the hooks global.
+mlc_status loadCuda(mlc_model &model) {
+  const ModuleMetadata &metadata = model.metadata;
+  std::string prefix = "module '" + model.path + "': ";
+  const char *images = static_cast<const char *>(
+      dlsym(model.handle, MLC_MODULE_CUDA_IMAGES_SYMBOL));
+  if (!metadata.images.empty() && !images)
+    return fail(MLC_ERROR_INVALID_MODULE,
+                prefix + "the metadata has image lines but the module has "
+                         "no symbol " MLC_MODULE_CUDA_IMAGES_SYMBOL);
+  // The blob's size is known when the ELF symbol records it.
+  size_t blobSize = images ? symbolSize(images) : 0;
+  for (const KernelImage &image : metadata.images) {
+    std::string where = prefix + "line " + std::to_string(image.line) +
+                        ": the " + image.describe() + " image";
+    if (blobSize &&
+        (image.offset > blobSize || image.size > blobSize - image.offset))
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  where + " (offset " + std::to_string(image.offset) + ", " +
+                      std::to_string(image.size) +
+                      " bytes) lies outside " MLC_MODULE_CUDA_IMAGES_SYMBOL
+                      " (" +
+                      std::to_string(blobSize) + " bytes)");
+    // The driver reads PTX up to a NUL: one must end the image.
+    if (image.ptx && images[image.offset + image.size - 1] != '\0')
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  where + " does not end with a NUL byte");
+  }
+  auto *hooks = static_cast<mlc_cuda_hooks *>(
+      dlsym(model.handle, MLC_MODULE_CUDA_HOOKS_SYMBOL));
+  if (!hooks)
+    return fail(MLC_ERROR_INVALID_MODULE,
+                prefix + "it has a 'target cuda' line but no "
+                         "symbol " MLC_MODULE_CUDA_HOOKS_SYMBOL);
+  size_t hooksSize = symbolSize(hooks);
+  if (hooksSize && hooksSize < sizeof(mlc_cuda_hooks))
+    return fail(MLC_ERROR_INVALID_MODULE,
+                prefix + MLC_MODULE_CUDA_HOOKS_SYMBOL " is " +
+                    std::to_string(hooksSize) + " bytes, not " +
+                    std::to_string(sizeof(mlc_cuda_hooks)));
+  model.cuda = CudaModule::acquire(hooks, metadata, images, model.params);
+  return MLC_OK;
+}
+
 } // namespace
 
 mlc_status mlc_model_load(const char *path, mlc_model **out) {
@@ -291,6 +348,11 @@ mlc_status mlc_model_load(const char *path, mlc_model **out) {
 
   if (mlc_status status = loadParams(*model))
     return status;
+  // The device is set up on first use, so that a CUDA module loads (and
+  // answers queries) on machines without a GPU.
+  if (model->metadata.target == Target::Cuda)
+    if (mlc_status status = loadCuda(*model))
+      return status;
 
   if (numThreads > 0 && model->setNumThreads)
     model->setNumThreads(numThreads);
@@ -370,6 +432,20 @@ mlc_status mlc_model_param(const mlc_model *model, size_t index,
   out->strides = rank ? descriptor.data() + 3 + rank : nullptr;
   out->data = const_cast<char *>(model->params + param->offset);
   return MLC_OK;
+}
+
+mlc_status mlc_model_device(const mlc_model *model, const char **description) {
+  if (!description)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "mlc_model_device: description is NULL");
+  *description = nullptr;
+  if (!model)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_device: model is NULL");
+  if (!model->cuda) {
+    *description = "cpu";
+    return MLC_OK;
+  }
+  return model->cuda->describe(model->path, description);
 }
 
 int mlc_model_has_num_threads(const mlc_model *model) {
@@ -466,36 +542,18 @@ mlc_status checkInput(size_t index, const ArgInfo &arg, const mlc_tensor &t) {
   return MLC_OK;
 }
 
-} // namespace
-
-mlc_status mlc_model_run(mlc_model *model, const mlc_tensor *inputs,
-                         size_t numInputs, mlc_result **out) {
-  if (!out)
-    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_run: out is NULL");
-  *out = nullptr;
-  if (!model)
-    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_run: model is NULL");
-  const ModuleMetadata &metadata = model->metadata;
-  if (numInputs != metadata.inputs.size())
-    return fail(MLC_ERROR_INVALID_ARGUMENT,
-                "module '" + model->path + "' takes " +
-                    std::to_string(metadata.inputs.size()) + " inputs (" +
-                    describeInputs(metadata) + "), got " +
-                    std::to_string(numInputs));
-  if (numInputs && !inputs)
-    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_run: inputs is NULL");
-
-  ScratchBuffers scratch;
-  std::vector<std::vector<int64_t>> inputDescriptors;
-  inputDescriptors.reserve(numInputs);
+/// Checks every input against the metadata and gives a dense view of each:
+/// the caller's memory, or a dense copy in `scratch`.
+mlc_status denseInputs(const ModuleMetadata &metadata, const mlc_tensor *inputs,
+                       size_t numInputs, ScratchBuffers &scratch,
+                       std::vector<mlc_tensor> &dense) {
   for (size_t i = 0; i < numInputs; ++i) {
     const ArgInfo &arg = metadata.inputs[i];
-    const mlc_tensor &t = inputs[i];
+    mlc_tensor t = inputs[i];
     if (mlc_status status = checkInput(i, arg, t))
       return status;
-    const void *data = t.data;
     size_t elemSize = dtypeSize(t.dtype);
-    bool aligned = reinterpret_cast<uintptr_t>(data) % elemSize == 0;
+    bool aligned = reinterpret_cast<uintptr_t>(t.data) % elemSize == 0;
     if (!isDense(t) || !aligned) {
       int64_t count = 0;
       checkedNumElements(t.rank, t.shape, count);
@@ -505,55 +563,82 @@ mlc_status mlc_model_run(mlc_model *model, const mlc_tensor *inputs,
                     "input '" + arg.name + "': cannot allocate a dense copy");
       scratch.buffers.push_back(copy);
       copyToDense(t, copy);
-      data = copy;
+      t.data = copy;
+      t.strides = nullptr;
     }
-    inputDescriptors.push_back(makeDescriptor(data, t.rank, t.shape));
+    dense.push_back(t);
+  }
+  return MLC_OK;
+}
+
+/// The storage argv[0] points to: the output descriptors one after the
+/// other, `start[j]` the first word of output j's.
+struct OutputStorage {
+  std::vector<int64_t> words;
+  std::vector<size_t> start;
+
+  explicit OutputStorage(const ModuleMetadata &metadata) {
+    size_t total = 0;
+    for (const ArgInfo &output : metadata.outputs) {
+      start.push_back(total);
+      total += 3 + 2 * output.dims.size();
+    }
+    words.assign(total ? total : 1, 0);
   }
 
-  // Storage for the output descriptors, one after the other.
-  size_t outputWords = 0;
-  std::vector<size_t> outputStart;
-  for (const ArgInfo &output : metadata.outputs) {
-    outputStart.push_back(outputWords);
-    outputWords += 3 + 2 * output.dims.size();
+  void *allocated(size_t j) const {
+    return reinterpret_cast<void *>(static_cast<uintptr_t>(words[start[j]]));
   }
-  std::vector<int64_t> outputStorage(outputWords ? outputWords : 1, 0);
 
+  /// The distinct non-null `allocated` pointers.
+  std::vector<void *> allocations() const {
+    std::vector<void *> distinct;
+    for (size_t j = 0; j < start.size(); ++j)
+      if (void *pointer = allocated(j);
+          pointer && std::find(distinct.begin(), distinct.end(), pointer) ==
+                         distinct.end())
+        distinct.push_back(pointer);
+    return distinct;
+  }
+};
+
+std::vector<void *> makeArgv(OutputStorage &outputs,
+                             std::vector<std::vector<int64_t>> &inputs,
+                             std::vector<std::vector<int64_t>> &params) {
   std::vector<void *> argv;
-  argv.reserve(1 + numInputs + model->paramDescriptors.size());
-  argv.push_back(outputStorage.data());
-  for (std::vector<int64_t> &descriptor : inputDescriptors)
+  argv.reserve(1 + inputs.size() + params.size());
+  argv.push_back(outputs.words.data());
+  for (std::vector<int64_t> &descriptor : inputs)
     argv.push_back(descriptor.data());
-  for (std::vector<int64_t> &descriptor : model->paramDescriptors)
+  for (std::vector<int64_t> &descriptor : params)
     argv.push_back(descriptor.data());
+  return argv;
+}
 
-  model->run(argv.data());
-
+std::unique_ptr<mlc_result> newResult(mlc_model &model) {
   auto result = std::unique_ptr<mlc_result>(new mlc_result);
-  model->retain();
-  result->model = model;
-  size_t numOutputs = metadata.outputs.size();
+  model.retain();
+  result->model = &model;
+  size_t numOutputs = model.metadata.outputs.size();
   result->shapes.resize(numOutputs);
   result->strides.resize(numOutputs);
   result->outputs.resize(numOutputs);
-  // Take ownership of every allocation first, so that an error below frees
-  // them all.
-  for (size_t j = 0; j < numOutputs; ++j) {
-    void *allocated = reinterpret_cast<void *>(
-        static_cast<uintptr_t>(outputStorage[outputStart[j]]));
-    if (allocated &&
-        std::find(result->allocations.begin(), result->allocations.end(),
-                  allocated) == result->allocations.end())
-      result->allocations.push_back(allocated);
-  }
-  for (size_t j = 0; j < numOutputs; ++j) {
+  return result;
+}
+
+/// Fills the shapes, strides and views of `result` from the descriptors the
+/// module wrote, checking them against the metadata. The views point where
+/// the descriptors do.
+mlc_status readOutputs(const mlc_model &model, const OutputStorage &storage,
+                       mlc_result &result) {
+  const ModuleMetadata &metadata = model.metadata;
+  for (size_t j = 0; j < metadata.outputs.size(); ++j) {
     const ArgInfo &arg = metadata.outputs[j];
-    const int64_t *words = outputStorage.data() + outputStart[j];
+    const int64_t *words = storage.words.data() + storage.start[j];
     int32_t rank = static_cast<int32_t>(arg.dims.size());
-    std::string what =
-        "module '" + model->path + "': output '" + arg.name + "'";
-    std::vector<int64_t> &shape = result->shapes[j];
-    std::vector<int64_t> &strides = result->strides[j];
+    std::string what = "module '" + model.path + "': output '" + arg.name + "'";
+    std::vector<int64_t> &shape = result.shapes[j];
+    std::vector<int64_t> &strides = result.strides[j];
     shape.assign(words + 3, words + 3 + rank);
     strides.assign(words + 3 + rank, words + 3 + 2 * rank);
     for (int32_t i = 0; i < rank; ++i)
@@ -571,7 +656,7 @@ mlc_status mlc_model_run(mlc_model *model, const mlc_tensor *inputs,
       return fail(MLC_ERROR_INVALID_MODULE,
                   what + ": the module returned an impossible shape " +
                       formatShape(rank, shape.data()));
-    mlc_tensor &view = result->outputs[j];
+    mlc_tensor &view = result.outputs[j];
     view.dtype = arg.dtype;
     view.rank = rank;
     view.shape = rank ? shape.data() : nullptr;
@@ -592,8 +677,162 @@ mlc_status mlc_model_run(mlc_model *model, const mlc_tensor *inputs,
             ? aligned + words[2] * static_cast<int64_t>(dtypeSize(arg.dtype))
             : nullptr;
   }
+  return MLC_OK;
+}
+
+mlc_status runOnCpu(mlc_model &model, std::vector<mlc_tensor> &inputs,
+                    mlc_result **out) {
+  std::vector<std::vector<int64_t>> inputDescriptors;
+  for (const mlc_tensor &t : inputs)
+    inputDescriptors.push_back(makeDescriptor(t.data, t.rank, t.shape));
+  OutputStorage storage(model.metadata);
+  std::vector<void *> argv =
+      makeArgv(storage, inputDescriptors, model.paramDescriptors);
+
+  model.run(argv.data());
+
+  std::unique_ptr<mlc_result> result = newResult(model);
+  // Own every allocation first, so that an error below frees them all.
+  result->allocations = storage.allocations();
+  if (mlc_status status = readOutputs(model, storage, *result))
+    return status;
   *out = result.release();
   return MLC_OK;
+}
+
+/// Queues the copies of the outputs of `result` (device views) into host
+/// buffers the result owns, and points the views at those. Each output must
+/// lie in a block the module allocated through the hooks; outputs that are
+/// the same memory share one host copy.
+mlc_status copyOutputsToHost(CudaCall &call, const mlc_model &model,
+                             const OutputStorage &storage, mlc_result &result) {
+  std::vector<const void *> deviceData(result.outputs.size());
+  for (size_t j = 0; j < result.outputs.size(); ++j) {
+    mlc_tensor &view = result.outputs[j];
+    size_t bytes = static_cast<size_t>(mlc_tensor_num_elements(&view)) *
+                   dtypeSize(view.dtype);
+    deviceData[j] = view.data;
+    if (bytes == 0) {
+      view.data = nullptr;
+      continue;
+    }
+    std::string what = "module '" + model.path + "': output '" +
+                       model.metadata.outputs[j].name + "'";
+    const char *allocated = static_cast<const char *>(storage.allocated(j));
+    const char *data = static_cast<const char *>(view.data);
+    uint64_t blockBytes;
+    if (!call.moduleBlock(allocated, blockBytes))
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  what + ": its memory was not allocated through "
+                         "hooks->alloc (" MLC_MODULE_CUDA_HOOKS_SYMBOL ")");
+    if (data < allocated ||
+        static_cast<uint64_t>(data - allocated) > blockBytes ||
+        bytes > blockBytes - static_cast<uint64_t>(data - allocated))
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  what + ": its " + std::to_string(bytes) + " bytes at byte " +
+                      std::to_string(data - allocated) +
+                      " of its allocation lie outside it (" +
+                      std::to_string(blockBytes) + " bytes)");
+    size_t k = 0;
+    while (k < j && !(deviceData[k] == view.data &&
+                      mlc_tensor_num_elements(&result.outputs[k]) *
+                              dtypeSize(result.outputs[k].dtype) ==
+                          bytes))
+      ++k;
+    if (k < j) {
+      view.data = result.outputs[k].data;
+      continue;
+    }
+    void *host = alignedAlloc(bytes);
+    if (!host)
+      return fail(MLC_ERROR_OUT_OF_MEMORY, what + ": cannot allocate " +
+                                               std::to_string(bytes) +
+                                               " bytes of host memory for it");
+    result.hostBuffers.push_back(host);
+    call.download(host, view.data, bytes);
+    view.data = host;
+  }
+  return MLC_OK;
+}
+
+/// A run of a CUDA module: inputs to the device, the entry point (which
+/// queues work on the module's stream through its hooks), outputs back to
+/// host memory the result owns, the device outputs freed, the stream
+/// synchronised. Runs of one library are serialised by CudaCall.
+mlc_status runOnCuda(mlc_model &model, std::vector<mlc_tensor> &inputs,
+                     mlc_result **out) {
+  const ModuleMetadata &metadata = model.metadata;
+  CudaCall call(*model.cuda, model.path);
+  if (mlc_status status = call.status())
+    return status;
+  std::vector<std::vector<int64_t>> inputDescriptors;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const mlc_tensor &t = inputs[i];
+    size_t bytes =
+        static_cast<size_t>(mlc_tensor_num_elements(&t)) * dtypeSize(t.dtype);
+    void *device;
+    if (mlc_status status =
+            call.uploadInput(i, metadata.inputs[i].name, t.data, bytes, device))
+      return status;
+    inputDescriptors.push_back(makeDescriptor(device, t.rank, t.shape));
+  }
+  OutputStorage storage(metadata);
+  std::vector<void *> argv =
+      makeArgv(storage, inputDescriptors, call.paramDescriptors());
+
+  call.beginEntry();
+  model.run(argv.data());
+
+  std::unique_ptr<mlc_result> result = newResult(model);
+  mlc_status status = MLC_OK;
+  // After a hook failed, the descriptors may be incomplete: only free.
+  if (!call.failed()) {
+    status = readOutputs(model, storage, *result);
+    if (status == MLC_OK)
+      status = copyOutputsToHost(call, model, storage, *result);
+  }
+  // Stream-ordered: the blocks go back to the cache after the copies. A
+  // pointer that is no block (a broken module) is not handed to it.
+  for (void *allocation : storage.allocations()) {
+    uint64_t bytes;
+    if (call.moduleBlock(allocation, bytes))
+      model.free(allocation);
+  }
+  // A device failure explains whatever went wrong after it.
+  if (mlc_status finished = call.finish())
+    return finished;
+  if (status)
+    return status;
+  *out = result.release();
+  return MLC_OK;
+}
+
+} // namespace
+
+mlc_status mlc_model_run(mlc_model *model, const mlc_tensor *inputs,
+                         size_t numInputs, mlc_result **out) {
+  if (!out)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_run: out is NULL");
+  *out = nullptr;
+  if (!model)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_run: model is NULL");
+  const ModuleMetadata &metadata = model->metadata;
+  if (numInputs != metadata.inputs.size())
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "module '" + model->path + "' takes " +
+                    std::to_string(metadata.inputs.size()) + " inputs (" +
+                    describeInputs(metadata) + "), got " +
+                    std::to_string(numInputs));
+  if (numInputs && !inputs)
+    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_model_run: inputs is NULL");
+
+  ScratchBuffers scratch;
+  std::vector<mlc_tensor> dense;
+  if (mlc_status status =
+          denseInputs(metadata, inputs, numInputs, scratch, dense))
+    return status;
+  return model->cuda ? runOnCuda(*model, dense, out)
+                     : runOnCpu(*model, dense, out);
 }
 
 size_t mlc_result_num_outputs(const mlc_result *result) {

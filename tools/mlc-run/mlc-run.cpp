@@ -6,7 +6,8 @@
 // with the mlc-compile that sits next to this executable, binds the INPUT
 // files (.npy or ONNX TensorProto .pb) to the model's inputs in order, runs
 // it, summarises the outputs on stdout and optionally writes them as .npy
-// files and times repeated runs. Uses only libmlcrt and MLCTensorIO.
+// files and times repeated runs. For a CUDA module it first prints the
+// device and kernel image it runs on. Uses only libmlcrt and MLCTensorIO.
 //
 // Exit status: 0 ok, 1 error, 2 usage error, 3 unsupported ops.
 //
@@ -51,11 +52,15 @@ const char *const kHelp =
     "  --output-dir DIR  write output i to DIR/output_<i>.npy (DIR is\n"
     "                    created if needed); without it nothing is written\n"
     "  --bench N         after a warm-up run, time N more runs and print the\n"
-    "                    min and median latency\n"
+    "                    min and median latency (of CUDA modules: including\n"
+    "                    the copies to and from the GPU and the wait for it)\n"
     "  -h, --help        print this help\n"
     "\n"
     "Each output is summarised on stdout: name, dtype, shape, its first\n"
-    "values, min and max.\n"
+    "values, min and max. A CUDA module's summary starts with a line naming\n"
+    "the device and the kernel image used, e.g.\n"
+    "  device: cuda:0 NVIDIA H100 80GB HBM3 (compute capability 9.0,\n"
+    "          79.1 GiB), sm_90 cubin\n"
     "\n"
     "bf16: .npy has no bfloat16 type, so bf16 outputs are written as float32\n"
     ".npy files (exactly), and a float32 .npy input is rounded to bf16\n"
@@ -63,7 +68,8 @@ const char *const kHelp =
     "a uint16 input bound to a bf16 input is taken as bf16 bit patterns.\n"
     "\n"
     "Environment: MLC_NUM_THREADS=N runs the model's parallel loops on N\n"
-    "threads.\n"
+    "threads. CUDA modules run on GPU MLC_CUDA_DEVICE (an index, default 0)\n"
+    "through the driver libcuda.so.1, or the file MLC_CUDA_DRIVER names.\n"
     "\n"
     "Exit status: 0 success, 1 error, 2 usage error, 3 the model uses ops\n"
     "that mlc does not support.\n";
@@ -460,6 +466,13 @@ int run(const Options &options) {
   if (mlc_model_load(library.c_str(), &session.model))
     return error(mlc_last_error());
   mlc_model *model = session.model;
+  // Sets a CUDA module's device up, so that a missing GPU or kernel image is
+  // reported before the inputs are read.
+  const char *device;
+  if (mlc_model_device(model, &device))
+    return error(mlc_last_error());
+  if (std::strcmp(device, "cpu") != 0)
+    std::printf("device: %s\n", device);
 
   size_t numInputs = mlc_model_num_args(model, MLC_ARG_INPUT);
   if (options.inputs.size() != numInputs)
@@ -515,7 +528,9 @@ int run(const Options &options) {
   }
 
   if (options.bench > 0) {
-    // The run above was the warm-up.
+    // The run above was the warm-up. mlc_model_run returns when the outputs
+    // are in host memory, so a CUDA module's times include the wait for the
+    // GPU.
     std::vector<double> times;
     for (long k = 0; k < options.bench; ++k) {
       mlc_result *result;

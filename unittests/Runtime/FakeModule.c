@@ -15,6 +15,8 @@
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
+#include "FakeMemref.h"
+
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,21 +44,6 @@ struct Params {
 
 EXPORT __attribute__((aligned(64))) const struct Params mlc_module_params = {
     {1.0f, 2.0f, 3.0f, 4.0f}, {0}, {-1, 0, 1}, {0}};
-
-typedef struct {
-  void *allocated, *aligned;
-  int64_t offset;
-} Memref0;
-
-typedef struct {
-  void *allocated, *aligned;
-  int64_t offset, sizes[1], strides[1];
-} Memref1;
-
-typedef struct {
-  void *allocated, *aligned;
-  int64_t offset, sizes[2], strides[2];
-} Memref2;
 
 static atomic_long liveAllocations;
 static atomic_int numThreads;

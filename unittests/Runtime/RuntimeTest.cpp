@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RuntimeTestUtils.h"
+
 #include "mlc-c/Runtime.h"
 
 #include "gmock/gmock.h"
@@ -16,11 +18,12 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace {
 
+using ::mlc::test::makeTensor;
+using ::mlc::test::ScopedEnv;
 using ::testing::HasSubstr;
 
 /// The fake module, kept loaded for the whole suite so that its counters can
@@ -58,41 +61,11 @@ private:
   void (*setMode_)(int);
 };
 
-/// Sets or unsets an environment variable for the scope.
-class ScopedEnv {
-public:
-  ScopedEnv(const char *name, const char *value) : name(name) {
-    if (const char *old = std::getenv(name))
-      saved = old, hadValue = true;
-    if (value)
-      setenv(name, value, 1);
-    else
-      unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (hadValue)
-      setenv(name, saved.c_str(), 1);
-    else
-      unsetenv(name);
-  }
-
-private:
-  const char *name;
-  std::string saved;
-  bool hadValue = false;
-};
-
 mlc_model *loadFake(const char *path = MLC_FAKE_MODULE) {
   mlc_model *model = nullptr;
   mlc_status status = mlc_model_load(path, &model);
   EXPECT_EQ(status, MLC_OK) << mlc_last_error();
   return model;
-}
-
-mlc_tensor makeTensor(mlc_dtype dtype, const std::vector<int64_t> &shape,
-                      void *data, const int64_t *strides = nullptr) {
-  return {dtype, static_cast<int32_t>(shape.size()),
-          shape.empty() ? nullptr : shape.data(), strides, data};
 }
 
 class RuntimeTest : public ::testing::Test {
@@ -569,32 +542,23 @@ TEST_F(RuntimeTest, ResultsOutliveTheModelHandle) {
 
 TEST_F(RuntimeTest, ConcurrentRuns) {
   mlc_model *model = loadFake();
-  std::vector<std::thread> threads;
-  std::vector<int> failures(4, 0);
-  for (int t = 0; t < 4; ++t)
-    threads.emplace_back([&, t] {
-      std::vector<float> x(4 * (t + 1), static_cast<float>(t));
-      std::vector<int64_t> xShape = {t + 1, 4};
-      double scale = 1;
-      mlc_tensor inputs[] = {makeTensor(MLC_DTYPE_F32, xShape, x.data()),
-                             makeTensor(MLC_DTYPE_F64, {}, &scale)};
-      for (int k = 0; k < 200; ++k) {
-        mlc_result *result;
-        if (mlc_model_run(model, inputs, 2, &result) != MLC_OK) {
-          ++failures[t];
-          continue;
-        }
-        const mlc_tensor *y = mlc_result_output(result, 0);
-        if (y->shape[0] != t + 1 ||
-            static_cast<const float *>(y->data)[3] != 4.0f * t)
-          ++failures[t];
-        mlc_result_free(result);
-      }
-    });
-  for (std::thread &thread : threads)
-    thread.join();
-  for (int t = 0; t < 4; ++t)
-    EXPECT_EQ(failures[t], 0) << t;
+  auto runOnce = [&](int t) {
+    std::vector<float> x(4 * (t + 1), static_cast<float>(t));
+    std::vector<int64_t> xShape = {t + 1, 4};
+    double scale = 1;
+    mlc_tensor inputs[] = {makeTensor(MLC_DTYPE_F32, xShape, x.data()),
+                           makeTensor(MLC_DTYPE_F64, {}, &scale)};
+    mlc_result *result;
+    if (mlc_model_run(model, inputs, 2, &result) != MLC_OK)
+      return false;
+    const mlc_tensor *y = mlc_result_output(result, 0);
+    bool ok = y->shape[0] == t + 1 &&
+              static_cast<const float *>(y->data)[3] == 4.0f * t;
+    mlc_result_free(result);
+    return ok;
+  };
+  EXPECT_THAT(mlc::test::failuresInThreads(4, 200, runOnce),
+              ::testing::Each(0));
   mlc_model_unload(model);
 }
 

@@ -12,7 +12,6 @@ Exits 77 (skipped) when numpy is not available.
 import os
 import shutil
 import stat
-import subprocess
 import sys
 
 try:
@@ -21,35 +20,13 @@ except ImportError:
     print("numpy not available: skipped")
     sys.exit(77)
 
+from mlc_run_checks import Checks
+
 mlc_run, fake_module, work = sys.argv[1:4]
 shutil.rmtree(work, ignore_errors=True)
 os.makedirs(work)
-failures = []
-
-
-def run(*args, env=None, exe=None):
-    full_env = dict(os.environ)
-    full_env.pop("MLC_NUM_THREADS", None)
-    full_env.update(env or {})
-    p = subprocess.run([exe or mlc_run, *args], capture_output=True, text=True,
-                       env=full_env, timeout=60)
-    return p.returncode, p.stdout, p.stderr
-
-
-def check(name, condition, detail=""):
-    if condition:
-        print(f"PASS: {name}")
-    else:
-        print(f"FAIL: {name}\n{detail}")
-        failures.append(name)
-
-
-def expect(name, args, code, stdout_has=(), stderr_has=(), **kw):
-    rc, out, err = run(*args, **kw)
-    detail = f"  exit {rc} (expected {code})\n  stdout: {out}\n  stderr: {err}"
-    check(name, rc == code and all(s in out for s in stdout_has)
-          and all(s in err for s in stderr_has), detail)
-    return out, err
+checks = Checks(mlc_run, clear=("MLC_NUM_THREADS",))
+check, expect = checks.check, checks.expect
 
 
 def path(name):
@@ -71,6 +48,7 @@ out, _ = expect("run writes outputs",
                 stdout_has=["output 0 'y': f32 [2, 4]", "output 1 'total': f64 []",
                             "output 2 'y_alias': f32 [2, 4]", "min -10  max 8",
                             "values [0.5, 2, 4.5, 8, -0.5, -2, -4.5, -10]"])
+check("no device line for a CPU module", "device:" not in out, out)
 for i, expected in enumerate([y, np.array(y.sum(dtype=np.float64)), y]):
     file = os.path.join(out_dir, f"output_{i}.npy")
     got = np.load(file) if os.path.exists(file) else None
@@ -175,7 +153,4 @@ expect("onnx compile error", [onnx_model], 1, exe=run_copy,
        stderr_has=["broken model", "mlc-compile failed", "exit status 1"])
 check("temporary directories removed", os.listdir(tmp) == [], str(os.listdir(tmp)))
 
-if failures:
-    print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
-    sys.exit(1)
-print("all mlc-run checks passed")
+checks.finish("mlc-run")
