@@ -128,8 +128,10 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  *                                    indices the host code launches by
  *                                    (NAME percent-encoded as above)
  *   image ARCH FORMAT OFFSET SIZE    one per compiled form of the kernels:
- *                                    ARCH is sm_XY (compute capability X.Y),
- *                                    FORMAT `cubin` (runs on X.Z, Z >= Y) or
+ *                                    ARCH is sm_XY (compute capability X.Y;
+ *                                    sm_XYa: features of X.Y only, runs on
+ *                                    X.Y alone), FORMAT `cubin` (runs on X.Z,
+ *                                    Z >= Y) or
  *                                    `ptx` (compiled by the driver on X.Y and
  *                                    later); the bytes are [OFFSET,
  *                                    OFFSET + SIZE) of mlc_module_cuda_images
@@ -142,7 +144,8 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  * Entry points are called as for CPU modules, except that every pointer in
  * the descriptors is device memory: inputs and inouts copied there by the
  * runtime, params uploaded once, outputs allocated by the module through
- * the hooks below and copied back (then freed with mlc_module_free) by the
+ * the hooks below (an output that is an input or param buffer makes the
+ * module invalid) and copied back (then freed with mlc_module_free) by the
  * runtime (mlc_module_free releases a block through hooks->free). All work
  * is ordered on one stream of the runtime's; the call returns when it is
  * queued, not done.
@@ -163,7 +166,8 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  *
  * The hooks cannot report errors to the host code: the runtime records the
  * first failure (launch, allocation) in its context, does nothing for the
- * calls that follow, and reports it when the entry point returns.
+ * calls that follow but `free` (which still releases the block), and
+ * reports it when the entry point returns.
  */
 #define MLC_MODULE_CUDA_HOOKS_SYMBOL "mlc_module_cuda_hooks"
 typedef struct mlc_cuda_hooks {
