@@ -7,6 +7,9 @@
 |* the context, decode appends one and returns the next token's logits. The   *|
 |* KV cache holds up to max_context tokens.                                   *|
 |*                                                                            *|
+|* A library compiled for CUDA (its metadata has `target cuda`) runs on the   *|
+|* GPU through the same calls: see "CUDA libraries" below.                    *|
+|*                                                                            *|
 |* Errors: functions return an mlc_status; mlc_last_error() says what failed. *|
 |* A session is not thread-safe; use one per thread.                          *|
 |*                                                                            *|
@@ -36,7 +39,9 @@ extern "C" {
 typedef struct mlc_qwen3 mlc_qwen3;
 
 /* Loads OUT_DIR (libqwen3.so + params.bin) and allocates the KV cache.
- * Honours MLC_NUM_THREADS like mlc_model_load. */
+ * Honours MLC_NUM_THREADS like mlc_model_load. For a CUDA library it also
+ * sets the device up, uploads the weights and allocates the KV cache on it
+ * (and reads MLC_CUDA_GRAPHS); see below. */
 MLC_RT_API mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out);
 
 /* Frees the session and unloads the library (NULL is a no-op). */
@@ -47,6 +52,22 @@ MLC_RT_API int64_t mlc_qwen3_num_layers(const mlc_qwen3 *model);
 MLC_RT_API int64_t mlc_qwen3_max_context(const mlc_qwen3 *model);
 /* Tokens in the context so far (the position of the next token). */
 MLC_RT_API int64_t mlc_qwen3_position(const mlc_qwen3 *model);
+
+/* Where the session runs, as one line that lives as long as the session:
+ * "cpu", or for a CUDA library the line of mlc_model_device (mlc-c/
+ * Runtime.h), e.g. "cuda:0 NVIDIA H100 80GB HBM3 (compute capability 9.0,
+ * 79.1 GiB), sm_90 cubin". Fails only on NULL arguments. */
+MLC_RT_API mlc_status mlc_qwen3_device(const mlc_qwen3 *model,
+                                       const char **description);
+
+/* Whether decode steps replay a CUDA graph: 1 while they do, or will once
+ * one is captured, 0 when they are launched directly (a CPU library,
+ * MLC_CUDA_GRAPHS=0, or a capture that failed). `detail` (if not NULL)
+ * receives a line saying which and why, valid until the next call on the
+ * session, e.g. "on: decode steps replay a CUDA graph", "off (capturing a
+ * decode step failed 2 times, the last time: ...): decode steps are
+ * launched directly". */
+MLC_RT_API int mlc_qwen3_cuda_graphs(mlc_qwen3 *model, const char **detail);
 
 /* Appends tokens[0..n) (n >= 1) to the context. `logits` (vocab_size floats)
  * receives the logits after the last token; it may be NULL. Fails, leaving
@@ -76,6 +97,45 @@ MLC_RT_API void mlc_qwen3_reset(mlc_qwen3 *model);
  * at a given position). */
 MLC_RT_API mlc_status mlc_qwen3_set_position(mlc_qwen3 *model,
                                              int64_t position);
+
+/*
+ * CUDA libraries. mlc_qwen3_load sets the device up as the first run of a
+ * CUDA module does (MLC_CUDA_DRIVER, MLC_CUDA_DEVICE, the kernel image by
+ * compute capability: mlc-c/Runtime.h), then uploads each tensor of
+ * params.bin that an entry point reads, one at a time from the mapped file
+ * (whose pages are dropped once uploaded, and which is unmapped after: the
+ * host keeps no copy of the weights), allocates the KV caches of every
+ * layer for max_context tokens (zeroed) and a small buffer for a step's
+ * token ids and positions. It fails naming the library and what failed: no
+ * driver or device (MLC_ERROR_DEVICE), the weights or the KV cache not
+ * fitting in device memory (MLC_ERROR_OUT_OF_MEMORY, with the bytes needed
+ * and free), a bad MLC_CUDA_GRAPHS (MLC_ERROR_ENVIRONMENT).
+ *
+ * A step copies its token ids and positions to the device, runs embed,
+ * the layers and the head there (activations stay on the device, each freed
+ * once the next entry point has read it), copies the logits back and waits
+ * for the GPU: when prefill or decode returns, the work is done, so timing
+ * a call times the device too. Sampling (mlc-c/Sampling.h) runs on the host
+ * on those logits. reset and set_position only move the position, as on
+ * CPUs.
+ *
+ * Decode steps are replayed from a CUDA graph unless MLC_CUDA_GRAPHS=0: the
+ * first decode step of a session runs directly, the second is captured
+ * (embed, every layer, the head) and launched, and later ones only update
+ * the token and position and launch the graph. If the capture fails, the
+ * step runs directly, the next decode step tries once more, and then decode
+ * steps are launched directly for the session (mlc_qwen3_cuda_graphs says
+ * why). Results are the same either way.
+ *
+ * A failed step (a kernel that cannot launch, device memory the module's
+ * buffers do not fit in, a kernel fault found when waiting) returns
+ * MLC_ERROR_DEVICE or MLC_ERROR_OUT_OF_MEMORY with a message naming the
+ * library, the step and, where known, the entry point and kernel, and
+ * leaves the context unchanged: the session can go on (or reset). After an
+ * error that makes the CUDA context unusable (an illegal address, a device
+ * assert, ...) the message says so, and every later step fails: only
+ * mlc_qwen3_free is left, and a new process to use the GPU again.
+ */
 
 #ifdef __cplusplus
 }

@@ -25,6 +25,9 @@ using CUcontext = struct CUctx_st *;
 using CUmodule = struct CUmod_st *;
 using CUfunction = struct CUfunc_st *;
 using CUstream = struct CUstream_st *;
+using CUgraph = struct CUgraph_st *;
+using CUgraphExec = struct CUgraphExec_st *;
+using CUstreamCaptureMode = int;
 using CUjit_option = int;
 using CUdevice_attribute = int;
 
@@ -36,6 +39,9 @@ constexpr CUresult CUDA_ERROR_INVALID_IMAGE = 200;
 constexpr CUresult CUDA_ERROR_INVALID_PTX = 218;
 constexpr CUresult CUDA_ERROR_UNSUPPORTED_PTX_VERSION = 222;
 constexpr CUresult CUDA_ERROR_NOT_FOUND = 500;
+constexpr CUresult CUDA_ERROR_ILLEGAL_ADDRESS = 700;
+constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900;
+constexpr CUresult CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901;
 
 constexpr CUdevice_attribute CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr CUdevice_attribute CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
@@ -46,6 +52,37 @@ constexpr CUjit_option CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
 /// CU_STREAM_NON_BLOCKING: no implicit synchronisation with stream 0, which
 /// other code in the process may use.
 constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
+
+/// CU_STREAM_CAPTURE_MODE_THREAD_LOCAL: while this thread captures, it may
+/// not make calls that are unsafe during a capture (cuMemAlloc, a
+/// synchronisation); other threads are not affected.
+constexpr CUstreamCaptureMode CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
+
+/// Errors after which the context is unusable: every later call returns the
+/// same error and only a new process can use the GPU again (cuda.h: "the
+/// process must be terminated and relaunched", and CUDA_ERROR_ASSERT's
+/// "the context cannot be used anymore").
+constexpr bool isStickyError(CUresult result) {
+  switch (result) {
+  case 214: // CUDA_ERROR_ECC_UNCORRECTABLE
+  case 226: // CUDA_ERROR_CONTAINED
+  case 700: // CUDA_ERROR_ILLEGAL_ADDRESS
+  case 702: // CUDA_ERROR_LAUNCH_TIMEOUT
+  case 710: // CUDA_ERROR_ASSERT
+  case 714: // CUDA_ERROR_HARDWARE_STACK_ERROR
+  case 715: // CUDA_ERROR_ILLEGAL_INSTRUCTION
+  case 716: // CUDA_ERROR_MISALIGNED_ADDRESS
+  case 717: // CUDA_ERROR_INVALID_ADDRESS_SPACE
+  case 718: // CUDA_ERROR_INVALID_PC
+  case 719: // CUDA_ERROR_LAUNCH_FAILED
+  case 721: // CUDA_ERROR_TENSOR_MEMORY_LEAK
+  case 810: // CUDA_ERROR_MPS_CLIENT_TERMINATED
+  case 911: // CUDA_ERROR_EXTERNAL_DEVICE
+    return true;
+  default:
+    return false;
+  }
+}
 
 /// Every entry point: X(member, exported symbol). The symbols are the names
 /// cuda.h's macros give (cuMemAlloc is cuMemAlloc_v2); the unversioned
@@ -72,11 +109,18 @@ constexpr unsigned CU_STREAM_NON_BLOCKING = 1;
   X(cuMemFree, "cuMemFree_v2")                                                 \
   X(cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2")                                 \
   X(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2")                                 \
+  X(cuMemsetD8Async, "cuMemsetD8Async")                                        \
   X(cuModuleLoadData, "cuModuleLoadData")                                      \
   X(cuModuleLoadDataEx, "cuModuleLoadDataEx")                                  \
   X(cuModuleGetFunction, "cuModuleGetFunction")                                \
   X(cuModuleUnload, "cuModuleUnload")                                          \
-  X(cuLaunchKernel, "cuLaunchKernel")
+  X(cuLaunchKernel, "cuLaunchKernel")                                          \
+  X(cuStreamBeginCapture, "cuStreamBeginCapture_v2")                           \
+  X(cuStreamEndCapture, "cuStreamEndCapture")                                  \
+  X(cuGraphInstantiate, "cuGraphInstantiateWithFlags")                         \
+  X(cuGraphLaunch, "cuGraphLaunch")                                            \
+  X(cuGraphExecDestroy, "cuGraphExecDestroy")                                  \
+  X(cuGraphDestroy, "cuGraphDestroy")
 
 /// The loaded driver: its entry points, resolved once. Signatures are
 /// cuda.h's (CudaDriverAbiTest.cpp compares them when the toolkit is
@@ -109,6 +153,8 @@ struct Driver {
                                 CUstream stream);
   CUresult (*cuMemcpyDtoHAsync)(void *dst, CUdeviceptr src, size_t bytes,
                                 CUstream stream);
+  CUresult (*cuMemsetD8Async)(CUdeviceptr dst, unsigned char value,
+                              size_t bytes, CUstream stream);
   CUresult (*cuModuleLoadData)(CUmodule *module, const void *image);
   CUresult (*cuModuleLoadDataEx)(CUmodule *module, const void *image,
                                  unsigned numOptions, CUjit_option *options,
@@ -121,6 +167,13 @@ struct Driver {
                              unsigned blockY, unsigned blockZ,
                              unsigned sharedBytes, CUstream stream,
                              void **params, void **extra);
+  CUresult (*cuStreamBeginCapture)(CUstream stream, CUstreamCaptureMode mode);
+  CUresult (*cuStreamEndCapture)(CUstream stream, CUgraph *graph);
+  CUresult (*cuGraphInstantiate)(CUgraphExec *exec, CUgraph graph,
+                                 unsigned long long flags);
+  CUresult (*cuGraphLaunch)(CUgraphExec exec, CUstream stream);
+  CUresult (*cuGraphExecDestroy)(CUgraphExec exec);
+  CUresult (*cuGraphDestroy)(CUgraph graph);
 
   /// "CUDA_ERROR_OUT_OF_MEMORY (out of memory)", or "CUDA error N" when the
   /// driver does not know the code.

@@ -3,8 +3,10 @@
 // Device initialisation for a `target cuda` module (device from
 // MLC_CUDA_DEVICE, primary context, stream, the image chosen by compute
 // capability, kernels, params uploaded once), the hooks the module's host
-// code calls (launch, alloc and free through a caching allocator), and the
-// steps of one call that Runtime.cpp drives through CudaCall.
+// code calls (launch, alloc and free through a caching allocator), the
+// steps of one call that Runtime.cpp and Qwen3Cuda.cpp drive through
+// CudaCall (copies, the runtime's own buffers, CUDA graph capture), and the
+// checks of a library's CUDA symbols.
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,9 +14,12 @@
 #include "Error.h"
 #include "TensorUtils.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <dlfcn.h>
+#include <link.h>
 
 namespace mlc::rt {
 
@@ -63,6 +68,64 @@ std::map<mlc_cuda_hooks *, std::weak_ptr<CudaModule>> &registry() {
 } // namespace
 
 //===----------------------------------------------------------------------===//
+// The CUDA symbols of a library
+//===----------------------------------------------------------------------===//
+
+size_t symbolSize(const void *address) {
+  Dl_info info;
+  void *entry = nullptr;
+  if (!dladdr1(address, &info, &entry, RTLD_DL_SYMENT) || !entry)
+    return 0;
+  const auto *symbol = static_cast<const ElfW(Sym) *>(entry);
+  if (info.dli_saddr != address)
+    return 0;
+  return symbol->st_size;
+}
+
+mlc_status findCudaSymbols(void *handle, const ModuleMetadata &metadata,
+                           const std::string &who, const char *&images,
+                           mlc_cuda_hooks *&hooks) {
+  std::string prefix = who + ": ";
+  images =
+      static_cast<const char *>(dlsym(handle, MLC_MODULE_CUDA_IMAGES_SYMBOL));
+  if (!metadata.images.empty() && !images)
+    return fail(MLC_ERROR_INVALID_MODULE,
+                prefix + "the metadata has image lines but the module has "
+                         "no symbol " MLC_MODULE_CUDA_IMAGES_SYMBOL);
+  // The blob's size is known when the ELF symbol records it.
+  size_t blobSize = images ? symbolSize(images) : 0;
+  for (const KernelImage &image : metadata.images) {
+    std::string where = prefix + "line " + std::to_string(image.line) +
+                        ": the " + image.describe() + " image";
+    if (blobSize &&
+        (image.offset > blobSize || image.size > blobSize - image.offset))
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  where + " (offset " + std::to_string(image.offset) + ", " +
+                      std::to_string(image.size) +
+                      " bytes) lies outside " MLC_MODULE_CUDA_IMAGES_SYMBOL
+                      " (" +
+                      std::to_string(blobSize) + " bytes)");
+    // The driver reads PTX up to a NUL: one must end the image.
+    if (image.ptx && images[image.offset + image.size - 1] != '\0')
+      return fail(MLC_ERROR_INVALID_MODULE,
+                  where + " does not end with a NUL byte");
+  }
+  hooks = static_cast<mlc_cuda_hooks *>(
+      dlsym(handle, MLC_MODULE_CUDA_HOOKS_SYMBOL));
+  if (!hooks)
+    return fail(MLC_ERROR_INVALID_MODULE,
+                prefix + "it has a 'target cuda' line but no "
+                         "symbol " MLC_MODULE_CUDA_HOOKS_SYMBOL);
+  size_t hooksSize = symbolSize(hooks);
+  if (hooksSize && hooksSize < sizeof(mlc_cuda_hooks))
+    return fail(MLC_ERROR_INVALID_MODULE,
+                prefix + MLC_MODULE_CUDA_HOOKS_SYMBOL " is " +
+                    std::to_string(hooksSize) + " bytes, not " +
+                    std::to_string(sizeof(mlc_cuda_hooks)));
+  return MLC_OK;
+}
+
+//===----------------------------------------------------------------------===//
 // DeviceAllocator
 //===----------------------------------------------------------------------===//
 
@@ -84,7 +147,14 @@ CUdeviceptr DeviceAllocator::allocate(const Driver &driver, CUstream stream,
     live[pointer] = {it->first, bytes};
     cached.erase(it);
     result = CUDA_SUCCESS;
+    if (inCapture &&
+        std::find(captured.begin(), captured.end(), pointer) == captured.end())
+      captured.push_back(pointer);
     return pointer;
+  }
+  if (inCapture) {
+    result = CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    return 0;
   }
   CUdeviceptr pointer = 0;
   result = driver.cuMemAlloc(&pointer, need);
@@ -117,6 +187,38 @@ bool DeviceAllocator::liveSize(CUdeviceptr pointer, uint64_t &bytes) const {
   return true;
 }
 
+void DeviceAllocator::beginCapture() {
+  inCapture = true;
+  captured.clear();
+}
+
+bool DeviceAllocator::reserveCaptured(const void *owner) {
+  std::vector<CUdeviceptr> blocks;
+  blocks.swap(captured);
+  for (CUdeviceptr pointer : blocks)
+    if (live.count(pointer))
+      return false;
+  for (CUdeviceptr pointer : blocks)
+    for (auto it = cached.begin(); it != cached.end(); ++it)
+      if (it->second == pointer) {
+        reserved[pointer] = {it->first, owner};
+        cached.erase(it);
+        break;
+      }
+  return true;
+}
+
+void DeviceAllocator::releaseReserved(const void *owner) {
+  for (auto it = reserved.begin(); it != reserved.end();) {
+    if (it->second.owner != owner) {
+      ++it;
+      continue;
+    }
+    cached.emplace(it->second.capacity, it->first);
+    it = reserved.erase(it);
+  }
+}
+
 void DeviceAllocator::trim(const Driver &driver) {
   for (const auto &[capacity, pointer] : cached)
     driver.cuMemFree(pointer);
@@ -128,6 +230,11 @@ void DeviceAllocator::releaseAll(const Driver &driver) {
   for (const auto &[pointer, block] : live)
     driver.cuMemFree(pointer);
   live.clear();
+  for (const auto &[pointer, block] : reserved)
+    driver.cuMemFree(pointer);
+  reserved.clear();
+  captured.clear();
+  inCapture = false;
 }
 
 //===----------------------------------------------------------------------===//
@@ -475,11 +582,13 @@ mlc_status CudaModule::describe(const std::string &path, const char **result) {
 // Hooks
 //===----------------------------------------------------------------------===//
 
-void CudaModule::record(mlc_status status, std::string message) {
+void CudaModule::record(mlc_status status, std::string message,
+                        CUresult result) {
   if (error != MLC_OK)
     return;
   error = status;
   errorMessage = std::move(message);
+  errorResult = result;
 }
 
 void CudaModule::launchHook(void *context, int32_t kernel, int64_t gridX,
@@ -525,7 +634,11 @@ void CudaModule::launchHook(void *context, int32_t kernel, int64_t gridX,
   if (r)
     self->record(MLC_ERROR_DEVICE,
                  "launching kernel '" + name + "' (" + shape() +
-                     ") failed: " + self->driver->describe(r));
+                     ") failed: " + self->driver->describe(r) +
+                     (self->allocator.capturing()
+                          ? " (while capturing a CUDA graph)"
+                          : ""),
+                 r);
 }
 
 void *CudaModule::allocHook(void *context, uint64_t bytes) {
@@ -539,7 +652,14 @@ void *CudaModule::allocHook(void *context, uint64_t bytes) {
     return toHost(pointer);
   if (r == CUDA_ERROR_OUT_OF_MEMORY)
     self->record(MLC_ERROR_OUT_OF_MEMORY,
-                 self->outOfMemory(bytes, "a buffer of the module"));
+                 self->outOfMemory(bytes, "a buffer of the module"), r);
+  else if (self->allocator.capturing())
+    self->record(MLC_ERROR_DEVICE,
+                 "hooks->alloc of " + std::to_string(bytes) +
+                     " bytes while capturing a CUDA graph: no block of "
+                     "that size is free in the cache, and a capture cannot "
+                     "allocate device memory",
+                 r);
   else
     self->record(MLC_ERROR_DEVICE, "allocating " + std::to_string(bytes) +
                                        " bytes for the module failed: " +
@@ -565,6 +685,8 @@ void CudaModule::freeHook(void *context, void *pointer) {
 
 CudaCall::CudaCall(CudaModule &module, const std::string &path)
     : module(module), path(path), lock(module.callMutex) {
+  // Every call starts without the failures of the last one.
+  beginEntry();
   if (!module.initialized) {
     status_ = module.initialize(path);
     pushed = status_ == MLC_OK;
@@ -583,6 +705,17 @@ CudaCall::CudaCall(CudaModule &module, const std::string &path)
 CudaCall::~CudaCall() {
   if (!pushed)
     return;
+  // A capture left open by an error path: end it (a capturing stream
+  // cannot be synchronised).
+  if (capturing) {
+    CUgraph graph = nullptr;
+    if (module.driver->cuStreamEndCapture(module.stream, &graph) ==
+            CUDA_SUCCESS &&
+        graph)
+      module.driver->cuGraphDestroy(graph);
+    module.allocator.endCapture();
+    module.allocator.forgetCaptured();
+  }
   // Every call ends with the stream idle: the next reuses the input
   // buffers without waiting.
   if (!finished)
@@ -623,6 +756,7 @@ mlc_status CudaCall::uploadInput(size_t index, const std::string &name,
 void CudaCall::beginEntry() {
   module.error = MLC_OK;
   module.errorMessage.clear();
+  module.errorResult = CUDA_SUCCESS;
 }
 
 bool CudaCall::moduleBlock(const void *allocated, uint64_t &bytes) const {
@@ -639,7 +773,7 @@ void CudaCall::download(void *host, const void *device, uint64_t bytes) {
                       " failed: " + module.driver->describe(r));
 }
 
-mlc_status CudaCall::finish() {
+mlc_status CudaCall::synchronize() {
   finished = true;
   CUresult r = module.driver->cuStreamSynchronize(module.stream);
   if (r)
@@ -649,10 +783,123 @@ mlc_status CudaCall::finish() {
                       " (kernels report errors when the stream is "
                       "synchronised, so which one failed is not known; "
                       "CUDA_LAUNCH_BLOCKING=1 makes each launch report its "
-                      "own)");
-  if (module.error != MLC_OK)
+                      "own)",
+                  r);
+  return module.error;
+}
+
+mlc_status CudaCall::finish() {
+  if (synchronize() != MLC_OK)
     return fail(module.error, "module '" + path + "': " + module.errorMessage);
   return MLC_OK;
+}
+
+bool CudaCall::contextLost() const {
+  return module.error != MLC_OK && isStickyError(module.errorResult);
+}
+
+mlc_status CudaCall::allocate(uint64_t bytes, const std::string &what,
+                              void *&device) {
+  CUdeviceptr pointer = 0;
+  mlc_status status = module.allocateDirect(path, bytes, what, pointer);
+  device = toHost(pointer);
+  return status;
+}
+
+void CudaCall::release(void *device) {
+  if (device)
+    module.driver->cuMemFree(toDevice(device));
+}
+
+mlc_status CudaCall::upload(void *device, const void *host, uint64_t bytes,
+                            const std::string &what) {
+  if (bytes == 0)
+    return MLC_OK;
+  if (CUresult r = module.driver->cuMemcpyHtoDAsync(toDevice(device), host,
+                                                    bytes, module.stream)) {
+    module.record(MLC_ERROR_DEVICE,
+                  "copying " + what + " (" + std::to_string(bytes) +
+                      " bytes) to " + module.deviceName() +
+                      " failed: " + module.driver->describe(r),
+                  r);
+    return fail(MLC_ERROR_DEVICE, "module '" + path + "': " + failureMessage());
+  }
+  return MLC_OK;
+}
+
+mlc_status CudaCall::zero(void *device, uint64_t bytes,
+                          const std::string &what) {
+  if (bytes == 0)
+    return MLC_OK;
+  if (CUresult r = module.driver->cuMemsetD8Async(toDevice(device), 0, bytes,
+                                                  module.stream)) {
+    module.record(MLC_ERROR_DEVICE,
+                  "zeroing " + what + " on " + module.deviceName() +
+                      " failed: " + module.driver->describe(r),
+                  r);
+    return fail(MLC_ERROR_DEVICE, "module '" + path + "': " + failureMessage());
+  }
+  return MLC_OK;
+}
+
+mlc_status CudaCall::beginCapture() {
+  if (CUresult r = module.driver->cuStreamBeginCapture(
+          module.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)) {
+    module.record(MLC_ERROR_DEVICE,
+                  "cuStreamBeginCapture failed: " + module.driver->describe(r),
+                  r);
+    return MLC_ERROR_DEVICE;
+  }
+  capturing = true;
+  module.allocator.beginCapture();
+  return MLC_OK;
+}
+
+void CudaCall::endCapture(CUgraphExec &exec) {
+  exec = nullptr;
+  capturing = false;
+  module.allocator.endCapture();
+  CUgraph graph = nullptr;
+  CUresult r = module.driver->cuStreamEndCapture(module.stream, &graph);
+  // A failure inside the capture explains an invalidated capture better.
+  if (r && module.error == MLC_OK)
+    module.record(MLC_ERROR_DEVICE,
+                  "cuStreamEndCapture failed: " + module.driver->describe(r),
+                  r);
+  if (graph && module.error == MLC_OK) {
+    r = module.driver->cuGraphInstantiate(&exec, graph, 0);
+    if (r) {
+      exec = nullptr;
+      module.record(MLC_ERROR_DEVICE,
+                    "cuGraphInstantiate failed: " + module.driver->describe(r),
+                    r);
+    }
+  }
+  // The executable graph is independent of the captured one.
+  if (graph)
+    module.driver->cuGraphDestroy(graph);
+}
+
+bool CudaCall::keepCapturedBlocks(bool keep, const void *owner) {
+  if (keep && module.allocator.reserveCaptured(owner))
+    return true;
+  module.allocator.forgetCaptured();
+  return false;
+}
+
+bool CudaCall::launchGraph(CUgraphExec exec) {
+  if (CUresult r = module.driver->cuGraphLaunch(exec, module.stream)) {
+    module.record(MLC_ERROR_DEVICE,
+                  "cuGraphLaunch failed: " + module.driver->describe(r), r);
+    return false;
+  }
+  return true;
+}
+
+void CudaCall::destroyGraph(CUgraphExec exec, const void *owner) {
+  if (exec)
+    module.driver->cuGraphExecDestroy(exec);
+  module.allocator.releaseReserved(owner);
 }
 
 } // namespace mlc::rt

@@ -4,8 +4,10 @@
 // (mlc-c/Module.h): the primary context of the device, one stream, the
 // kernel image chosen by compute capability, the uploaded params, the input
 // buffers reused across runs and the caching allocator behind the module's
-// hooks. Runtime.cpp drives a run through CudaCall; everything else is
-// internal to CudaModule.cpp.
+// hooks. Runtime.cpp (one entry point) and Qwen3Cuda.cpp (a Qwen3 session:
+// its own weights, KV caches and CUDA graphs) drive calls through CudaCall;
+// everything else is internal to CudaModule.cpp. findCudaSymbols checks the
+// CUDA symbols of a loaded library for both.
 //
 // One CudaModule exists per loaded library (the same .so loaded twice is one
 // dlopen handle, hence one hooks global), shared by the mlc_models of it.
@@ -31,17 +33,47 @@
 
 namespace mlc::rt {
 
+/// The size in bytes of the ELF symbol at `address` (0 if unknown).
+size_t symbolSize(const void *address);
+
+/// The CUDA symbols of the loaded `target cuda` library `handle`: its images
+/// (checked against `metadata` and their symbol's size) and its hooks
+/// global. Messages start with `who` ("module 'm.so'").
+mlc_status findCudaSymbols(void *handle, const ModuleMetadata &metadata,
+                           const std::string &who, const char *&images,
+                           mlc_cuda_hooks *&hooks);
+
 /// Device memory for the module's hooks: blocks freed by the module are kept
 /// and handed out again for requests of about the same size (the host code
 /// allocates the same sizes on every call). Reuse needs no synchronisation
 /// because all work is ordered on one stream.
+///
+/// While a CUDA graph is captured, requests are served from the cache only
+/// (a capture must not call cuMemAlloc, nor synchronise to trim), and the
+/// blocks handed out are remembered: the graph has their addresses baked
+/// in, so once it is kept they are reserved for it, out of the cache and
+/// never trimmed, until it is destroyed.
 class DeviceAllocator {
 public:
   /// A block of at least `bytes`, or 0 with `result` set to the driver's
   /// error. On CUDA_ERROR_OUT_OF_MEMORY the cached blocks are released
-  /// (after synchronising `stream`) and the allocation tried again.
+  /// (after synchronising `stream`) and the allocation tried again. During
+  /// a capture, a request the cache cannot serve fails with
+  /// CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED.
   cuda::CUdeviceptr allocate(const cuda::Driver &driver, cuda::CUstream stream,
                              uint64_t bytes, cuda::CUresult &result);
+  /// Starts serving a capture.
+  void beginCapture();
+  bool capturing() const { return inCapture; }
+  /// Stops serving the capture; its blocks are still remembered.
+  void endCapture() { inCapture = false; }
+  /// Reserves the blocks handed out during the last capture (all freed by
+  /// now) for `owner`; false, reserving nothing, if one is still live.
+  bool reserveCaptured(const void *owner);
+  /// Forgets the blocks of the last capture (they stay in the cache).
+  void forgetCaptured() { captured.clear(); }
+  /// Returns the blocks reserved for `owner` to the cache.
+  void releaseReserved(const void *owner);
   /// Returns a live block to the cache; false if `pointer` is not one.
   bool release(cuda::CUdeviceptr pointer);
   /// The size asked for when live block `pointer` was allocated; false if it
@@ -57,8 +89,15 @@ private:
     uint64_t capacity; ///< What cuMemAlloc was asked for.
     uint64_t used;     ///< What the current owner asked for.
   };
+  struct Reserved {
+    uint64_t capacity;
+    const void *owner;
+  };
   std::unordered_map<cuda::CUdeviceptr, Block> live;
   std::multimap<uint64_t, cuda::CUdeviceptr> cached; ///< By capacity.
+  std::unordered_map<cuda::CUdeviceptr, Reserved> reserved;
+  bool inCapture = false;
+  std::vector<cuda::CUdeviceptr> captured; ///< Handed out in the capture.
 };
 
 class CudaModule {
@@ -112,7 +151,9 @@ private:
   std::string deviceName() const;
 
   /// Records the first failure of the current call; later ones are dropped.
-  void record(mlc_status status, std::string message);
+  /// `result` is the driver's error behind it, if any.
+  void record(mlc_status status, std::string message,
+              cuda::CUresult result = cuda::CUDA_SUCCESS);
 
   static void launchHook(void *context, int32_t kernel, int64_t gridX,
                          int64_t gridY, int64_t gridZ, int64_t blockX,
@@ -152,9 +193,11 @@ private:
   DeviceAllocator allocator;
   std::string description;
 
-  // The first failure of the current call (hooks, copies, synchronisation).
+  // The first failure of the current call (hooks, copies, synchronisation)
+  // and the driver's error code behind it (CUDA_SUCCESS if none).
   mlc_status error = MLC_OK;
   std::string errorMessage;
+  cuda::CUresult errorResult = cuda::CUDA_SUCCESS;
 };
 
 /// One call into a CUDA module: holds the module's lock, initialises the
@@ -192,6 +235,52 @@ public:
   /// Waits for the stream; returns the first failure of the call (recorded
   /// as the last error, naming the module) or MLC_OK.
   mlc_status finish();
+  /// finish() without recording the last error: the failure's status, with
+  /// its message (without the module's name) in failureMessage().
+  mlc_status synchronize();
+  const std::string &failureMessage() const { return module.errorMessage; }
+  /// True if the recorded failure leaves the context unusable (a sticky
+  /// error such as an illegal address: every later call fails too).
+  bool contextLost() const;
+
+  /// The device and image line of mlc_model_device.
+  const std::string &description() const { return module.description; }
+
+  // The runtime's own device memory, for a caller that keeps buffers across
+  // calls (a Qwen3 session's weights and KV caches). These fail with the
+  // last error set, naming the module and `what`.
+
+  /// cuMemAlloc of `bytes` (trimming the hooks' cache if the device is
+  /// full).
+  mlc_status allocate(uint64_t bytes, const std::string &what, void *&device);
+  /// cuMemFree of memory from allocate(); work using it must be done.
+  void release(void *device);
+  /// Queues a copy of `bytes` from host memory (which may be reused once
+  /// this returns) to the device.
+  mlc_status upload(void *device, const void *host, uint64_t bytes,
+                    const std::string &what);
+  /// Queues setting `bytes` of device memory to zero.
+  mlc_status zero(void *device, uint64_t bytes, const std::string &what);
+
+  // CUDA graphs of the work the module queues. Between beginCapture() and
+  // endCapture() the stream is captured, not run: only the module's
+  // launches and the hooks' cached blocks may be used (no copies, no
+  // synchronisation); a failure is recorded as for a call.
+
+  /// Starts capturing the stream; the allocator serves the capture.
+  mlc_status beginCapture();
+  /// Ends the capture and, if nothing failed in it, instantiates the graph
+  /// into `exec`; otherwise `exec` is null and the failure recorded.
+  void endCapture(cuda::CUgraphExec &exec);
+  /// Once every block the capture handed out has been freed: reserves them
+  /// for the graph, identified by `owner` (true), or, for a graph that is
+  /// not kept (`keep` false) or a block still live (false), leaves them to
+  /// the cache.
+  bool keepCapturedBlocks(bool keep, const void *owner);
+  /// Queues a replay of `exec`; false (recorded) if the launch failed.
+  bool launchGraph(cuda::CUgraphExec exec);
+  /// Destroys `exec` and gives the blocks reserved for `owner` back.
+  void destroyGraph(cuda::CUgraphExec exec, const void *owner);
 
 private:
   CudaModule &module;
@@ -200,6 +289,8 @@ private:
   mlc_status status_ = MLC_OK;
   bool pushed = false;   ///< The module's context is current.
   bool finished = false; ///< finish() has synchronised the stream.
+  /// The graph being captured: the stream is capturing into it.
+  bool capturing = false;
 };
 
 } // namespace mlc::rt

@@ -8,10 +8,16 @@
 // runtime runs embed, then each layer with that layer's KV cache (updated in
 // place), then the head.
 //
+// A library with a `target cuda` line runs the same entry points on device
+// descriptors: Qwen3Cuda.h keeps its weights, KV caches and step inputs on
+// the GPU and runs each step (CUDA graphs included); this file binds the
+// params and orders the calls for both.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
 #include "Metadata.h"
+#include "Qwen3Cuda.h"
 #include "TensorUtils.h"
 
 #include "mlc-c/Module.h"
@@ -27,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 using namespace mlc::rt;
@@ -36,12 +43,13 @@ namespace {
 constexpr const char *kLayerPrefix = "layer.";
 constexpr size_t kMaxParamsHeader = size_t(64) << 20;
 
-using Descriptor = std::vector<int64_t>;
-
 /// One entry point and its bound params (per layer for layer entries).
 struct Entry {
+  const char *name = nullptr;
   const EntryMetadata *metadata = nullptr;
   mlc_module_run_fn run = nullptr;
+  /// The params.bin tensor of each param, [layer or 0][param].
+  std::vector<std::vector<const ArgInfo *>> tensors;
   std::vector<std::vector<Descriptor>> params; ///< [layer or 0][param]
 };
 
@@ -49,9 +57,11 @@ struct Entry {
 struct Mapping {
   void *data = MAP_FAILED;
   size_t size = 0;
-  ~Mapping() {
+  ~Mapping() { unmap(); }
+  void unmap() {
     if (data != MAP_FAILED)
       munmap(data, size);
+    data = MAP_FAILED;
   }
 };
 
@@ -63,17 +73,28 @@ struct mlc_qwen3 {
   mlc_module_free_fn free = nullptr;
   ModuleMetadata metadata;
   Mapping params;
+  std::string paramsFile; ///< params.bin's device, inode, size and time.
   std::unordered_map<std::string, ArgInfo> tensors;
   Entry embed, layerPrefill, layerDecode, headPrefill, headDecode;
   int64_t vocab = 0, hidden = 0, layers = 0, kvHeads = 0, context = 0,
           headDim = 0, position = 0;
-  std::vector<float *> kCache, vCache;
+  /// The KV caches: host memory (CPU), or the device's (owned by `cuda`).
+  std::vector<void *> kCache, vCache;
+  /// The device side of a CUDA library; null for a CPU one.
+  std::shared_ptr<CudaModule> cudaModule;
+  std::unique_ptr<Qwen3Cuda> cuda;
 
   ~mlc_qwen3() {
-    for (float *cache : kCache)
-      std::free(cache);
-    for (float *cache : vCache)
-      std::free(cache);
+    if (cuda) {
+      // Before the library goes: its hooks global is the module's.
+      cuda.reset();
+    } else {
+      for (void *cache : kCache)
+        std::free(cache);
+      for (void *cache : vCache)
+        std::free(cache);
+    }
+    cudaModule.reset();
     if (handle)
       dlclose(handle);
   }
@@ -103,6 +124,10 @@ mlc_status mapParams(mlc_qwen3 &model) {
     return fail(MLC_ERROR_INVALID_FILE, "'" + path + "' is empty");
   }
   model.params.size = static_cast<size_t>(st.st_size);
+  model.paramsFile =
+      std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+      std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+      "." + std::to_string(st.st_mtim.tv_nsec);
   model.params.data =
       mmap(nullptr, model.params.size, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
@@ -139,9 +164,9 @@ mlc_status mapParams(mlc_qwen3 &model) {
   return MLC_OK;
 }
 
-/// The descriptor of params.bin's tensor `name`, checked against `param`.
+/// params.bin's tensor `name`, checked against `param`.
 mlc_status bindParam(mlc_qwen3 &model, const ArgInfo &param,
-                     const std::string &name, Descriptor &out) {
+                     const std::string &name, const ArgInfo *&out) {
   auto it = model.tensors.find(name);
   if (it == model.tensors.end())
     return failIn(model, MLC_ERROR_INVALID_MODULE,
@@ -153,10 +178,7 @@ mlc_status bindParam(mlc_qwen3 &model, const ArgInfo &param,
                       dtypeName(tensor.dtype) + " " + formatDims(tensor.dims) +
                       ", the library expects " + dtypeName(param.dtype) + " " +
                       formatDims(param.dims));
-  out = makeDescriptor(static_cast<const char *>(model.params.data) +
-                           tensor.offset,
-                       static_cast<int32_t>(tensor.dims.size()),
-                       tensor.dims.data());
+  out = &tensor;
   return MLC_OK;
 }
 
@@ -169,6 +191,7 @@ mlc_status bindEntry(mlc_qwen3 &model, const char *name, bool perLayer,
   std::string symbol = std::string(MLC_MODULE_RUN_SYMBOL) + "_" + name;
   entry.run = reinterpret_cast<mlc_module_run_fn>(
       dlsym(model.handle, symbol.c_str()));
+  entry.name = name;
   if (!entry.metadata || !entry.run)
     return failIn(model, MLC_ERROR_INVALID_MODULE,
                   std::string("libqwen3.so has no entry point '") + name + "'");
@@ -176,8 +199,8 @@ mlc_status bindEntry(mlc_qwen3 &model, const char *name, bool perLayer,
     return failIn(model, MLC_ERROR_INVALID_MODULE,
                   std::string("entry point '") + name +
                       "' must have one output");
-  entry.params.assign(perLayer ? model.layers : 1, {});
-  for (size_t layer = 0; layer < entry.params.size(); ++layer) {
+  entry.tensors.assign(perLayer ? model.layers : 1, {});
+  for (size_t layer = 0; layer < entry.tensors.size(); ++layer) {
     for (const ArgInfo &param : entry.metadata->params) {
       if (!param.external)
         return failIn(model, MLC_ERROR_INVALID_MODULE,
@@ -186,28 +209,174 @@ mlc_status bindEntry(mlc_qwen3 &model, const char *name, bool perLayer,
       if (perLayer && tensor.rfind(kLayerPrefix, 0) == 0)
         tensor = "model.layers." + std::to_string(layer) + "." +
                  tensor.substr(std::strlen(kLayerPrefix));
-      entry.params[layer].emplace_back();
+      entry.tensors[layer].emplace_back();
       if (mlc_status status =
-              bindParam(model, param, tensor, entry.params[layer].back()))
+              bindParam(model, param, tensor, entry.tensors[layer].back()))
         return status;
     }
   }
   return MLC_OK;
 }
 
+/// Builds every entry's param descriptors, with `where` giving the address
+/// of a params.bin tensor's data (mapped, or on the device).
+template <typename Where>
+void makeParamDescriptors(mlc_qwen3 &model, Where where) {
+  for (Entry *entry : {&model.embed, &model.layerPrefill, &model.layerDecode,
+                       &model.headPrefill, &model.headDecode}) {
+    entry->params.assign(entry->tensors.size(), {});
+    for (size_t layer = 0; layer < entry->tensors.size(); ++layer)
+      for (const ArgInfo *tensor : entry->tensors[layer])
+        entry->params[layer].push_back(makeDescriptor(
+            where(*tensor), static_cast<int32_t>(tensor->dims.size()),
+            tensor->dims.data()));
+  }
+}
+
+/// A CUDA library's device side: the tensors the entry points read go up
+/// from the mapping, which is then unmapped (the host keeps no copy of the
+/// weights), and the descriptors point at the device's copies.
+mlc_status setUpDevice(mlc_qwen3 &model, size_t cacheBytes, bool graphs) {
+  Qwen3Cuda::Config config;
+  config.library = model.dir + "/libqwen3.so";
+  config.who = "Qwen3 library '" + model.dir + "'";
+  config.module = model.cudaModule;
+  config.free = model.free;
+  config.paramsFile = model.paramsFile;
+  config.layers = model.layers;
+  config.context = model.context;
+  config.cacheBytes = cacheBytes;
+  const ArgInfo &cache = model.layerDecode.metadata->inputs[3];
+  config.cacheShape = formatDims(cache.dims) + " " + dtypeName(cache.dtype);
+  config.graphs = graphs;
+  config.graphsSetting = "MLC_CUDA_GRAPHS=0";
+  // Each tensor once, in the order the entry points first read them.
+  std::unordered_set<const ArgInfo *> seen;
+  for (const Entry *entry :
+       {&model.embed, &model.layerPrefill, &model.layerDecode,
+        &model.headPrefill, &model.headDecode})
+    for (const std::vector<const ArgInfo *> &tensors : entry->tensors)
+      for (const ArgInfo *tensor : tensors) {
+        if (!seen.insert(tensor).second)
+          continue;
+        int64_t count = 0;
+        checkedNumElements(static_cast<int32_t>(tensor->dims.size()),
+                           tensor->dims.data(), count);
+        config.tensors.push_back(
+            {tensor->name,
+             static_cast<const char *>(model.params.data) + tensor->offset,
+             static_cast<uint64_t>(count) * dtypeSize(tensor->dtype)});
+      }
+  if (mlc_status status = Qwen3Cuda::create(std::move(config), model.cuda))
+    return status;
+  makeParamDescriptors(model, [&](const ArgInfo &tensor) {
+    return model.cuda->tensor(tensor.name);
+  });
+  for (int64_t layer = 0; layer < model.layers; ++layer) {
+    model.kCache.push_back(model.cuda->cache(layer, false));
+    model.vCache.push_back(model.cuda->cache(layer, true));
+  }
+  model.params.unmap();
+  return MLC_OK;
+}
+
 /// Runs `entry` (of `layer`) on `inputs`; returns its one output's descriptor
 /// words in `output` (the caller frees output[0] with model.free).
 void call(mlc_qwen3 &model, const Entry &entry, size_t layer,
-          std::vector<Descriptor *> inputs, Descriptor &output) {
+          std::vector<const Descriptor *> inputs, Descriptor &output) {
   size_t rank = entry.metadata->outputs[0].dims.size();
   output.assign(3 + 2 * rank, 0);
   std::vector<void *> argv = {output.data()};
-  for (Descriptor *input : inputs)
-    argv.push_back(input->data());
-  // The module only reads params (Module.h): the cast drops const for argv.
+  // The module does not write its inputs or params (Module.h): the casts
+  // drop const for argv.
+  for (const Descriptor *input : inputs)
+    argv.push_back(const_cast<int64_t *>(input->data()));
   for (const Descriptor &param : entry.params[layer])
     argv.push_back(const_cast<int64_t *>(param.data()));
   entry.run(argv.data());
+}
+
+/// Checks an output's sizes against `expected` (an output that is not what
+/// the next entry point reads would make it read out of bounds).
+mlc_status checkOutput(const mlc_qwen3 &model, const std::string &stage,
+                       const Descriptor &output,
+                       std::vector<int64_t> expected) {
+  std::vector<int64_t> sizes(output.begin() + 3,
+                             output.begin() + 3 + expected.size());
+  if (sizes == expected)
+    return MLC_OK;
+  return failIn(model, MLC_ERROR_INVALID_MODULE,
+                stage + " returned an output of shape " + formatDims(sizes) +
+                    ", expected " + formatDims(expected));
+}
+
+/// The calls of one step (Qwen3RunEntries): embed, every layer with its KV
+/// caches, then the head on the last row (or all rows, `all`). Each output
+/// is freed once the next entry point has been called on it.
+mlc_status runEntries(mlc_qwen3 &model, int64_t n, bool all,
+                      const Qwen3StepInputs &in, const Qwen3Backend &backend,
+                      Descriptor &out, std::string &stage) {
+  bool decode = n == 1 && !all;
+  const Entry &layerEntry = decode ? model.layerDecode : model.layerPrefill;
+  const Entry &headEntry =
+      decode || !all ? model.headDecode : model.headPrefill;
+  int64_t cacheShape[] = {1, model.kvHeads, model.context, model.headDim};
+  auto release = [&](const Descriptor &d) {
+    backend.release(reinterpret_cast<void *>(d[0]));
+  };
+  Descriptor hidden;
+  stage = model.embed.name;
+  call(model, model.embed, 0, {&in.tokens}, hidden);
+  if (backend.failed()) {
+    release(hidden);
+    return MLC_OK;
+  }
+  if (mlc_status status =
+          checkOutput(model, stage, hidden, {1, n, model.hidden})) {
+    release(hidden);
+    return status;
+  }
+  for (int64_t layer = 0; layer < model.layers; ++layer) {
+    Descriptor k = makeDescriptor(model.kCache[layer], 4, cacheShape);
+    Descriptor v = makeDescriptor(model.vCache[layer], 4, cacheShape);
+    Descriptor next;
+    stage = "layer " + std::to_string(layer) + " (" + layerEntry.name + ")";
+    call(model, layerEntry, layer, {&hidden, &in.positions, &in.start, &k, &v},
+         next);
+    release(hidden);
+    hidden = std::move(next);
+    if (backend.failed()) {
+      release(hidden);
+      return MLC_OK;
+    }
+    if (mlc_status status =
+            checkOutput(model, stage, hidden, {1, n, model.hidden})) {
+      release(hidden);
+      return status;
+    }
+  }
+  // Without `all`, only the last token's row goes through the head: a view
+  // of it (an address computed, not read: it may be device memory).
+  int64_t rows = all ? n : 1;
+  int64_t lastShape[] = {1, rows, model.hidden};
+  uintptr_t hiddenData = static_cast<uintptr_t>(hidden[1]) +
+                         sizeof(float) * static_cast<uintptr_t>(hidden[2]);
+  Descriptor last = makeDescriptor(
+      reinterpret_cast<const void *>(hiddenData +
+                                     sizeof(float) * (n - rows) * model.hidden),
+      3, lastShape);
+  stage = headEntry.name;
+  call(model, headEntry, 0, {&last}, out);
+  release(hidden);
+  if (backend.failed())
+    return MLC_OK;
+  if (mlc_status status =
+          checkOutput(model, stage, out, {1, rows, model.vocab})) {
+    release(out);
+    out.clear();
+    return status;
+  }
+  return MLC_OK;
 }
 
 /// Runs tokens[0..n) through the model from the current position; writes the
@@ -234,45 +403,43 @@ mlc_status forward(mlc_qwen3 *model, const int64_t *tokens, int64_t n,
                         ", outside the vocabulary [0, " +
                         std::to_string(model->vocab) + ")");
 
-  bool decode = n == 1 && !all;
-  const Entry &layerEntry = decode ? model->layerDecode : model->layerPrefill;
-  const Entry &headEntry =
-      decode || !all ? model->headDecode : model->headPrefill;
+  int64_t rows = all ? n : 1;
+  auto run = [&](const Qwen3StepInputs &in, const Qwen3Backend &backend,
+                 Descriptor &out, std::string &stage) {
+    return runEntries(*model, n, all, in, backend, out, stage);
+  };
+  if (model->cuda) {
+    bool decode = n == 1 && !all;
+    std::string what =
+        (decode ? "decode at position "
+                : "prefill of " + std::to_string(n) + " tokens at position ") +
+        std::to_string(model->position);
+    if (mlc_status status =
+            model->cuda->step(tokens, n, model->position, decode, logits,
+                              sizeof(float) * rows * model->vocab, what, run))
+      return status;
+    model->position += n;
+    return MLC_OK;
+  }
+
   std::vector<int64_t> positions(n);
   for (int64_t i = 0; i < n; ++i)
     positions[i] = model->position + i;
   int64_t tokenShape[] = {1, n};
-  Descriptor tokenDesc = makeDescriptor(tokens, 2, tokenShape);
-  Descriptor positionDesc = makeDescriptor(positions.data(), 2, tokenShape);
   int64_t start = model->position;
-  Descriptor startDesc = makeDescriptor(&start, 0, nullptr);
-  int64_t cacheShape[] = {1, model->kvHeads, model->context, model->headDim};
-
-  Descriptor hidden;
-  call(*model, model->embed, 0, {&tokenDesc}, hidden);
-  for (int64_t layer = 0; layer < model->layers; ++layer) {
-    Descriptor k = makeDescriptor(model->kCache[layer], 4, cacheShape);
-    Descriptor v = makeDescriptor(model->vCache[layer], 4, cacheShape);
-    Descriptor next;
-    call(*model, layerEntry, layer, {&hidden, &positionDesc, &startDesc, &k, &v},
-         next);
-    model->free(reinterpret_cast<void *>(hidden[0]));
-    hidden = std::move(next);
-  }
-  // Without `all`, only the last token's row goes through the head.
-  int64_t rows = all ? n : 1;
-  int64_t lastShape[] = {1, rows, model->hidden};
-  const float *hiddenData =
-      reinterpret_cast<const float *>(hidden[1]) + hidden[2];
-  Descriptor last = makeDescriptor(
-      hiddenData + (n - rows) * model->hidden, 3, lastShape);
+  Qwen3StepInputs in = {makeDescriptor(tokens, 2, tokenShape),
+                        makeDescriptor(positions.data(), 2, tokenShape),
+                        makeDescriptor(&start, 0, nullptr)};
+  Qwen3Backend backend = {[] { return false; },
+                          [&](void *allocated) { model->free(allocated); }};
   Descriptor out;
-  call(*model, headEntry, 0, {&last}, out);
+  std::string stage;
+  if (mlc_status status = run(in, backend, out, stage))
+    return status;
   if (logits)
     std::memcpy(logits, reinterpret_cast<const float *>(out[1]) + out[2],
                 sizeof(float) * rows * model->vocab);
   model->free(reinterpret_cast<void *>(out[0]));
-  model->free(reinterpret_cast<void *>(hidden[0]));
   model->position += n;
   return MLC_OK;
 }
@@ -311,10 +478,35 @@ mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
     return failIn(*model, MLC_ERROR_INVALID_MODULE,
                   "libqwen3.so has malformed metadata: " +
                       (error.empty() ? "not ABI 2" : error));
-  if (model->metadata.target == Target::Cuda)
-    return failIn(*model, MLC_ERROR_UNSUPPORTED,
-                  "libqwen3.so is a CUDA library (target cuda); "
-                  "mlc_qwen3_load runs only CPU libraries so far");
+  // The environment first: a bad setting fails before anything is mapped
+  // or uploaded.
+  const char *threadsEnv = std::getenv("MLC_NUM_THREADS");
+  int numThreads = numThreadsFromEnvironment(threadsEnv);
+  if (numThreads < 0)
+    return fail(MLC_ERROR_ENVIRONMENT, std::string("MLC_NUM_THREADS='") +
+                                           threadsEnv +
+                                           "' is not a positive integer");
+  bool cuda = model->metadata.target == Target::Cuda;
+  bool graphs = true;
+  if (const char *env = std::getenv("MLC_CUDA_GRAPHS"); cuda && env && *env) {
+    if (std::strcmp(env, "0") != 0 && std::strcmp(env, "1") != 0)
+      return failIn(*model, MLC_ERROR_ENVIRONMENT,
+                    std::string("MLC_CUDA_GRAPHS='") + env +
+                        "' is not 0 (decode steps launched directly) or 1 "
+                        "(replayed from a CUDA graph, the default)");
+    graphs = *env == '1';
+  }
+  // A CUDA library's images and hooks; the device is set up further down.
+  if (cuda) {
+    const char *images;
+    mlc_cuda_hooks *hooks;
+    if (mlc_status status =
+            findCudaSymbols(model->handle, model->metadata,
+                            "module '" + library + "'", images, hooks))
+      return status;
+    model->cudaModule =
+        CudaModule::acquire(hooks, model->metadata, images, nullptr);
+  }
   if (mlc_status status = mapParams(*model))
     return status;
 
@@ -338,9 +530,17 @@ mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
       return status;
   const EntryMetadata &layer = *model->layerDecode.metadata;
   const EntryMetadata &head = *model->headDecode.metadata;
+  bool rank3 = true;
+  for (const Entry *entry :
+       {&model->embed, &model->layerPrefill, &model->layerDecode,
+        &model->headPrefill, &model->headDecode})
+    rank3 &= entry->metadata->outputs[0].dims.size() == 3;
   if (layer.inputs.size() != 5 || !layer.inputs[3].inout ||
       layer.inputs[3].dims.size() != 4 || head.outputs[0].dims.size() != 3 ||
-      layer.inputs[0].dims.size() != 3)
+      layer.inputs[0].dims.size() != 3 || !rank3 ||
+      layer.inputs[4].dims != layer.inputs[3].dims ||
+      layer.inputs[4].dtype != layer.inputs[3].dtype ||
+      head.outputs[0].dtype != MLC_DTYPE_F32)
     return failIn(*model, MLC_ERROR_INVALID_MODULE,
                   "layer_decode/head_decode do not have the signatures of a "
                   "Qwen3 library");
@@ -349,27 +549,29 @@ mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
   model->context = layer.inputs[3].dims[2];
   model->headDim = layer.inputs[3].dims[3];
   model->vocab = head.outputs[0].dims[2];
+  size_t cacheBytes = dtypeSize(layer.inputs[3].dtype) * model->kvHeads *
+                      model->context * model->headDim;
 
-  // The KV caches: rows are written before they are read.
-  size_t cacheBytes = sizeof(float) * model->kvHeads * model->context *
-                      model->headDim;
-  for (int64_t i = 0; i < model->layers; ++i) {
-    for (auto *caches : {&model->kCache, &model->vCache}) {
-      void *cache = nullptr;
-      if (posix_memalign(&cache, 64, cacheBytes) != 0)
-        return failIn(*model, MLC_ERROR_OUT_OF_MEMORY,
-                      "cannot allocate the KV cache (" +
-                          std::to_string(cacheBytes) + " bytes per layer)");
-      caches->push_back(static_cast<float *>(cache));
+  if (cuda) {
+    if (mlc_status status = setUpDevice(*model, cacheBytes, graphs))
+      return status;
+  } else {
+    const char *base = static_cast<const char *>(model->params.data);
+    makeParamDescriptors(
+        *model, [&](const ArgInfo &tensor) { return base + tensor.offset; });
+    // The KV caches: rows are written before they are read.
+    for (int64_t i = 0; i < model->layers; ++i) {
+      for (auto *caches : {&model->kCache, &model->vCache}) {
+        void *cache = nullptr;
+        if (posix_memalign(&cache, 64, cacheBytes) != 0)
+          return failIn(*model, MLC_ERROR_OUT_OF_MEMORY,
+                        "cannot allocate the KV cache (" +
+                            std::to_string(cacheBytes) + " bytes per layer)");
+        caches->push_back(cache);
+      }
     }
   }
 
-  const char *threadsEnv = std::getenv("MLC_NUM_THREADS");
-  int numThreads = numThreadsFromEnvironment(threadsEnv);
-  if (numThreads < 0)
-    return fail(MLC_ERROR_ENVIRONMENT, std::string("MLC_NUM_THREADS='") +
-                                           threadsEnv +
-                                           "' is not a positive integer");
   if (numThreads > 0)
     if (auto set = reinterpret_cast<mlc_module_set_num_threads_fn>(
             dlsym(model->handle, MLC_MODULE_SET_NUM_THREADS_SYMBOL)))
@@ -391,6 +593,22 @@ int64_t mlc_qwen3_max_context(const mlc_qwen3 *model) {
 }
 int64_t mlc_qwen3_position(const mlc_qwen3 *model) {
   return model ? model->position : 0;
+}
+
+mlc_status mlc_qwen3_device(const mlc_qwen3 *model, const char **description) {
+  if (!model || !description)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "mlc_qwen3_device: model or description is NULL");
+  *description = model->cuda ? model->cuda->device().c_str() : "cpu";
+  return MLC_OK;
+}
+
+int mlc_qwen3_cuda_graphs(mlc_qwen3 *model, const char **detail) {
+  if (model && model->cuda)
+    return model->cuda->graphs(detail);
+  if (detail)
+    *detail = model ? "off (a CPU library)" : "off (no session)";
+  return 0;
 }
 
 mlc_status mlc_qwen3_prefill(mlc_qwen3 *model, const int64_t *tokens,

@@ -22,28 +22,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
-#include <link.h>
 #include <memory>
 #include <string>
 #include <vector>
 
 using namespace mlc::rt;
-
-namespace {
-
-/// The size in bytes of the ELF symbol at `address` (0 if unknown).
-size_t symbolSize(const void *address) {
-  Dl_info info;
-  void *entry = nullptr;
-  if (!dladdr1(address, &info, &entry, RTLD_DL_SYMENT) || !entry)
-    return 0;
-  const auto *symbol = static_cast<const ElfW(Sym) *>(entry);
-  if (info.dli_saddr != address)
-    return 0;
-  return symbol->st_size;
-}
-
-} // namespace
 
 struct mlc_model {
   std::atomic<int64_t> references{1};
@@ -229,48 +212,15 @@ mlc_status loadParams(mlc_model &model) {
   return MLC_OK;
 }
 
-/// The CUDA symbols of a `target cuda` module: the images (checked against
-/// their symbol's size) and the hooks global.
+/// The device side of a `target cuda` module, set up on first use.
 mlc_status loadCuda(mlc_model &model) {
-  const ModuleMetadata &metadata = model.metadata;
-  std::string prefix = "module '" + model.path + "': ";
-  const char *images = static_cast<const char *>(
-      dlsym(model.handle, MLC_MODULE_CUDA_IMAGES_SYMBOL));
-  if (!metadata.images.empty() && !images)
-    return fail(MLC_ERROR_INVALID_MODULE,
-                prefix + "the metadata has image lines but the module has "
-                         "no symbol " MLC_MODULE_CUDA_IMAGES_SYMBOL);
-  // The blob's size is known when the ELF symbol records it.
-  size_t blobSize = images ? symbolSize(images) : 0;
-  for (const KernelImage &image : metadata.images) {
-    std::string where = prefix + "line " + std::to_string(image.line) +
-                        ": the " + image.describe() + " image";
-    if (blobSize &&
-        (image.offset > blobSize || image.size > blobSize - image.offset))
-      return fail(MLC_ERROR_INVALID_MODULE,
-                  where + " (offset " + std::to_string(image.offset) + ", " +
-                      std::to_string(image.size) +
-                      " bytes) lies outside " MLC_MODULE_CUDA_IMAGES_SYMBOL
-                      " (" +
-                      std::to_string(blobSize) + " bytes)");
-    // The driver reads PTX up to a NUL: one must end the image.
-    if (image.ptx && images[image.offset + image.size - 1] != '\0')
-      return fail(MLC_ERROR_INVALID_MODULE,
-                  where + " does not end with a NUL byte");
-  }
-  auto *hooks = static_cast<mlc_cuda_hooks *>(
-      dlsym(model.handle, MLC_MODULE_CUDA_HOOKS_SYMBOL));
-  if (!hooks)
-    return fail(MLC_ERROR_INVALID_MODULE,
-                prefix + "it has a 'target cuda' line but no "
-                         "symbol " MLC_MODULE_CUDA_HOOKS_SYMBOL);
-  size_t hooksSize = symbolSize(hooks);
-  if (hooksSize && hooksSize < sizeof(mlc_cuda_hooks))
-    return fail(MLC_ERROR_INVALID_MODULE,
-                prefix + MLC_MODULE_CUDA_HOOKS_SYMBOL " is " +
-                    std::to_string(hooksSize) + " bytes, not " +
-                    std::to_string(sizeof(mlc_cuda_hooks)));
-  model.cuda = CudaModule::acquire(hooks, metadata, images, model.params);
+  const char *images;
+  mlc_cuda_hooks *hooks;
+  if (mlc_status status =
+          findCudaSymbols(model.handle, model.metadata,
+                          "module '" + model.path + "'", images, hooks))
+    return status;
+  model.cuda = CudaModule::acquire(hooks, model.metadata, images, model.params);
   return MLC_OK;
 }
 

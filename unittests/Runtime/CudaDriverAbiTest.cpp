@@ -84,6 +84,32 @@ static_assert(mine::CU_JIT_ERROR_LOG_BUFFER == ::CU_JIT_ERROR_LOG_BUFFER);
 static_assert(mine::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES ==
               ::CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES);
 static_assert(mine::CU_STREAM_NON_BLOCKING == ::CU_STREAM_NON_BLOCKING);
+static_assert(sizeof(mine::CUstreamCaptureMode) ==
+              sizeof(::CUstreamCaptureMode));
+static_assert(mine::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL ==
+              ::CU_STREAM_CAPTURE_MODE_THREAD_LOCAL);
+static_assert(mine::CUDA_ERROR_ILLEGAL_ADDRESS == ::CUDA_ERROR_ILLEGAL_ADDRESS);
+static_assert(mine::CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED ==
+              ::CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED);
+static_assert(mine::CUDA_ERROR_STREAM_CAPTURE_INVALIDATED ==
+              ::CUDA_ERROR_STREAM_CAPTURE_INVALIDATED);
+// The sticky errors by name: a renumbering in cuda.h would show here.
+static_assert(mine::isStickyError(::CUDA_ERROR_ECC_UNCORRECTABLE) &&
+              mine::isStickyError(::CUDA_ERROR_CONTAINED) &&
+              mine::isStickyError(::CUDA_ERROR_ILLEGAL_ADDRESS) &&
+              mine::isStickyError(::CUDA_ERROR_LAUNCH_TIMEOUT) &&
+              mine::isStickyError(::CUDA_ERROR_ASSERT) &&
+              mine::isStickyError(::CUDA_ERROR_HARDWARE_STACK_ERROR) &&
+              mine::isStickyError(::CUDA_ERROR_ILLEGAL_INSTRUCTION) &&
+              mine::isStickyError(::CUDA_ERROR_MISALIGNED_ADDRESS) &&
+              mine::isStickyError(::CUDA_ERROR_INVALID_ADDRESS_SPACE) &&
+              mine::isStickyError(::CUDA_ERROR_INVALID_PC) &&
+              mine::isStickyError(::CUDA_ERROR_LAUNCH_FAILED) &&
+              mine::isStickyError(::CUDA_ERROR_TENSOR_MEMORY_LEAK) &&
+              mine::isStickyError(::CUDA_ERROR_MPS_CLIENT_TERMINATED) &&
+              mine::isStickyError(::CUDA_ERROR_EXTERNAL_DEVICE));
+static_assert(!mine::isStickyError(::CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES) &&
+              !mine::isStickyError(::CUDA_ERROR_OUT_OF_MEMORY));
 
 // The checks above run when this file compiles; this records in the test
 // results that they did.

@@ -8,15 +8,11 @@
 // twice, concurrent runs, malformed CUDA metadata, and kernels looked up in
 // a real cubin (from the toolkit's ptxas, when there is one).
 //
-// The runtime loads the driver once per process and ctest runs each test in
-// a process of its own. When the binary runs all tests in one process, a
-// test that needs another driver than the first one loaded skips itself.
-//
 //===----------------------------------------------------------------------===//
 
+#include "FakeCudaTestUtils.h"
 #include "RuntimeTestUtils.h"
 
-#include "mlc-c/Qwen3.h"
 #include "mlc-c/Runtime.h"
 
 #include "gmock/gmock.h"
@@ -34,64 +30,14 @@
 
 namespace {
 
+using ::mlc::test::driverCount;
+using ::mlc::test::isDevicePointer;
 using ::mlc::test::makeTensor;
 using ::testing::HasSubstr;
 
-/// Whether this process's runtime may load the driver `key` names (a path,
-/// and the configuration that cuInit sees): the first test to ask fixes it.
-bool claimDriver(const std::string &key) {
-  static std::string claimed;
-  if (claimed.empty())
-    claimed = key;
-  return claimed == key;
-}
-
-#define CLAIM_DRIVER(key)                                                      \
-  if (!claimDriver(key))                                                       \
-  GTEST_SKIP() << "this process has loaded another CUDA driver (the runtime "  \
-                  "loads it once per process); ctest runs each test alone"
-
-/// A library the tests dlopen too, to reach its fake_* functions; the
-/// runtime's dlopen of the same path gets the same library.
-class Library {
-public:
-  explicit Library(const char *path) {
-    handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    if (!handle) {
-      ADD_FAILURE() << dlerror();
-      std::abort();
-    }
-  }
-  template <typename F> F *get(const char *name) const {
-    void *address = dlsym(handle, name);
-    if (!address) {
-      ADD_FAILURE() << "no symbol " << name;
-      std::abort();
-    }
-    return reinterpret_cast<F *>(address);
-  }
-
-private:
-  void *handle;
-};
-
-const Library &fakeDriver() {
-  static Library library(MLC_FAKE_CUDA_DRIVER);
+const ::mlc::test::Library &fakeModule() {
+  static ::mlc::test::Library library(MLC_FAKE_CUDA_MODULE);
   return library;
-}
-
-const Library &fakeModule() {
-  static Library library(MLC_FAKE_CUDA_MODULE);
-  return library;
-}
-
-template <typename R> R driverCount(const char *name) {
-  return fakeDriver().get<R()>(name)();
-}
-
-bool isDevicePointer(const void *pointer) {
-  return fakeDriver().get<int(const void *)>("fake_cuda_is_device_pointer")(
-      pointer);
 }
 
 void setMode(int mode) { fakeModule().get<void(int)>("fake_set_mode")(mode); }
@@ -104,68 +50,20 @@ const void *lastParam() {
   return fakeModule().get<const void *()>("fake_last_param")();
 }
 
-const char *const kDriverVariables[] = {
-    "MLC_CUDA_DRIVER",      "MLC_CUDA_DEVICE",       "FAKE_CUDA_DEVICES",
-    "FAKE_CUDA_CC",         "FAKE_CUDA_NAME",        "FAKE_CUDA_MEMORY",
-    "FAKE_CUDA_INIT_ERROR", "FAKE_CUDA_FAIL_LAUNCH", "FAKE_CUDA_SYNC_ERROR",
-    "FAKE_CUDA_JIT_ERROR",  "FAKE_CUDA_LOG"};
-
 /// x = [[1, 2, 3, 4], [-1, -2, -3, -5]] and what the fake module computes
 /// from it: y = x * w + b, total = sum(y).
 const std::vector<float> kX = {1, 2, 3, 4, -1, -2, -3, -5};
 const std::vector<float> kY = {1.5f, 4, 9, 15, -0.5f, -4, -9, -21};
 constexpr float kTotal = -5;
 
-/// Tests on the fake driver. Each starts with a default configuration (one
-/// Fake GPU of compute capability 9.0 and 1 GiB) and a fresh call log, and
-/// ends checking that nothing is left on the device and that the runtime
-/// made no call a driver would reject.
-class CudaTest : public ::testing::Test {
+/// Tests of FakeCudaModule on the fake driver.
+class CudaTest : public ::mlc::test::FakeDriverTest {
 protected:
   void SetUp() override {
-    CLAIM_DRIVER(MLC_FAKE_CUDA_DRIVER);
-    for (const char *name : kDriverVariables)
-      unsetenv(name);
-    const ::testing::TestInfo *info =
-        ::testing::UnitTest::GetInstance()->current_test_info();
-    logPath = ::testing::TempDir() + "mlc_fake_cuda_" +
-              info->test_suite_name() + "_" + info->name() + ".log";
-    std::remove(logPath.c_str());
-    setenv("MLC_CUDA_DRIVER", MLC_FAKE_CUDA_DRIVER, 1);
-    setenv("FAKE_CUDA_LOG", logPath.c_str(), 1);
-    setMode(0);
-    misuses = driverCount<long>("fake_cuda_misuses");
-  }
-
-  void TearDown() override {
+    FakeDriverTest::SetUp();
     if (IsSkipped())
       return;
-    EXPECT_EQ(driverCount<long>("fake_cuda_live_allocations"), 0);
-    EXPECT_EQ(driverCount<int>("fake_cuda_live_streams"), 0);
-    EXPECT_EQ(driverCount<int>("fake_cuda_live_modules"), 0);
-    EXPECT_EQ(driverCount<int>("fake_cuda_retained_contexts"), 0);
-    EXPECT_EQ(driverCount<int>("fake_cuda_context_depth"), 0);
-    EXPECT_EQ(driverCount<long>("fake_cuda_misuses"), misuses)
-        << "calls a driver would reject (see 'misuse' lines):\n"
-        << logText();
-    for (const char *name : kDriverVariables)
-      unsetenv(name);
-  }
-
-  std::string logText() const {
-    std::ifstream in(logPath);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  /// The number of log lines equal to `line`, or starting with it when it
-  /// ends with a space.
-  size_t count(const std::string &line) const {
-    std::ifstream in(logPath);
-    size_t n = 0;
-    for (std::string l; std::getline(in, l);)
-      n +=
-          line.back() == ' ' ? l.compare(0, line.size(), line) == 0 : l == line;
-    return n;
+    setMode(0);
   }
 
   mlc_model *load() {
@@ -215,8 +113,6 @@ protected:
     EXPECT_EQ(mlc_result_output(result, 2)->data, y->data);
   }
 
-  std::string logPath;
-  long misuses = 0;
   std::vector<float> input;
   std::vector<int64_t> shape;
 };
@@ -392,7 +288,7 @@ TEST_F(CudaTest, PicksTheImageForTheComputeCapability) {
   for (const auto &c : cases) {
     SCOPED_TRACE(c.capability);
     setenv("FAKE_CUDA_CC", c.capability, 1);
-    std::remove(logPath.c_str());
+    clearLog();
     mlc_model *model = load();
     const char *device = nullptr;
     ASSERT_EQ(mlc_model_device(model, &device), MLC_OK) << mlc_last_error();
@@ -941,26 +837,6 @@ TEST_F(CudaMetadataTest, RealCubinAndPtx) {
   }
   std::remove((base + ".ptx").c_str());
   std::remove((base + ".cubin").c_str());
-}
-
-TEST_F(CudaMetadataTest, Qwen3LoaderRejectsCudaLibraries) {
-  // A directory whose libqwen3.so is the configurable CUDA module: dlopen
-  // finds the already-loaded library by its file.
-  std::string dir = ::testing::TempDir() + "mlc_cuda_qwen3";
-  mkdir(dir.c_str(), 0777);
-  std::string link = dir + "/libqwen3.so";
-  unlink(link.c_str());
-  ASSERT_EQ(symlink(MLC_FAKE_CUDA_MODULE_CONFIGURABLE, link.c_str()), 0);
-  char *text = symbol(MLC_FAKE_CUDA_MODULE_CONFIGURABLE, "mlc_module_metadata");
-  std::strcpy(text, "mlc-module 2\ntarget cuda\nentry embed\n"
-                    "input ids i64 1\noutput h f32 1 4\n");
-  mlc_qwen3 *model = nullptr;
-  EXPECT_EQ(mlc_qwen3_load(dir.c_str(), &model), MLC_ERROR_UNSUPPORTED);
-  EXPECT_EQ(model, nullptr);
-  EXPECT_THAT(mlc_last_error(), HasSubstr("libqwen3.so"));
-  EXPECT_THAT(mlc_last_error(), HasSubstr("target cuda"));
-  unlink(link.c_str());
-  rmdir(dir.c_str());
 }
 
 } // namespace

@@ -7,7 +7,14 @@
 |* inside live allocations; cuModuleGetFunction finds a kernel only if its    *|
 |* name is a word of the image (a real cubin, a fake one or PTX; see          *|
 |* loadModule). "Device memory" is host memory, so a fake module can compute  *|
-|* its results through device pointers; kernels do not run.                   *|
+|* its results through device pointers. Kernels run only where an image       *|
+|* gives them a host implementation (FakeCudaKernels.h): then a launch calls  *|
+|* it, in stream order, which here is at once. Stream capture records the    *|
+|* launches (with a copy of their argument values) into a graph that          *|
+|* cuGraphLaunch replays; during a capture, the calls a real driver forbids   *|
+|* in CU_STREAM_CAPTURE_MODE_THREAD_LOCAL (allocating, freeing,               *|
+|* synchronising) fail and invalidate it, and copies or memsets on the        *|
+|* capturing stream count as misuses (the runtime captures launches only).    *|
 |*                                                                            *|
 |* Configured by environment variables, read on every call:                   *|
 |*   FAKE_CUDA_DEVICES      number of devices (default 1)                     *|
@@ -20,10 +27,16 @@
 |*                          kernel was launched on the stream                 *|
 |*   FAKE_CUDA_JIT_ERROR    PTX loads fail (CUDA_ERROR_INVALID_PTX) with this *|
 |*                          text in the error log                             *|
+|*   FAKE_CUDA_GRAPH_ERROR  begin, capture, instantiate or launch: that step  *|
+|*                          of a CUDA graph fails (cuStreamBeginCapture,      *|
+|*                          a launch while capturing, cuGraphInstantiate,     *|
+|*                          cuGraphLaunch)                                    *|
 |*   FAKE_CUDA_LOG          a file each call appends a line to, e.g.          *|
 |*                          "alloc 80", "htod 80", "module_load cubin         *|
 |*                          fake-cubin sm_90", "launch fake_sum grid 1 1 1    *|
-|*                          block 256 1 1 shared 1024"                        *|
+|*                          block 256 1 1 shared 1024"; a launch captured     *|
+|*                          into a graph logs "capture NAME ...", its replay  *|
+|*                          "launch NAME ... (graph)" after "graph_launch N"  *|
 |*                                                                            *|
 |* fake_cuda_* functions report what is live and how often the runtime        *|
 |* misused the API (a call a real driver would reject).                       *|
@@ -31,6 +44,8 @@
 \*===----------------------------------------------------------------------===*/
 
 #define _GNU_SOURCE /* memmem */
+#include "FakeCudaKernels.h"
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -57,9 +72,18 @@ enum {
   CUDA_ERROR_NOT_FOUND = 500,
   CUDA_ERROR_ILLEGAL_ADDRESS = 700,
   CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES = 701,
+  CUDA_ERROR_NOT_SUPPORTED = 801,
+  CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED = 900,
+  CUDA_ERROR_STREAM_CAPTURE_INVALIDATED = 901,
 };
 
-enum { kMaxDevices = 8, kMaxObjects = 256 };
+enum {
+  kMaxDevices = 8,
+  kMaxObjects = 256,
+  kMaxParams = FAKE_HOST_KERNEL_MAX_PARAMS
+};
+
+typedef struct Graph Graph;
 
 typedef struct {
   int retains;
@@ -67,18 +91,38 @@ typedef struct {
 
 typedef struct {
   int live, launched;
+  Graph *capture;  /* the graph being captured, or NULL */
+  int invalidated; /* the capture failed: cuStreamEndCapture says so */
 } Stream;
 
 typedef struct {
   char name[128];
+  const FakeHostKernel *host; /* NULL: the launch does nothing */
 } Function;
 
 typedef struct {
   char *bytes; /* a copy of the image */
   size_t size;
+  const FakeHostKernel *hostKernels; /* in the image, or NULL */
   Function functions[32];
   int numFunctions;
 } Module;
+
+/* A launch as a graph holds it: the argument values are copied, and which
+ * of them were device pointers noted (a replay checks they still are). */
+typedef struct {
+  Function *function;
+  unsigned grid[3], block[3], shared;
+  uint64_t values[kMaxParams];
+  int devicePointer[kMaxParams];
+} Launch;
+
+/* A captured graph, or (`exec`) an instantiated one. */
+struct Graph {
+  Launch *launches;
+  int count, capacity;
+  int exec;
+};
 
 typedef struct {
   char *base;
@@ -89,12 +133,15 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static Context contexts[kMaxDevices];
 static Stream *streams[kMaxObjects];
 static Module *modules[kMaxObjects];
+static Graph *graphs[kMaxObjects];
 static Allocation allocations[4096];
 static int numAllocations;
 static size_t liveBytes;
 static long misuses;
 static __thread Context *contextStack[16];
 static __thread int contextDepth;
+/* The stream this thread captures into (at most one), or NULL. */
+static __thread Stream *capturing;
 
 /*===--------------------------------------------------------------------===*
  * Configuration and log
@@ -150,6 +197,22 @@ static CUresult requireContext(const char *what) {
   return CUDA_SUCCESS;
 }
 
+/* FAKE_CUDA_GRAPH_ERROR names `step`. */
+static int graphErrorAt(const char *step) {
+  const char *value = getenv("FAKE_CUDA_GRAPH_ERROR");
+  return value && strcmp(value, step) == 0;
+}
+
+/* A call that CU_STREAM_CAPTURE_MODE_THREAD_LOCAL forbids while this
+ * thread captures: it fails and invalidates the capture, as a driver does. */
+static CUresult forbiddenWhileCapturing(const char *what) {
+  if (!capturing)
+    return CUDA_SUCCESS;
+  capturing->invalidated = 1;
+  logLine("capture_invalidated %s", what);
+  return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+}
+
 static int liveStream(Stream *stream) {
   for (int i = 0; i < kMaxObjects; ++i)
     if (streams[i] && streams[i] == stream)
@@ -174,6 +237,7 @@ static Allocation *findAllocation(CUdeviceptr pointer, size_t bytes) {
  *===--------------------------------------------------------------------===*/
 
 EXPORT long fake_cuda_live_allocations(void) { return numAllocations; }
+EXPORT size_t fake_cuda_live_bytes(void) { return liveBytes; }
 EXPORT long fake_cuda_misuses(void) { return misuses; }
 EXPORT int fake_cuda_is_device_pointer(const void *pointer) {
   pthread_mutex_lock(&lock);
@@ -200,6 +264,12 @@ EXPORT int fake_cuda_live_modules(void) {
   return n;
 }
 EXPORT int fake_cuda_context_depth(void) { return contextDepth; }
+EXPORT int fake_cuda_live_graphs(void) {
+  int n = 0;
+  for (int i = 0; i < kMaxObjects; ++i)
+    n += graphs[i] != NULL;
+  return n;
+}
 
 /*===--------------------------------------------------------------------===*
  * Initialisation, errors, devices
@@ -239,6 +309,14 @@ static const struct {
      "an illegal memory access was encountered"},
     {CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES, "CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES",
      "too many resources requested for launch"},
+    {CUDA_ERROR_NOT_SUPPORTED, "CUDA_ERROR_NOT_SUPPORTED",
+     "operation not supported"},
+    {CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED,
+     "CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED",
+     "operation not permitted when stream is capturing"},
+    {CUDA_ERROR_STREAM_CAPTURE_INVALIDATED,
+     "CUDA_ERROR_STREAM_CAPTURE_INVALIDATED",
+     "operation failed due to a previous error during capture"},
 };
 
 static CUresult errorEntry(CUresult error, const char **out, int text) {
@@ -364,6 +442,8 @@ EXPORT CUresult cuStreamSynchronize(Stream *stream) {
     return CUDA_ERROR_INVALID_CONTEXT;
   if (!liveStream(stream))
     return misuse(CUDA_ERROR_INVALID_HANDLE, "cuStreamSynchronize");
+  if (forbiddenWhileCapturing("cuStreamSynchronize"))
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   logLine("sync");
   if (stream->launched)
     return (CUresult)envNumber("FAKE_CUDA_SYNC_ERROR", 0);
@@ -373,6 +453,9 @@ EXPORT CUresult cuStreamSynchronize(Stream *stream) {
 EXPORT CUresult cuStreamDestroy_v2(Stream *stream) {
   if (requireContext("cuStreamDestroy_v2"))
     return CUDA_ERROR_INVALID_CONTEXT;
+  if (stream && stream == capturing)
+    return misuse(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED,
+                  "cuStreamDestroy_v2 of a capturing stream");
   pthread_mutex_lock(&lock);
   for (int i = 0; i < kMaxObjects; ++i)
     if (streams[i] == stream && stream->live) {
@@ -403,6 +486,8 @@ EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
     return CUDA_ERROR_INVALID_CONTEXT;
   if (bytes == 0)
     return misuse(CUDA_ERROR_INVALID_VALUE, "cuMemAlloc_v2 of 0 bytes");
+  if (forbiddenWhileCapturing("cuMemAlloc_v2"))
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   pthread_mutex_lock(&lock);
   size_t limit = memoryBytes();
   if (bytes > limit - (liveBytes < limit ? liveBytes : limit) ||
@@ -426,6 +511,8 @@ EXPORT CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
 EXPORT CUresult cuMemFree_v2(CUdeviceptr pointer) {
   if (requireContext("cuMemFree_v2"))
     return CUDA_ERROR_INVALID_CONTEXT;
+  if (forbiddenWhileCapturing("cuMemFree_v2"))
+    return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
   pthread_mutex_lock(&lock);
   for (int i = 0; i < numAllocations; ++i)
     if (allocations[i].base == (char *)(uintptr_t)pointer) {
@@ -441,19 +528,29 @@ EXPORT CUresult cuMemFree_v2(CUdeviceptr pointer) {
   return misuse(CUDA_ERROR_INVALID_VALUE, "cuMemFree_v2 of no allocation");
 }
 
-static CUresult copy(void *dst, const void *src, size_t bytes,
-                     CUdeviceptr device, Stream *stream, const char *what) {
+/* Checks a copy or memset of [device, device + bytes) on `stream`. */
+static CUresult checkTransfer(CUdeviceptr device, size_t bytes, Stream *stream,
+                              const char *what) {
   if (requireContext(what))
     return CUDA_ERROR_INVALID_CONTEXT;
   if (!liveStream(stream))
     return misuse(CUDA_ERROR_INVALID_HANDLE, what);
+  if (stream->capture)
+    return misuse(CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED, what);
   pthread_mutex_lock(&lock);
   int inside = findAllocation(device, bytes) != NULL;
   pthread_mutex_unlock(&lock);
   if (!inside)
     return misuse(CUDA_ERROR_INVALID_VALUE, what);
-  memcpy(dst, src, bytes);
   return CUDA_SUCCESS;
+}
+
+static CUresult copy(void *dst, const void *src, size_t bytes,
+                     CUdeviceptr device, Stream *stream, const char *what) {
+  CUresult r = checkTransfer(device, bytes, stream, what);
+  if (!r)
+    memcpy(dst, src, bytes);
+  return r;
 }
 
 EXPORT CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void *src,
@@ -472,6 +569,16 @@ EXPORT CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t bytes,
   if (!r)
     logLine("dtoh %zu", bytes);
   return r;
+}
+
+EXPORT CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value,
+                                size_t bytes, Stream *stream) {
+  CUresult r = checkTransfer(dst, bytes, stream, "cuMemsetD8Async");
+  if (r)
+    return r;
+  memset((void *)(uintptr_t)dst, value, bytes);
+  logLine("memset %zu", bytes);
+  return CUDA_SUCCESS;
 }
 
 /*===--------------------------------------------------------------------===*
@@ -497,8 +604,8 @@ static size_t elfSize(const unsigned char *elf) {
 static const char kElfMagic[4] = {0x7f, 'E', 'L', 'F'};
 
 /* Images: a real cubin (a 64-bit ELF file), a fake cubin (the ELF magic
- * followed by NUL-terminated text), or PTX (NUL-terminated text starting
- * with "//"). */
+ * followed by NUL-terminated text; "fake-cubin-host" text has host kernels,
+ * see FakeHostKernel), or PTX (NUL-terminated text starting with "//"). */
 static CUresult loadModule(Module **out, const void *image, int ex,
                            void *errorLog, size_t errorLogSize) {
   if (requireContext("cuModuleLoadData"))
@@ -521,6 +628,9 @@ static CUresult loadModule(Module **out, const void *image, int ex,
       realCubin ? elfSize((const unsigned char *)bytes) : strlen(text) + 1;
   module->bytes = malloc(module->size);
   memcpy(module->bytes, text, module->size);
+  if (cubin && !realCubin && strncmp(text, "fake-cubin-host", 15) == 0)
+    module->hostKernels =
+        (const FakeHostKernel *)(bytes + FAKE_HOST_KERNEL_TABLE_OFFSET);
   pthread_mutex_lock(&lock);
   for (int i = 0; i < kMaxObjects; ++i)
     if (!modules[i]) {
@@ -579,6 +689,10 @@ EXPORT CUresult cuModuleGetFunction(Function **function, Module *module,
         return CUDA_ERROR_OUT_OF_MEMORY;
       Function *f = &module->functions[module->numFunctions++];
       snprintf(f->name, sizeof f->name, "%s", name);
+      f->host = NULL;
+      for (const FakeHostKernel *k = module->hostKernels; k && k->name; ++k)
+        if (strcmp(k->name, name) == 0)
+          f->host = k;
       *function = f;
       return CUDA_SUCCESS;
     }
@@ -603,6 +717,12 @@ EXPORT CUresult cuModuleUnload(Module *module) {
   return misuse(CUDA_ERROR_INVALID_HANDLE, "cuModuleUnload");
 }
 
+/* Runs a launch's host kernel, if it has one, on argument values. */
+static void runLaunch(const Function *f, void **params) {
+  if (f->host)
+    f->host->run(params);
+}
+
 EXPORT CUresult cuLaunchKernel(Function *f, unsigned gridX, unsigned gridY,
                                unsigned gridZ, unsigned blockX, unsigned blockY,
                                unsigned blockZ, unsigned sharedBytes,
@@ -615,11 +735,180 @@ EXPORT CUresult cuLaunchKernel(Function *f, unsigned gridX, unsigned gridY,
   if (!gridX || !gridY || !gridZ || !blockX || !blockY || !blockZ ||
       (!params && !extra))
     return misuse(CUDA_ERROR_INVALID_VALUE, "cuLaunchKernel");
+  if (f->host && (f->host->num_params > kMaxParams || !params))
+    return misuse(CUDA_ERROR_INVALID_VALUE, "cuLaunchKernel arguments");
+  const char *failing = getenv("FAKE_CUDA_FAIL_LAUNCH");
+  if (stream->capture) {
+    logLine("capture %s grid %u %u %u block %u %u %u shared %u", f->name, gridX,
+            gridY, gridZ, blockX, blockY, blockZ, sharedBytes);
+    if (graphErrorAt("capture")) {
+      stream->invalidated = 1;
+      return CUDA_ERROR_STREAM_CAPTURE_UNSUPPORTED;
+    }
+    if (failing && strcmp(failing, f->name) == 0)
+      return CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
+    Graph *g = stream->capture;
+    if (g->count == g->capacity) {
+      g->capacity = g->capacity ? 2 * g->capacity : 16;
+      g->launches = realloc(g->launches, g->capacity * sizeof(Launch));
+    }
+    Launch *l = &g->launches[g->count++];
+    *l = (Launch){
+        f,  {gridX, gridY, gridZ}, {blockX, blockY, blockZ}, sharedBytes, {0},
+        {0}};
+    /* cuLaunchKernel copies the values: the caller's may change next. */
+    pthread_mutex_lock(&lock);
+    for (int64_t i = 0; f->host && i < f->host->num_params; ++i) {
+      memcpy(&l->values[i], params[i], 8);
+      l->devicePointer[i] = findAllocation(l->values[i], 1) != NULL;
+    }
+    pthread_mutex_unlock(&lock);
+    return CUDA_SUCCESS;
+  }
   logLine("launch %s grid %u %u %u block %u %u %u shared %u", f->name, gridX,
           gridY, gridZ, blockX, blockY, blockZ, sharedBytes);
-  const char *failing = getenv("FAKE_CUDA_FAIL_LAUNCH");
   if (failing && strcmp(failing, f->name) == 0)
     return CUDA_ERROR_LAUNCH_OUT_OF_RESOURCES;
   stream->launched = 1;
+  runLaunch(f, params);
+  return CUDA_SUCCESS;
+}
+
+/*===--------------------------------------------------------------------===*
+ * Stream capture and graphs
+ *===--------------------------------------------------------------------===*/
+
+static Graph *newGraph(int exec) {
+  Graph *g = calloc(1, sizeof(Graph));
+  g->exec = exec;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < kMaxObjects; ++i)
+    if (!graphs[i]) {
+      graphs[i] = g;
+      break;
+    }
+  pthread_mutex_unlock(&lock);
+  return g;
+}
+
+/* Frees `g` if it is a live graph of kind `exec`; false if it is not. */
+static int freeGraph(Graph *g, int exec) {
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < kMaxObjects; ++i)
+    if (g && graphs[i] == g && g->exec == exec) {
+      graphs[i] = NULL;
+      pthread_mutex_unlock(&lock);
+      free(g->launches);
+      free(g);
+      return 1;
+    }
+  pthread_mutex_unlock(&lock);
+  return 0;
+}
+
+EXPORT CUresult cuStreamBeginCapture_v2(Stream *stream, int mode) {
+  if (requireContext("cuStreamBeginCapture_v2"))
+    return CUDA_ERROR_INVALID_CONTEXT;
+  if (!liveStream(stream) || stream->capture || capturing)
+    return misuse(CUDA_ERROR_INVALID_VALUE, "cuStreamBeginCapture_v2");
+  if (mode != 1) /* only what the runtime uses: THREAD_LOCAL */
+    return misuse(CUDA_ERROR_INVALID_VALUE, "cuStreamBeginCapture_v2 mode");
+  if (graphErrorAt("begin"))
+    return CUDA_ERROR_NOT_SUPPORTED;
+  stream->capture = newGraph(0);
+  stream->invalidated = 0;
+  capturing = stream;
+  logLine("capture_begin");
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuStreamEndCapture(Stream *stream, Graph **graph) {
+  if (requireContext("cuStreamEndCapture"))
+    return CUDA_ERROR_INVALID_CONTEXT;
+  if (!liveStream(stream) || !stream->capture || capturing != stream)
+    return misuse(CUDA_ERROR_INVALID_VALUE, "cuStreamEndCapture");
+  Graph *g = stream->capture;
+  stream->capture = NULL;
+  capturing = NULL;
+  *graph = NULL;
+  if (stream->invalidated) {
+    freeGraph(g, 0);
+    logLine("capture_end invalidated");
+    return CUDA_ERROR_STREAM_CAPTURE_INVALIDATED;
+  }
+  *graph = g;
+  logLine("capture_end %d", g->count);
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphInstantiateWithFlags(Graph **exec, Graph *graph,
+                                            unsigned long long flags) {
+  (void)flags;
+  if (requireContext("cuGraphInstantiateWithFlags"))
+    return CUDA_ERROR_INVALID_CONTEXT;
+  int known = 0;
+  pthread_mutex_lock(&lock);
+  for (int i = 0; i < kMaxObjects; ++i)
+    known |= graph && graphs[i] == graph && !graph->exec;
+  pthread_mutex_unlock(&lock);
+  if (!known)
+    return misuse(CUDA_ERROR_INVALID_VALUE, "cuGraphInstantiateWithFlags");
+  if (graphErrorAt("instantiate"))
+    return CUDA_ERROR_NOT_SUPPORTED;
+  Graph *e = newGraph(1);
+  e->count = e->capacity = graph->count;
+  e->launches = malloc((graph->count ? graph->count : 1) * sizeof(Launch));
+  memcpy(e->launches, graph->launches, graph->count * sizeof(Launch));
+  *exec = e;
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphLaunch(Graph *exec, Stream *stream) {
+  if (requireContext("cuGraphLaunch"))
+    return CUDA_ERROR_INVALID_CONTEXT;
+  if (!exec || !exec->exec || !liveStream(stream) || stream->capture)
+    return misuse(CUDA_ERROR_INVALID_VALUE, "cuGraphLaunch");
+  if (graphErrorAt("launch"))
+    return CUDA_ERROR_NOT_SUPPORTED;
+  logLine("graph_launch %d", exec->count);
+  for (int i = 0; i < exec->count; ++i) {
+    Launch *l = &exec->launches[i];
+    logLine("launch %s grid %u %u %u block %u %u %u shared %u (graph)",
+            l->function->name, l->grid[0], l->grid[1], l->grid[2], l->block[0],
+            l->block[1], l->block[2], l->shared);
+    /* Memory a graph uses must outlive it: on a GPU the kernel would fault
+     * (or corrupt what the memory holds now). */
+    int freed = 0;
+    pthread_mutex_lock(&lock);
+    for (int k = 0; k < kMaxParams; ++k)
+      freed |= l->devicePointer[k] && !findAllocation(l->values[k], 1);
+    pthread_mutex_unlock(&lock);
+    if (freed) {
+      misuse(CUDA_SUCCESS, "cuGraphLaunch of a graph whose device memory "
+                           "was freed");
+      continue;
+    }
+    void *params[kMaxParams];
+    for (int k = 0; k < kMaxParams; ++k)
+      params[k] = &l->values[k];
+    runLaunch(l->function, params);
+  }
+  stream->launched = 1;
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphExecDestroy(Graph *exec) {
+  if (requireContext("cuGraphExecDestroy"))
+    return CUDA_ERROR_INVALID_CONTEXT;
+  if (!freeGraph(exec, 1))
+    return misuse(CUDA_ERROR_INVALID_VALUE, "cuGraphExecDestroy");
+  return CUDA_SUCCESS;
+}
+
+EXPORT CUresult cuGraphDestroy(Graph *graph) {
+  if (requireContext("cuGraphDestroy"))
+    return CUDA_ERROR_INVALID_CONTEXT;
+  if (!freeGraph(graph, 0))
+    return misuse(CUDA_ERROR_INVALID_VALUE, "cuGraphDestroy");
   return CUDA_SUCCESS;
 }

@@ -53,6 +53,12 @@ TEST_F(Qwen3Test, ReportsItsShape) {
   EXPECT_EQ(mlc_qwen3_num_layers(model), 2);
   EXPECT_EQ(mlc_qwen3_max_context(model), 32);
   EXPECT_EQ(mlc_qwen3_position(model), 0);
+  const char *device = nullptr;
+  ASSERT_EQ(mlc_qwen3_device(model, &device), MLC_OK);
+  EXPECT_STREQ(device, "cpu");
+  const char *graphs = nullptr;
+  EXPECT_EQ(mlc_qwen3_cuda_graphs(model, &graphs), 0);
+  EXPECT_STREQ(graphs, "off (a CPU library)");
 }
 
 TEST_F(Qwen3Test, DecodeAgreesWithPrefill) {
