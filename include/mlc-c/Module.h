@@ -119,10 +119,11 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
 #define MLC_PARAMS_FILE_VERSION 1
 
 /*
- * CUDA modules (`mlc-compile --target cuda`): the host code of the entry
- * points runs on the CPU and launches kernels on an NVIDIA GPU. Its
- * metadata has a `target cuda` line right after the version line (a module
- * without one is a CPU module), and these lines after all entry points:
+ * CUDA modules (`mlc-compile --target cuda`, ABI 1 or 2): the host code of
+ * the entry points runs on the CPU and launches kernels on an NVIDIA GPU.
+ * Its metadata has a `target cuda` line right after the version line (a
+ * module without one is a CPU module), and these lines after all entry
+ * points (shared by all of them: kernel indices are the module's):
  *
  *   kernel NAME                      one per kernel, in the order of the
  *                                    indices the host code launches by
@@ -149,8 +150,82 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  * runtime (mlc_module_free releases a block through hooks->free). All work
  * is ordered on one stream of the runtime's; the call returns when it is
  * queued, not done.
+ *
+ * With several entry points (ABI 2, a Qwen3 library), arguments stay on
+ * the device from call to call:
+ *
+ *   input   device memory the runtime wrote before the call, or the output
+ *           of an earlier entry point passed on as it is (not copied), or a
+ *           view into one: `allocated` and `aligned` then both point at the
+ *           view's first element, inside a block of hooks->alloc that the
+ *           entry point must not free. Small inputs that change from call
+ *           to call (token ids, positions, a start position) are at fixed
+ *           addresses for a given shape, updated by the runtime before the
+ *           call; the host code must not read them (the kernels do).
+ *   inout   a buffer the runtime allocates once (a KV cache: for the whole
+ *           session, zeroed at first), passes at the same address on every
+ *           call and never copies; the kernels update it in place.
+ *   extern  a param bound from the parameter file: the runtime uploads the
+ *   param   file's bytes of that tensor once, when it loads the library,
+ *           and passes the same device copy on every call (the same one to
+ *           every entry point that binds that tensor, and to every session
+ *           of the library and file). Never written.
+ *   output  a block from hooks->alloc, as above; the runtime frees it with
+ *           mlc_module_free once it has passed it to the next entry point
+ *           (stream order makes that safe) or copied it back.
+ *
+ * Device buffers of the runtime start at multiples of 256 bytes (each
+ * extern param and each inout), except the small inputs above (8 bytes) and
+ * row views (the element size times the row's offset).
+ *
+ * The runtime may capture the work of a sequence of entry point calls into
+ * a CUDA graph and replay it later instead of calling them (a Qwen3 decode
+ * step: embed, every layer_decode, head_decode). Every CUDA entry point
+ * must therefore:
+ *
+ *   - never read or write an argument's data on the host (it is device
+ *     memory: only kernels touch it), scalars included;
+ *   - make the same hook calls (launches with the same kernels, grids,
+ *     blocks, shared memory and argument values; allocations of the same
+ *     sizes, in the same order; frees) whenever it is called with the same
+ *     argument shapes and addresses: they may depend on shapes and
+ *     addresses only, never on values;
+ *   - queue work only through hooks->launch (no driver calls of its own,
+ *     no other stream, no synchronisation), and get device memory only
+ *     from hooks->alloc, freeing temporary blocks with hooks->free before
+ *     it returns.
+ *
+ * During a capture the hooks work as always, except that hooks->alloc
+ * serves only blocks of the runtime's cache (a capture cannot allocate
+ * device memory): the runtime calls the sequence directly first, so that
+ * the same requests find their blocks, and keeps the blocks a graph uses
+ * for it until the graph is destroyed.
  */
 #define MLC_MODULE_CUDA_IMAGES_SYMBOL "mlc_module_cuda_images"
+
+/*
+ * A Qwen3 library for CUDA (lib/Runtime/Qwen3.cpp runs it) is an ABI 2
+ * module with `target cuda` and the five entry points, arguments, names
+ * and `extern` params of the CPU library (docs/qwen3.md):
+ *
+ *   embed          input tokens i64 [1, S]; output hidden f32 [1, S, H]
+ *   layer_prefill  input hidden f32 [1, S, H], positions i64 [1, S],
+ *   layer_decode   start i64 (a scalar); inout k_cache, v_cache
+ *                  [1, KV, C, D] (C the max context; the metadata's dtype,
+ *                  f32 today); output hidden f32 [1, S, H]; params layer.*,
+ *                  bound to model.layers.<i>.* for layer i; S = 1 for
+ *                  layer_decode
+ *   head_prefill   input hidden f32 [1, S, H]; output logits f32 [1, S, V]
+ *   head_decode    the same with S = 1
+ *
+ * positions[s] is start + s. The kernels read start and the positions from
+ * device memory (a graph replays a decode step at any position), write the
+ * new k and v rows at those positions and attend over rows [0, start + s];
+ * the cache rows past them hold zeros or stale values, which must not
+ * change the result. The runtime calls embed, each layer in order (layer i
+ * with its caches and params), then the head on the last row (a view) or
+ * on all rows, and copies only the logits back.
+ */
 
 /*
  * mlc_cuda_hooks mlc_module_cuda_hooks: the runtime fills this global of

@@ -21,8 +21,8 @@ namespace mlc::rt {
 
 namespace {
 
-/// Tensors start at multiples of this in the weights' block, as cuMemAlloc
-/// aligns its blocks: kernels may use vector loads on any tensor.
+/// Tensors and caches start at multiples of this in their blocks, as
+/// cuMemAlloc aligns its blocks: kernels may use vector loads on any.
 constexpr uint64_t kTensorAlignment = 256;
 
 uint64_t alignUp(uint64_t value, uint64_t alignment) {
@@ -100,7 +100,7 @@ mlc_status Qwen3Cuda::setUp() {
   // makes a kernel that reads past the context give the same (finite)
   // results on every run.
   uint64_t cacheBlock =
-      2 * static_cast<uint64_t>(config.layers) * config.cacheBytes;
+      2 * static_cast<uint64_t>(config.layers) * cacheStride();
   std::string what = "the KV cache (" + std::to_string(config.layers) +
                      " layers, a k and a v cache of " + config.cacheShape +
                      " each)";
@@ -188,9 +188,13 @@ const void *Qwen3Cuda::tensor(const std::string &name) const {
              : offsetPointer(weights->block, it->second);
 }
 
+uint64_t Qwen3Cuda::cacheStride() const {
+  return alignUp(config.cacheBytes, kTensorAlignment);
+}
+
 void *Qwen3Cuda::cache(int64_t layer, bool value) const {
   return offsetPointer(caches, (2 * static_cast<uint64_t>(layer) + value) *
-                                   config.cacheBytes);
+                                   cacheStride());
 }
 
 int Qwen3Cuda::graphs(const char **detail) {

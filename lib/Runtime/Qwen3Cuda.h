@@ -126,6 +126,8 @@ private:
   /// destroyed (the destructor makes a call of its own).
   mlc_status setUp();
   mlc_status uploadWeights(CudaCall &call);
+  /// The bytes from one cache to the next in their block.
+  uint64_t cacheStride() const;
 
   /// The direct run of the entry points; `result` the address of the
   /// head's output (`resultBytes` of logits).
