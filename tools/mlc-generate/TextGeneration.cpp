@@ -1,10 +1,17 @@
 //===- TextGeneration.cpp - the generation loop of mlc-generate/mlc-chat --===//
+//
+// Speeds are measured around the mlc_qwen3 calls, which return once the
+// device (for a CUDA library) is done: they include the synchronisation and
+// the copies of the logits.
+//
+//===----------------------------------------------------------------------===//
 
 #include "TextGeneration.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 
 namespace mlc::tools {
 
@@ -66,6 +73,21 @@ bool encodeChat(const mlc_tokenizer *tokenizer,
 void printError(const char *tool, const std::string &what) {
   std::fprintf(stderr, "%s: error: %s: %s\n", tool, what.c_str(),
                mlc_last_error());
+}
+
+void printDevice(const char *tool, mlc_qwen3 *model) {
+  const char *device = "unknown";
+  mlc_qwen3_device(model, &device);
+  std::fprintf(stderr, "%s: device: %s\n", tool, device);
+}
+
+void printGraphs(const char *tool, mlc_qwen3 *model) {
+  const char *device = "cpu", *detail = "";
+  mlc_qwen3_device(model, &device);
+  if (std::strcmp(device, "cpu") == 0)
+    return;
+  mlc_qwen3_cuda_graphs(model, &detail);
+  std::fprintf(stderr, "%s: CUDA graphs: %s\n", tool, detail);
 }
 
 void TextStream::add(int64_t id) {

@@ -90,6 +90,15 @@ bool encodeChat(const mlc_tokenizer *tokenizer,
 /// Prints `what: mlc_last_error()` to stderr with the tool's name.
 void printError(const char *tool, const std::string &what);
 
+/// Prints where `model` runs ("TOOL: device: cuda:0 NVIDIA ..., sm_90
+/// cubin", or "cpu") to stderr.
+void printDevice(const char *tool, mlc_qwen3 *model);
+
+/// For a CUDA session, prints how its decode steps ran ("TOOL: CUDA
+/// graphs: on: decode steps replay a CUDA graph", or why they did not) to
+/// stderr; nothing for a CPU one.
+void printGraphs(const char *tool, mlc_qwen3 *model);
+
 } // namespace mlc::tools
 
 #endif // MLC_TOOLS_TEXTGENERATION_H

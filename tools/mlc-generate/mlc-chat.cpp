@@ -110,6 +110,7 @@ int main(int argc, char **argv) {
                "starts over, /exit quits.\n",
                lib, (long long)mlc_qwen3_num_layers(generator.model),
                (long long)mlc_qwen3_max_context(generator.model));
+  printDevice("mlc-chat", generator.model);
   bool first = true;
   std::string line;
   while (true) {
@@ -166,5 +167,6 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "mlc-chat: this session: %s\n",
                  generator.stats().c_str());
   }
+  printGraphs("mlc-chat", generator.model);
   return 0;
 }

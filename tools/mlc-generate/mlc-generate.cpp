@@ -14,7 +14,9 @@
 // (token ids with --prompt-ids); the prefill and decode speeds end the
 // output on stderr. --dump-logits DIR (created if needed) writes the files of
 // utils/models/qwen3_reference.py (prompt_ids, prefill_logits of every
-// prompt position, decode_logits, tokens) for comparison.
+// prompt position, decode_logits, tokens) for comparison. stderr also says
+// where the model runs (the CPU, or the GPU of a CUDA library and, after
+// the speeds, whether decode steps replayed a CUDA graph).
 //
 // Exit status: 0 ok, 1 error, 2 usage error.
 //
@@ -164,6 +166,7 @@ int main(int argc, char **argv) {
                std::chrono::duration<double>(std::chrono::steady_clock::now() -
                                              start)
                    .count());
+  printDevice("mlc-generate", generator.model);
   if (tokenizer) {
     for (int32_t id : {mlc_tokenizer_eos_id(tokenizer),
                        mlc_tokenizer_token_to_id(tokenizer, "<|im_end|>"),
@@ -214,6 +217,8 @@ int main(int argc, char **argv) {
       });
   text.finish();
   std::printf("\n");
+  // The text before the statistics, also when stdout is a pipe.
+  std::fflush(stdout);
   if (reason == StopReason::kError)
     return 1;
   if (reason == StopReason::kContextFull)
@@ -222,6 +227,7 @@ int main(int argc, char **argv) {
                  "mlc-compile --max-context)\n",
                  (long long)mlc_qwen3_max_context(generator.model));
   std::fprintf(stderr, "mlc-generate: %s\n", generator.stats().c_str());
+  printGraphs("mlc-generate", generator.model);
 
   if (dumpDir) {
     std::string dir = dumpDir;

@@ -23,6 +23,7 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <string>
@@ -850,6 +851,49 @@ TEST_F(Qwen3CudaTest, SessionsShareWeightsOfOneFileOnly) {
   mlc_qwen3 *c = load();
   EXPECT_EQ(count("alloc 2304"), 3u);
   expectLogits(prefill(c, {3, 1, 4}), Reference().last({3, 1, 4}, 0), "c");
+}
+
+TEST_F(Qwen3CudaTest, MlcGenerateRunsOnTheDevice) {
+  // The greedy continuation of 3 1 4, computed here.
+  Reference ref;
+  std::vector<int64_t> context = {3, 1, 4}, expected;
+  std::vector<float> logits = ref.last(context, 0);
+  for (int i = 0; i < 6; ++i) {
+    int64_t best = 0;
+    for (int64_t t = 1; t < kVocab; ++t)
+      if (logits[t] > logits[best])
+        best = t;
+    expected.push_back(best);
+    logits = ref.last({best}, static_cast<int64_t>(context.size()));
+    context.push_back(best);
+  }
+  std::string ids;
+  for (int64_t id : expected)
+    ids += (ids.empty() ? "" : " ") + std::to_string(id);
+  // The environment (the fake driver) is the child's too.
+  std::string errors = dir + "/stderr.txt";
+  std::string command = std::string(MLC_GENERATE) + " --lib " + dir +
+                        " --prompt-ids 3,1,4 --max-tokens 6 2>" + errors;
+  FILE *pipe = popen(command.c_str(), "r");
+  ASSERT_TRUE(pipe);
+  std::string printed;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe))
+    printed.append(buffer, n);
+  std::ifstream in(errors);
+  std::string output(std::istreambuf_iterator<char>(in), {});
+  EXPECT_EQ(pclose(pipe), 0) << output;
+  EXPECT_EQ(printed, ids + "\n");
+  EXPECT_THAT(output, HasSubstr("mlc-generate: device: cuda:0 Fake GPU "
+                                "(compute capability 9.0, 1.0 GiB), sm_90 "
+                                "cubin\n"));
+  EXPECT_THAT(output, HasSubstr("mlc-generate: prefill 3 tokens in "));
+  EXPECT_THAT(output, HasSubstr("decode 5 tokens in "));
+  EXPECT_THAT(output, HasSubstr("mlc-generate: CUDA graphs: on: decode steps "
+                                "replay a CUDA graph\n"));
+  // The child's steps, in the shared log: the capture's launch and three
+  // replays.
+  EXPECT_EQ(count("graph_launch 4"), 4u);
 }
 
 /// A CUDA library where there is no driver: the load fails, naming it.
