@@ -104,7 +104,8 @@ MLC_RT_API mlc_status mlc_qwen3_set_position(mlc_qwen3 *model,
  * compute capability: mlc-c/Runtime.h), then uploads each tensor of
  * params.bin that an entry point reads, one at a time from the mapped file
  * (whose pages are dropped once uploaded, and which is unmapped after: the
- * host keeps no copy of the weights), allocates the KV caches of every
+ * host keeps no copy of the weights; sessions of the same library and
+ * params.bin share one copy on the device), allocates the KV caches of every
  * layer for max_context tokens (zeroed) and a small buffer for a step's
  * token ids and positions. It fails naming the library and what failed: no
  * driver or device (MLC_ERROR_DEVICE), the weights or the KV cache not

@@ -295,6 +295,11 @@ MLC_RT_API void mlc_result_free(mlc_result *result);
  * CUDA_LAUNCH_BLOCKING=1 to have each launch report its own). Models of
  * the same library file share the device state. mlc_model_param views the
  * host copy of a param.
+ *
+ * A CUDA library with several entry points (ABI 2: a Qwen3 library) is not
+ * an mlc_model: mlc_qwen3_load (mlc-c/Qwen3.h) runs it, with its weights,
+ * KV cache and activations kept on the device between calls, and decode
+ * steps replayed from a CUDA graph unless MLC_CUDA_GRAPHS=0.
  */
 
 #ifdef __cplusplus

@@ -2,9 +2,9 @@
 //
 // Implements Qwen3Cuda.h: the session's device memory (weights, shared by
 // the sessions of a library and params.bin; KV caches; step buffer), the
-// steps with their only transfers (token ids and
-// positions up, logits down), the capture of a decode step into a CUDA
-// graph and its replays, and what a failed step leaves usable.
+// steps with their only transfers (token ids and positions up, logits
+// down), the capture of a decode step into a CUDA graph and its replays,
+// and what a failed step leaves usable.
 //
 //===----------------------------------------------------------------------===//
 
@@ -108,8 +108,9 @@ mlc_status Qwen3Cuda::setUp() {
     return status;
   if (mlc_status status = call.zero(caches, cacheBlock, what))
     return status;
-  // [start, tokens[context], positions[context]]: a decode step's three
-  // values are at fixed addresses, which a graph can read them from.
+  // A step of n tokens puts [start, tokens[n], positions[n]] at its start
+  // (room for n = context): a decode step's three values are always at the
+  // same addresses, where a graph reads them.
   uint64_t stepBytes = sizeof(int64_t) * (1 + 2 * config.context);
   if (mlc_status status = call.allocate(
           stepBytes, "the token ids and positions of a step", stepBuffer))
@@ -170,6 +171,10 @@ mlc_status Qwen3Cuda::uploadWeights(CudaCall &call) {
 }
 
 Qwen3Cuda::~Qwen3Cuda() {
+  // A session whose device could not be set up has nothing there (and a
+  // call would try to set it up again).
+  if (!caches && !stepBuffer && !graph)
+    return;
   CudaCall call(*config.module, config.library);
   if (call.status() != MLC_OK)
     return;
