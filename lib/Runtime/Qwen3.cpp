@@ -324,18 +324,23 @@ mlc_status runEntries(mlc_qwen3 &model, int64_t n, bool all,
   auto release = [&](const Descriptor &d) {
     backend.release(reinterpret_cast<void *>(d[0]));
   };
+  // After each call: the sequence stops on a device failure (the backend
+  // reports it) or an output of another shape, freeing (and clearing) the
+  // output.
+  mlc_status status = MLC_OK;
+  auto stopAfter = [&](Descriptor &output, std::vector<int64_t> shape) {
+    if (!backend.failed() &&
+        !(status = checkOutput(model, stage, output, std::move(shape))))
+      return false;
+    release(output);
+    output.clear();
+    return true;
+  };
   Descriptor hidden;
   stage = model.embed.name;
   call(model, model.embed, 0, {&in.tokens}, hidden);
-  if (backend.failed()) {
-    release(hidden);
-    return MLC_OK;
-  }
-  if (mlc_status status =
-          checkOutput(model, stage, hidden, {1, n, model.hidden})) {
-    release(hidden);
+  if (stopAfter(hidden, {1, n, model.hidden}))
     return status;
-  }
   for (int64_t layer = 0; layer < model.layers; ++layer) {
     Descriptor k = makeDescriptor(model.kCache[layer], 4, cacheShape);
     Descriptor v = makeDescriptor(model.vCache[layer], 4, cacheShape);
@@ -345,15 +350,8 @@ mlc_status runEntries(mlc_qwen3 &model, int64_t n, bool all,
          next);
     release(hidden);
     hidden = std::move(next);
-    if (backend.failed()) {
-      release(hidden);
-      return MLC_OK;
-    }
-    if (mlc_status status =
-            checkOutput(model, stage, hidden, {1, n, model.hidden})) {
-      release(hidden);
+    if (stopAfter(hidden, {1, n, model.hidden}))
       return status;
-    }
   }
   // Without `all`, only the last token's row goes through the head: a view
   // of it (an address computed, not read: it may be device memory).
@@ -368,15 +366,8 @@ mlc_status runEntries(mlc_qwen3 &model, int64_t n, bool all,
   stage = headEntry.name;
   call(model, headEntry, 0, {&last}, out);
   release(hidden);
-  if (backend.failed())
-    return MLC_OK;
-  if (mlc_status status =
-          checkOutput(model, stage, out, {1, rows, model.vocab})) {
-    release(out);
-    out.clear();
-    return status;
-  }
-  return MLC_OK;
+  stopAfter(out, {1, rows, model.vocab});
+  return status;
 }
 
 /// Runs tokens[0..n) through the model from the current position; writes the

@@ -220,6 +220,17 @@ std::vector<FileTensor> paramsOf(const Reference &ref) {
   return tensors;
 }
 
+/// Makes `dir` a library folder: libqwen3.so a link to the fake library
+/// (dlopen gives the library the test reaches too), params.bin with
+/// `ref`'s weights.
+void makeLibraryDir(const std::string &dir, const Reference &ref) {
+  mkdir(dir.c_str(), 0777);
+  unlink((dir + "/libqwen3.so").c_str());
+  ASSERT_EQ(symlink(MLC_FAKE_CUDA_QWEN3_MODULE, (dir + "/libqwen3.so").c_str()),
+            0);
+  writeParams(dir + "/params.bin", paramsOf(ref));
+}
+
 /// The tensors the library reads (all but model.unused).
 constexpr size_t kUploadedTensors = 1 + 3 * kLayers + 2;
 
@@ -231,9 +242,8 @@ void expectLogits(const std::vector<float> &got, const std::vector<float> &want,
         << what << ", logit " << i;
 }
 
-/// Tests of FakeCudaQwen3Module on the fake driver: each has a folder with
-/// libqwen3.so (a link to the fake library: dlopen gives the library the
-/// test reaches too) and a params.bin.
+/// Tests of FakeCudaQwen3Module on the fake driver, each with a library
+/// folder of its own.
 class Qwen3CudaTest : public ::mlc::test::FakeDriverTest {
 protected:
   void SetUp() override {
@@ -243,11 +253,7 @@ protected:
     fakeQwen3().get<void()>("fake_qwen3_reset")();
     dir = ::testing::TempDir() + "mlc_cuda_qwen3_" +
           ::testing::UnitTest::GetInstance()->current_test_info()->name();
-    mkdir(dir.c_str(), 0777);
-    unlink((dir + "/libqwen3.so").c_str());
-    ASSERT_EQ(
-        symlink(MLC_FAKE_CUDA_QWEN3_MODULE, (dir + "/libqwen3.so").c_str()), 0);
-    writeParams(dir + "/params.bin", paramsOf(Reference()));
+    makeLibraryDir(dir, Reference());
   }
 
   void TearDown() override {
@@ -830,12 +836,7 @@ TEST_F(Qwen3CudaTest, SessionsShareWeightsOfOneFileOnly) {
   for (uint16_t &e : other.embed)
     e = toBf16(-fromBf16(e));
   std::string otherDir = dir + "_other";
-  mkdir(otherDir.c_str(), 0777);
-  unlink((otherDir + "/libqwen3.so").c_str());
-  ASSERT_EQ(
-      symlink(MLC_FAKE_CUDA_QWEN3_MODULE, (otherDir + "/libqwen3.so").c_str()),
-      0);
-  writeParams(otherDir + "/params.bin", paramsOf(other));
+  makeLibraryDir(otherDir, other);
   mlc_qwen3 *a = load();
   mlc_qwen3 *b = nullptr;
   ASSERT_EQ(mlc_qwen3_load(otherDir.c_str(), &b), MLC_OK) << mlc_last_error();
@@ -901,11 +902,7 @@ TEST(Qwen3CudaNoDriverTest, LoadFailsNamingTheLibrary) {
   CLAIM_DRIVER("/nonexistent/libcuda.so.1");
   mlc::test::ScopedEnv env("MLC_CUDA_DRIVER", "/nonexistent/libcuda.so.1");
   std::string dir = ::testing::TempDir() + "mlc_cuda_qwen3_no_driver";
-  mkdir(dir.c_str(), 0777);
-  unlink((dir + "/libqwen3.so").c_str());
-  ASSERT_EQ(symlink(MLC_FAKE_CUDA_QWEN3_MODULE, (dir + "/libqwen3.so").c_str()),
-            0);
-  writeParams(dir + "/params.bin", paramsOf(Reference()));
+  makeLibraryDir(dir, Reference());
   mlc_qwen3 *model = nullptr;
   EXPECT_EQ(mlc_qwen3_load(dir.c_str(), &model), MLC_ERROR_DEVICE);
   EXPECT_EQ(model, nullptr);
