@@ -17,7 +17,7 @@ using namespace mlc::cuda;
 /// element type if every operand allows vector accesses, else 1.
 static int64_t vectorWidth(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
   unsigned maxBits = 0;
-  SmallVector<MemRefType> vectorOperands;
+  SmallVector<Value> vectorOperands;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<MemRefType>(operand.get().getType());
     if (!type)
@@ -31,7 +31,7 @@ static int64_t vectorWidth(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
     if (map.isFunctionOfDim(map.getNumDims() - 1) || op.isDpsInit(&operand)) {
       if (!indexesInnermostLast(map))
         return 1;
-      vectorOperands.push_back(type);
+      vectorOperands.push_back(operand.get());
     }
     maxBits = std::max(maxBits, type.getElementTypeBitWidth());
   }
@@ -43,8 +43,8 @@ static int64_t vectorWidth(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
   int64_t width = maxBits ? kVectorBytes * 8 / maxBits : 1;
   if (width == 1 || sizes.back() % width)
     return 1;
-  for (MemRefType type : vectorOperands)
-    if (!allowsVectors(type, width))
+  for (Value memref : vectorOperands)
+    if (!allowsVectors(memref, width))
       return 1;
   return width;
 }

@@ -43,7 +43,7 @@ static int64_t vectorWidthAlong(const Contraction &c, unsigned dim,
     return 1;
   auto readable = [&](OpOperand *operand) {
     return c.innermostLoop(operand) == dim &&
-           allowsVectors(cast<MemRefType>(operand->get().getType()), width);
+           allowsVectors(operand->get(), width);
   };
   if (!readable(c.rhs) || (lhsToo && !readable(c.lhs)))
     return 1;
@@ -158,6 +158,9 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
   kb.fill = fill;
   int64_t width =
       c.n.empty() ? 1 : vectorWidthAlong(c, c.n.back(), /*lhsToo=*/false);
+  // Partial sums are kept in slots of 4 columns (below).
+  if (width % 4)
+    width = 1;
   int64_t rows = c.size(c.m), columns = c.size(c.n), depth = c.size(c.k);
   int64_t slices = std::min(kMaxSlices, blockSize / kColumnThreads);
   int64_t threads = kColumnThreads * slices;
@@ -213,45 +216,64 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
   scf::YieldOp::create(b, loc, accs);
   b.setInsertionPointAfter(loop);
 
-  // Partial sums [slice][row][column of the block], then one thread per
-  // (row, column) adds up the slices.
-  Value partials = kb.workgroupBuffer(launch, {slices, rows, blockColumns},
-                                      accType);
+  // Partial sums [slice][row][column of the block] in slots of 4 columns
+  // (vector<4xf32> elements: 16-byte aligned shared memory, which LLVM may
+  // otherwise assume when it merges a thread's stores), or of one column
+  // for scalar kernels; then one thread per (row, slot) adds up the slices.
+  int64_t slotLanes = width >= 4 ? 4 : 1;
+  int64_t slotsPerThread = width / slotLanes;
+  int64_t slotsPerRow = blockColumns / slotLanes;
+  Type slotType =
+      slotLanes > 1 ? Type(VectorType::get({slotLanes}, accType)) : accType;
+  Value partials =
+      kb.workgroupBuffer(launch, {slices, rows, slotsPerRow}, slotType);
   for (int64_t r = 0; r < rows; ++r)
-    for (int64_t j = 0; j < width; ++j) {
-      Value sum = loop.getResult(r);
-      if (width > 1)
-        sum = vector::ExtractOp::create(b, loc, sum, j);
-      Value col = arith::AddIOp::create(
+    for (int64_t q = 0; q < slotsPerThread; ++q) {
+      Value part = loop.getResult(r);
+      // A shuffle lowers to NVVM directly (extract_strided_slice does not).
+      if (slotsPerThread > 1)
+        part = vector::ShuffleOp::create(
+            b, loc, part, part,
+            llvm::to_vector(llvm::seq<int64_t>(q * slotLanes,
+                                               (q + 1) * slotLanes)));
+      Value slot = arith::AddIOp::create(
           b, loc,
-          arith::MulIOp::create(b, loc, columnThread, kb.index(width)),
-          kb.index(j));
-      memref::StoreOp::create(b, loc, sum, partials,
-                              ValueRange{slice, kb.index(r), col});
+          arith::MulIOp::create(b, loc, columnThread,
+                                kb.index(slotsPerThread)),
+          kb.index(q));
+      memref::StoreOp::create(b, loc, part, partials,
+                              ValueRange{slice, kb.index(r), slot});
     }
   gpu::BarrierOp::create(b, loc);
 
-  kb.width = 1;
-  auto outputs = scf::ForOp::create(b, loc, tid, kb.index(rows * blockColumns),
+  auto outputs = scf::ForOp::create(b, loc, tid, kb.index(rows * slotsPerRow),
                                     kb.index(threads));
   b.setInsertionPointToStart(outputs.getBody());
   Value t = outputs.getInductionVar();
-  Value row = arith::DivUIOp::create(b, loc, t, kb.index(blockColumns));
-  Value col = arith::RemUIOp::create(b, loc, t, kb.index(blockColumns));
+  Value row = arith::DivUIOp::create(b, loc, t, kb.index(slotsPerRow));
+  Value slot = arith::RemUIOp::create(b, loc, t, kb.index(slotsPerRow));
+  kb.width = slotLanes;
   auto total = scf::ForOp::create(b, loc, kb.index(0), kb.index(slices),
-                                  kb.index(1), ValueRange{zero});
+                                  kb.index(1), ValueRange{kb.splat(zero)});
   b.setInsertionPointToStart(total.getBody());
   Value partial = memref::LoadOp::create(
-      b, loc, partials, ValueRange{total.getInductionVar(), row, col});
+      b, loc, partials, ValueRange{total.getInductionVar(), row, slot});
   scf::YieldOp::create(
       b, loc, kb.apply(c.add, total.getRegionIterArgs()[0], partial));
   b.setInsertionPointAfter(total);
-  Value n = arith::AddIOp::create(
+  Value first = arith::AddIOp::create(
       b, loc, arith::MulIOp::create(b, loc, blockGroup, kb.index(blockColumns)),
-      col);
-  kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, n, kb.index(columns)));
-  SmallVector<Value> atOut = withLoops(kb, ivs, c.n, n, c.sizes);
-  storeTotal(kb, c, total.getResult(0),
-             withLoops(kb, atOut, c.m, row, c.sizes));
+      arith::MulIOp::create(b, loc, slot, kb.index(slotLanes)));
+  for (int64_t j = 0; j < slotLanes; ++j) {
+    Value n = arith::AddIOp::create(b, loc, first, kb.index(j));
+    Value sum = total.getResult(0);
+    if (slotLanes > 1)
+      sum = vector::ExtractOp::create(b, loc, sum, j);
+    OpBuilder::InsertPoint after = b.saveInsertionPoint();
+    kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, n, kb.index(columns)));
+    SmallVector<Value> atOut = withLoops(kb, ivs, c.n, n, c.sizes);
+    storeTotal(kb, c, sum, withLoops(kb, atOut, c.m, row, c.sizes));
+    b.restoreInsertionPoint(after);
+  }
   op.erase();
 }

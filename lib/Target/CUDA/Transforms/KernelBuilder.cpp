@@ -12,6 +12,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 using namespace mlc::cuda;
@@ -219,7 +220,27 @@ bool mlc::cuda::indexesInnermostLast(AffineMap map) {
   });
 }
 
-bool mlc::cuda::allowsVectors(MemRefType type, int64_t width) {
+Value mlc::cuda::viewRoot(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether the base address of `root` (a buffer, not a view) is 16-byte
+/// aligned. Constant globals are looked up in the module: function passes
+/// run concurrently only on functions, so reading a global is race-free.
+static bool hasAlignedBase(Value root) {
+  auto getGlobal = root.getDefiningOp<memref::GetGlobalOp>();
+  if (!getGlobal)
+    return true;
+  auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+      getGlobal, getGlobal.getNameAttr());
+  return global && global.getAlignment() &&
+         *global.getAlignment() % kVectorBytes == 0;
+}
+
+bool mlc::cuda::allowsVectors(Value memref, int64_t width) {
+  auto type = cast<MemRefType>(memref.getType());
   SmallVector<int64_t> strides;
   int64_t offset;
   if (type.getRank() == 0 || failed(type.getStridesAndOffset(strides, offset)))
@@ -227,9 +248,11 @@ bool mlc::cuda::allowsVectors(MemRefType type, int64_t width) {
   if (strides.back() != 1 || ShapedType::isDynamic(offset) ||
       offset % width != 0)
     return false;
-  return llvm::all_of(ArrayRef(strides).drop_back(), [&](int64_t s) {
-    return !ShapedType::isDynamic(s) && s % width == 0;
-  });
+  return llvm::all_of(ArrayRef(strides).drop_back(),
+                      [&](int64_t s) {
+                        return !ShapedType::isDynamic(s) && s % width == 0;
+                      }) &&
+         hasAlignedBase(viewRoot(memref));
 }
 
 SmallVector<int64_t> mlc::cuda::sizesOf(ArrayRef<unsigned> dims,

@@ -105,10 +105,14 @@ mlir::Value warpReduce(KernelBuilder &kb, mlir::Operation *combiner,
 bool indexesInnermostLast(mlir::AffineMap map);
 
 /// Whether vectors of `width` elements along the innermost dimension of
-/// `type` are contiguous and start at multiples of their size from the
-/// buffer's base (static strides and offset, innermost stride 1, the other
-/// strides and the offset multiples of `width`).
-bool allowsVectors(mlir::MemRefType type, int64_t width);
+/// `memref` are contiguous and start at multiples of their size: static
+/// strides and offset, innermost stride 1, the other strides and the offset
+/// multiples of `width`, and a base address aligned to 16 bytes (buffers of
+/// host code are; a constant global must say so, as bufferization's do).
+bool allowsVectors(mlir::Value memref, int64_t width);
+
+/// The buffer `v` is a view of (through subviews, reshapes and casts).
+mlir::Value viewRoot(mlir::Value v);
 
 /// The loop sizes of `dims`, and their product.
 llvm::SmallVector<int64_t> sizesOf(llvm::ArrayRef<unsigned> dims,

@@ -79,13 +79,6 @@ static bool isStaticBuffer(MemRefType type) {
          llvm::none_of(strides, ShapedType::isDynamic);
 }
 
-/// The buffer `v` is a view of (through subviews, reshapes and casts).
-static Value viewRoot(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 /// The scalar that `fill` (a generalized linalg.fill) writes, if it is one.
 static Value filledValue(linalg::GenericOp fill) {
   if (fill.getNumDpsInits() != 1 ||
@@ -169,9 +162,11 @@ static LogicalResult copyReturnedGlobals(func::FuncOp func) {
         return WalkResult::interrupt();
       }
       OpBuilder b(ret);
+      // Aligned as bufferization aligns its buffers.
       Value buffer = memref::AllocOp::create(
           b, ret.getLoc(),
-          MemRefType::get(type.getShape(), type.getElementType()));
+          MemRefType::get(type.getShape(), type.getElementType()),
+          b.getI64IntegerAttr(64));
       memref::CopyOp::create(b, ret.getLoc(), operand.get(), buffer);
       Value result = buffer;
       if (buffer.getType() != type)

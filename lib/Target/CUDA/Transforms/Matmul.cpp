@@ -50,8 +50,7 @@ struct Stager {
     return !tileLoops.empty() &&
            c.innermostLoop(operand) == tileLoops.back() &&
            c.sizes[tileLoops.back()] % kPerThread == 0 &&
-           allowsVectors(cast<MemRefType>(operand->get().getType()),
-                         kPerThread);
+           allowsVectors(operand->get(), kPerThread);
   }
 
   void stage(Value tid, Value tileStart, Value k0, ArrayRef<Value> ivs) {
