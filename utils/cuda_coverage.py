@@ -118,7 +118,8 @@ def check(name, onnx_file, shapes, tools, args):
         spills = [l for l in lines if re.search(r"[1-9]\d* bytes spill", l)]
         if spills:
             return name, "FAIL", "spills: " + spills[0], None
-        return name, "OK", "", (len(lines), max(regs, default=0))
+        kernels = len({l.split(":")[0].rsplit(".", 1)[0] for l in lines})
+        return name, "OK", "", (kernels, max(regs, default=0))
     except subprocess.TimeoutExpired:
         return name, "FAIL", f"timed out after {args.timeout}s", None
     finally:
@@ -167,7 +168,8 @@ def main():
     for name, status, detail, stats in results:
         counts[status] += 1
         if status == "OK":
-            extra = f" ({stats[0]} kernel objects, at most {stats[1]} registers)" if stats[0] else " (no kernels)"
+            extra = (f" ({stats[0]} kernels, at most {stats[1]} registers)" if stats[0]
+                     else " (no kernels)")
             print(f"OK   {name}{extra}")
         else:
             print(f"{status} {name}: {detail}")

@@ -423,6 +423,19 @@ def scalar_type(text):
 # --------------------------------------------------------------------------
 # Execution.
 
+def _erf(x):
+    import math
+    return np.vectorize(math.erf)(x)
+
+
+UNARY_MATH = {
+    "exp": np.exp, "exp2": np.exp2, "expm1": np.expm1, "log": np.log, "log2": np.log2,
+    "log1p": np.log1p, "sqrt": np.sqrt, "rsqrt": lambda x: 1 / np.sqrt(x), "tanh": np.tanh,
+    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos,
+    "atan": np.arctan, "sinh": np.sinh, "cosh": np.cosh, "erf": _erf, "floor": np.floor,
+    "ceil": np.ceil, "trunc": np.trunc,
+}
+
 CMPI = ["eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"]
 CMPF = ["false", "oeq", "ogt", "oge", "olt", "ole", "one", "ord", "ueq", "ugt", "uge", "ult",
         "ule", "une", "uno", "true"]
@@ -744,31 +757,8 @@ class Emulator:
                 r = a[0].astype(np.uint64)
             elif kind == "fma":
                 r = (a[0].astype(np.float64) * a[1] + a[2])
-            elif kind == "exp":
-                r = np.exp(a[0])
-            elif kind == "exp2":
-                r = np.exp2(a[0])
-            elif kind == "expm1":
-                r = np.expm1(a[0])
-            elif kind == "log":
-                r = np.log(a[0])
-            elif kind == "log2":
-                r = np.log2(a[0])
-            elif kind == "log1p":
-                r = np.log1p(a[0])
-            elif kind == "sqrt":
-                r = np.sqrt(a[0])
-            elif kind == "rsqrt":
-                r = 1 / np.sqrt(a[0])
-            elif kind == "tanh":
-                r = np.tanh(a[0])
-            elif kind in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "erf",
-                          "floor", "ceil", "trunc"):
-                fn = {"asin": np.arcsin, "acos": np.arccos, "atan": np.arctan}.get(kind)
-                if kind == "erf":
-                    import math
-                    fn = np.vectorize(math.erf)
-                r = (fn or getattr(np, kind))(a[0])
+            elif kind in UNARY_MATH:
+                r = UNARY_MATH[kind](a[0])
             elif kind == "atan2":
                 r = np.arctan2(a[0], a[1])
             elif kind == "powf":

@@ -287,6 +287,28 @@ func.func @matmul_several_k_loops(%x: memref<1x9x2x3x8xf32>, %w: memref<2x3x8x12
   return
 }
 
+// A 1x1 convolution (NCHW): with its unit window loops at 0 it is a
+// contraction (rows: the pixels, contiguous in the input; columns: the
+// filters), so a matmul.
+// CHECK-DAG: OK conv_1x1
+// KIND-LABEL: func @conv_1x1
+// KIND: workgroup(%{{.*}} : memref<16x17xvector<4xf32>
+// KIND: vector.load %{{.*}} : memref<1x24x9x12xf32>, vector<4xf32>
+func.func @conv_1x1(%x: memref<1x24x9x12xf32>, %w: memref<20x24x1x1xf32>, %y: memref<1x20x9x12xf32>) {
+  linalg.generic {indexing_maps = [
+        affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>,
+        affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>,
+        affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x24x9x12xf32>, memref<20x24x1x1xf32>) outs(%y : memref<1x20x9x12xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %out, %m : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
 // Integers are not contractions for these kernels: the general kernel.
 // CHECK-DAG: OK matmul_i32
 // KIND-LABEL: func @matmul_i32

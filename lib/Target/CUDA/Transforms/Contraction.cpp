@@ -56,6 +56,22 @@ chainSource(linalg::GenericOp op, Value v,
   return source;
 }
 
+/// `op`'s indexing maps with its loops of size 1 replaced by 0: a 1x1
+/// convolution's window `h + kh` is then just `h`, a contraction. The
+/// kernels still index through the original maps (with those loops at 0).
+static SmallVector<AffineMap> withoutUnitLoops(linalg::GenericOp op,
+                                               ArrayRef<int64_t> sizes) {
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineExpr> dims;
+  for (auto [d, size] : llvm::enumerate(sizes))
+    dims.push_back(size == 1 ? getAffineConstantExpr(0, ctx)
+                             : getAffineDimExpr(d, ctx));
+  return llvm::map_to_vector(op.getIndexingMapsArray(), [&](AffineMap map) {
+    return simplifyAffineMap(
+        map.replaceDimsAndSymbols(dims, {}, map.getNumDims(), 0));
+  });
+}
+
 Value Contraction::operandValue(KernelBuilder &kb, bool rhsSide,
                                 Value element) const {
   Value v = rhsSide ? rhsValue : lhsValue;
@@ -76,10 +92,8 @@ Value Contraction::multiplyAdd(KernelBuilder &kb, Value x, Value y,
   return math::FmaOp::create(kb.b, kb.loc, x, y, acc);
 }
 
-std::optional<unsigned>
-Contraction::innermostLoop(OpOperand *operand) const {
-  linalg::GenericOp generic = op;
-  AffineMap map = generic.getMatchingIndexingMap(operand);
+std::optional<unsigned> Contraction::innermostLoop(OpOperand *operand) const {
+  AffineMap map = maps[operand->getOperandNumber()];
   if (map.getNumResults() == 0)
     return std::nullopt;
   if (auto dim = dyn_cast<AffineDimExpr>(map.getResults().back()))
@@ -97,7 +111,8 @@ mlc::cuda::matchContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
         type.getElementTypeBitWidth() % 8)
       return std::nullopt;
   }
-  if (!llvm::all_of(op.getIndexingMapsArray(), [](AffineMap map) {
+  SmallVector<AffineMap> maps = withoutUnitLoops(op, sizes);
+  if (!llvm::all_of(maps, [](AffineMap map) {
         return map.isProjectedPermutation(/*allowZeroInResults=*/true);
       }))
     return std::nullopt;
@@ -107,8 +122,10 @@ mlc::cuda::matchContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
   c.op = op;
   c.out = op.getDpsInitOperand(0);
   BlockArgument acc = op.getMatchingBlockArgument(c.out);
-  auto add = op.getBody()->getTerminator()->getOperand(0).getDefiningOp<
-      arith::AddFOp>();
+  auto add = op.getBody()
+                 ->getTerminator()
+                 ->getOperand(0)
+                 .getDefiningOp<arith::AddFOp>();
   if (!add || !acc.getType().isF32() || !acc.hasOneUse() ||
       add->getBlock() != op.getBody())
     return std::nullopt;
@@ -128,9 +145,10 @@ mlc::cuda::matchContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
   c.lhsValue = *x == 0 ? mul.getLhs() : mul.getRhs();
   c.rhsValue = *x == 0 ? mul.getRhs() : mul.getLhs();
   c.sizes = llvm::to_vector(sizes);
+  c.maps = maps;
 
-  AffineMap lhsMap = op.getMatchingIndexingMap(c.lhs);
-  AffineMap rhsMap = op.getMatchingIndexingMap(c.rhs);
+  AffineMap lhsMap = maps[c.lhs->getOperandNumber()];
+  AffineMap rhsMap = maps[c.rhs->getOperandNumber()];
   for (auto [d, iterator] : llvm::enumerate(op.getIteratorTypesArray())) {
     bool inLhs = lhsMap.isFunctionOfDim(d), inRhs = rhsMap.isFunctionOfDim(d);
     if (iterator == utils::IteratorType::reduction)
@@ -159,8 +177,7 @@ bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
   // A GEMV: the side with at most kMaxGemvRows rows is the lhs. Where both
   // are that small, the orientation that reads the rhs along k wins.
   auto readsAlongK = [](const Contraction &x) {
-    return x.innermostLoop(x.rhs) == x.k.back() &&
-           x.size(x.k) >= kWarpSize;
+    return x.innermostLoop(x.rhs) == x.k.back() && x.size(x.k) >= kWarpSize;
   };
   Contraction swapped = *c;
   swapped.swap();

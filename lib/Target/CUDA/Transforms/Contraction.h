@@ -29,6 +29,9 @@ struct Contraction {
   /// The payload's arith.mulf and arith.addf.
   mlir::Operation *mul, *add;
   llvm::SmallVector<int64_t> sizes;
+  /// The indexing maps with the loops of size 1 replaced by 0 (what the
+  /// roles and layouts are read from; kernels index through the op's own).
+  llvm::SmallVector<mlir::AffineMap> maps;
 
   int64_t size(llvm::ArrayRef<unsigned> dims) const {
     return product(sizesOf(dims, sizes));

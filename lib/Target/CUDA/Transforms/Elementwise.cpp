@@ -51,8 +51,8 @@ static int64_t vectorWidth(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
 
 void mlc::cuda::mapElementwise(linalg::GenericOp op, ArrayRef<int64_t> sizes,
                                int64_t blockSize) {
-  OpBuilder b(op);
-  KernelBuilder kb{b, op.getLoc(), op, vectorWidth(op, sizes)};
+  KernelBuilder kb(op, /*fill=*/nullptr, vectorWidth(op, sizes));
+  OpBuilder &b = kb.b;
   SmallVector<int64_t> items(sizes);
   items.back() /= kb.width;
   int64_t count = product(items);

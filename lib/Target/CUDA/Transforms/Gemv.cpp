@@ -55,7 +55,8 @@ static SmallVector<Value> withLoops(KernelBuilder &kb, ArrayRef<Value> ivs,
                                     ArrayRef<unsigned> dims, Value flat,
                                     ArrayRef<int64_t> sizes) {
   SmallVector<Value> result(ivs);
-  for (auto [d, iv] : llvm::zip(dims, kb.delinearize(flat, sizesOf(dims, sizes))))
+  for (auto [d, iv] :
+       llvm::zip(dims, kb.delinearize(flat, sizesOf(dims, sizes))))
     result[d] = iv;
   return result;
 }
@@ -70,10 +71,9 @@ static void storeTotal(KernelBuilder &kb, const Contraction &c, Value sum,
 void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
                               Value fill) {
   linalg::GenericOp op = c.op;
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  KernelBuilder kb{b, loc, op};
-  kb.fill = fill;
+  KernelBuilder kb(op, fill);
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
   int64_t width = vectorWidthAlong(c, c.k.back(), /*lhsToo=*/true);
   int64_t rows = c.size(c.m), depth = c.size(c.k);
   SmallVector<unsigned> columnLoops(c.batch);
@@ -85,8 +85,8 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
   Value lane = arith::RemUIOp::create(b, loc, tid, kb.index(kWarpSize));
   Value warp = arith::DivUIOp::create(b, loc, tid, kb.index(kWarpSize));
   Value column = arith::AddIOp::create(
-      b, loc, arith::MulIOp::create(b, loc, launch.getBlockIds().x,
-                                    kb.index(warps)),
+      b, loc,
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x, kb.index(warps)),
       warp);
   // Whole warps leave together, so the shuffles below see all 32 lanes.
   kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, column, kb.index(columns)));
@@ -140,7 +140,8 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
   for (int64_t r = 0; r < rows; ++r) {
     Value sum = loop.getResult(r);
     if (width > 1)
-      sum = vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sum);
+      sum =
+          vector::ReductionOp::create(b, loc, vector::CombiningKind::ADD, sum);
     sums.push_back(warpReduce(kb, c.add, sum));
   }
   kb.ifThen(kb.cmp(arith::CmpIPredicate::eq, lane, kb.index(0)));
@@ -152,10 +153,9 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
 void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
                               Value fill) {
   linalg::GenericOp op = c.op;
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  KernelBuilder kb{b, loc, op};
-  kb.fill = fill;
+  KernelBuilder kb(op, fill);
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
   int64_t width =
       c.n.empty() ? 1 : vectorWidthAlong(c, c.n.back(), /*lhsToo=*/false);
   // Partial sums are kept in slots of 4 columns (below).
@@ -169,8 +169,7 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
   int64_t groups = columns / width;
   int64_t blockColumns = kColumnThreads * width;
   int64_t groupBlocks = llvm::divideCeil(groups, kColumnThreads);
-  gpu::LaunchOp launch =
-      kb.launch(groupBlocks * c.size(c.batch), threads);
+  gpu::LaunchOp launch = kb.launch(groupBlocks * c.size(c.batch), threads);
   Value tid = launch.getThreadIds().x;
   Value bid = launch.getBlockIds().x;
   Value blockBatch = arith::DivUIOp::create(b, loc, bid, kb.index(groupBlocks));
@@ -184,9 +183,9 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
       columnThread);
   SmallVector<Value> ivs(op.getNumLoops(), kb.index(0));
   ivs = withLoops(kb, ivs, c.batch, blockBatch, c.sizes);
-  ivs = withLoops(kb, ivs, c.n,
-                  arith::MulIOp::create(b, loc, group, kb.index(width)),
-                  c.sizes);
+  ivs =
+      withLoops(kb, ivs, c.n,
+                arith::MulIOp::create(b, loc, group, kb.index(width)), c.sizes);
 
   // Threads past the last column group still meet the barrier, with zeros.
   Value depthEnd = arith::SelectOp::create(
@@ -200,15 +199,14 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
   b.setInsertionPointToStart(loop.getBody());
   SmallVector<Value> at =
       withLoops(kb, ivs, c.k, loop.getInductionVar(), c.sizes);
-  Value y = c.operandValue(
-      kb, /*rhsSide=*/true,
-      kb.loadAt(c.rhs->get(), kb.indices(*c.rhs, at)));
+  Value y = c.operandValue(kb, /*rhsSide=*/true,
+                           kb.loadAt(c.rhs->get(), kb.indices(*c.rhs, at)));
   SmallVector<Value> accs = llvm::to_vector_of<Value>(loop.getRegionIterArgs());
   for (int64_t r = 0; r < rows; ++r) {
     SmallVector<Value> atRow = withLoops(kb, at, c.m, kb.index(r), c.sizes);
     kb.width = 1;
-    Value element = memref::LoadOp::create(b, loc, c.lhs->get(),
-                                           kb.indices(*c.lhs, atRow));
+    Value element =
+        memref::LoadOp::create(b, loc, c.lhs->get(), kb.indices(*c.lhs, atRow));
     Value x = c.operandValue(kb, /*rhsSide=*/false, element);
     kb.width = width;
     accs[r] = c.multiplyAdd(kb, kb.splat(x), y, accs[r]);
@@ -232,14 +230,13 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
       Value part = loop.getResult(r);
       // A shuffle lowers to NVVM directly (extract_strided_slice does not).
       if (slotsPerThread > 1)
-        part = vector::ShuffleOp::create(
-            b, loc, part, part,
-            llvm::to_vector(llvm::seq<int64_t>(q * slotLanes,
-                                               (q + 1) * slotLanes)));
+        part =
+            vector::ShuffleOp::create(b, loc, part, part,
+                                      llvm::to_vector(llvm::seq<int64_t>(
+                                          q * slotLanes, (q + 1) * slotLanes)));
       Value slot = arith::AddIOp::create(
           b, loc,
-          arith::MulIOp::create(b, loc, columnThread,
-                                kb.index(slotsPerThread)),
+          arith::MulIOp::create(b, loc, columnThread, kb.index(slotsPerThread)),
           kb.index(q));
       memref::StoreOp::create(b, loc, part, partials,
                               ValueRange{slice, kb.index(r), slot});
@@ -258,8 +255,8 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
   b.setInsertionPointToStart(total.getBody());
   Value partial = memref::LoadOp::create(
       b, loc, partials, ValueRange{total.getInductionVar(), row, slot});
-  scf::YieldOp::create(
-      b, loc, kb.apply(c.add, total.getRegionIterArgs()[0], partial));
+  scf::YieldOp::create(b, loc,
+                       kb.apply(c.add, total.getRegionIterArgs()[0], partial));
   b.setInsertionPointAfter(total);
   Value first = arith::AddIOp::create(
       b, loc, arith::MulIOp::create(b, loc, blockGroup, kb.index(blockColumns)),

@@ -39,10 +39,9 @@ static SmallVector<unsigned> threadLoops(linalg::GenericOp op) {
 
 void mlc::cuda::mapGeneral(linalg::GenericOp op, ArrayRef<int64_t> sizes,
                            int64_t blockSize, Value fill) {
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  KernelBuilder kb{b, loc, op};
-  kb.fill = fill;
+  KernelBuilder kb(op, fill);
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
   SmallVector<unsigned> parallel = threadLoops(op);
   SmallVector<int64_t> threadSizes = sizesOf(parallel, sizes);
   int64_t count = product(threadSizes);

@@ -34,8 +34,8 @@ SmallVector<Value> KernelBuilder::delinearize(Value id,
       continue;
     }
     Value size = index(sizes[i]);
-    bool outermost = llvm::all_of(sizes.take_front(i),
-                                  [](int64_t s) { return s == 1; });
+    bool outermost =
+        llvm::all_of(sizes.take_front(i), [](int64_t s) { return s == 1; });
     // The outermost index is what is left (the caller bounds it).
     ivs[i] =
         outermost ? id : arith::RemUIOp::create(b, loc, id, size).getResult();
@@ -76,9 +76,8 @@ Value KernelBuilder::splat(Value v) {
 llvm::MaybeAlign KernelBuilder::alignment(MemRefType type) {
   // No access is wider than 16 bytes, so no more is claimed (wider vectors
   // are split into 16-byte accesses).
-  return llvm::MaybeAlign(
-      std::min<int64_t>(width * type.getElementTypeBitWidth() / 8,
-                        kVectorBytes));
+  return llvm::MaybeAlign(std::min<int64_t>(
+      width * type.getElementTypeBitWidth() / 8, kVectorBytes));
 }
 
 Value KernelBuilder::loadAt(Value memref, ValueRange at) {
@@ -193,8 +192,7 @@ void KernelBuilder::ifThen(Value condition) {
   b.setInsertionPointToStart(&ifOp.getThenRegion().front());
 }
 
-Value KernelBuilder::cmp(arith::CmpIPredicate predicate, Value lhs,
-                         Value rhs) {
+Value KernelBuilder::cmp(arith::CmpIPredicate predicate, Value lhs, Value rhs) {
   return arith::CmpIOp::create(b, loc, predicate, lhs, rhs);
 }
 
@@ -215,9 +213,8 @@ bool mlc::cuda::indexesInnermostLast(AffineMap map) {
   auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
   if (!last || last.getPosition() != inner)
     return false;
-  return llvm::none_of(map.getResults().drop_back(), [&](AffineExpr e) {
-    return e.isFunctionOfDim(inner);
-  });
+  return llvm::none_of(map.getResults().drop_back(),
+                       [&](AffineExpr e) { return e.isFunctionOfDim(inner); });
 }
 
 Value mlc::cuda::viewRoot(Value v) {

@@ -23,13 +23,18 @@ inline constexpr int64_t kVectorBytes = 16;
 /// Emits the loads, the generic's payload and the stores of one kernel, on
 /// vectors of `width` lanes or on scalars.
 struct KernelBuilder {
-  mlir::OpBuilder &b;
+  /// Builds in front of `op`, the generic the kernel replaces.
+  explicit KernelBuilder(mlir::linalg::GenericOp op, mlir::Value fill = {},
+                         int64_t width = 1)
+      : b(op), loc(op.getLoc()), op(op), width(width), fill(fill) {}
+
+  mlir::OpBuilder b;
   mlir::Location loc;
   mlir::linalg::GenericOp op;
-  int64_t width = 1;
+  int64_t width;
   /// The value a fill folded into this kernel wrote to the (single) output,
   /// read instead of the output's initial contents; null if none.
-  mlir::Value fill = nullptr;
+  mlir::Value fill;
 
   mlir::Value index(int64_t v);
   mlir::Value constant(mlir::TypedAttr value);

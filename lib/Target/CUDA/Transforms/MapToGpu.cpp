@@ -227,12 +227,10 @@ static LogicalResult checkHostCode(func::FuncOp func) {
       return WalkResult::advance();
     SmallVector<MemoryEffects::EffectInstance> instances;
     effects.getEffects(instances);
-    bool hasBufferOperand = llvm::any_of(op->getOperandTypes(), [](Type t) {
-      return isa<MemRefType>(t);
-    });
+    bool hasBufferOperand = llvm::any_of(
+        op->getOperandTypes(), [](Type t) { return isa<MemRefType>(t); });
     for (const MemoryEffects::EffectInstance &instance : instances) {
-      if (!isa<MemoryEffects::Read, MemoryEffects::Write>(
-              instance.getEffect()))
+      if (!isa<MemoryEffects::Read, MemoryEffects::Write>(instance.getEffect()))
         continue;
       Value value = instance.getValue();
       if (value ? isa<MemRefType>(value.getType()) : hasBufferOperand) {
@@ -278,6 +276,8 @@ struct CudaMapToGpuPass
       return linalgOp.emitOpError(
           "is not mapped to the GPU: only linalg.generic on buffers is "
           "(run linalg-generalize-named-ops and bufferization first)");
+    if (op.getNumDpsInits() == 0)
+      return op.emitOpError("is not mapped to the GPU: no outputs");
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
     if (ShapedType::isDynamicShape(sizes))
       return op.emitOpError("is not mapped to the GPU: dynamic loop sizes");

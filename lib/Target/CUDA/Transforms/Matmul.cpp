@@ -11,8 +11,8 @@
 // 16-byte alignment (attributions of a gpu.launch carry no alignment of
 // their own). Each thread stages one such vector per slab: one vector load
 // where the 4 rows are the operand's contiguous dimension, else four loads
-// with consecutive threads on consecutive k. Elements outside the operands (tile
-// edges: M, N or K not multiples of the tile) are staged as zeros, from
+// with consecutive threads on consecutive k. Elements outside the operands
+// (tile edges: M, N or K not multiples of the tile) are staged as zeros, from
 // clamped addresses, so every load is in bounds and nothing branches
 // before the stores.
 //
@@ -47,8 +47,7 @@ struct Stager {
   /// Whether the 4 rows (columns) of a thread are contiguous in `operand`
   /// and can be loaded as one aligned vector.
   bool readsVectors(OpOperand *operand) const {
-    return !tileLoops.empty() &&
-           c.innermostLoop(operand) == tileLoops.back() &&
+    return !tileLoops.empty() && c.innermostLoop(operand) == tileLoops.back() &&
            c.sizes[tileLoops.back()] % kPerThread == 0 &&
            allowsVectors(operand->get(), kPerThread);
   }
@@ -65,9 +64,9 @@ struct Stager {
     Value slab = kb.index(kSlab);
     Value ki = alongK ? arith::RemUIOp::create(b, loc, tid, slab).getResult()
                       : arith::DivUIOp::create(b, loc, tid, groups).getResult();
-    Value group =
-        alongK ? arith::DivUIOp::create(b, loc, tid, slab).getResult()
-               : arith::RemUIOp::create(b, loc, tid, groups).getResult();
+    Value group = alongK
+                      ? arith::DivUIOp::create(b, loc, tid, slab).getResult()
+                      : arith::RemUIOp::create(b, loc, tid, groups).getResult();
     Value k = arith::AddIOp::create(b, loc, k0, ki);
     Value kInside = kb.cmp(arith::CmpIPredicate::ult, k, kb.index(depth));
     Value kClamped = arith::MinUIOp::create(b, loc, k, kb.index(depth - 1));
@@ -98,9 +97,9 @@ struct Stager {
           arith::MinUIOp::create(b, loc, first, kb.index(extent - kPerThread));
       kb.width = kPerThread;
       Value elements = kb.loadAt(operand->get(), rowIndices(clamped));
-      vector = arith::SelectOp::create(
-          b, loc, inside, c.operandValue(kb, rhsSide, elements),
-          kb.splat(zero));
+      vector = arith::SelectOp::create(b, loc, inside,
+                                       c.operandValue(kb, rhsSide, elements),
+                                       kb.splat(zero));
       kb.width = 1;
     } else {
       SmallVector<Value> elements;
@@ -111,8 +110,8 @@ struct Stager {
             kb.cmp(arith::CmpIPredicate::ult, row, kb.index(extent)));
         Value clamped =
             arith::MinUIOp::create(b, loc, row, kb.index(extent - 1));
-        Value element = memref::LoadOp::create(b, loc, operand->get(),
-                                               rowIndices(clamped));
+        Value element =
+            memref::LoadOp::create(b, loc, operand->get(), rowIndices(clamped));
         elements.push_back(arith::SelectOp::create(
             b, loc, inside, c.operandValue(kb, rhsSide, element), zero));
       }
@@ -132,10 +131,9 @@ bool mlc::cuda::mapMatmul(const Contraction &c, Value fill) {
   if (gridY > kMaxGridYZ || batches > kMaxGridYZ)
     return false;
   linalg::GenericOp op = c.op;
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  KernelBuilder kb{b, loc, op};
-  kb.fill = fill;
+  KernelBuilder kb(op, fill);
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
   gpu::LaunchOp launch = kb.launch(gridX, kThreads, gridY, batches);
   Value tid = launch.getThreadIds().x;
   Value side = kb.index(kThreadsPerSide);
@@ -159,11 +157,11 @@ bool mlc::cuda::mapMatmul(const Contraction &c, Value fill) {
   Stager lhs{kb, c, false, c.m, kb.workgroupBuffer(launch, tileShape, vec)};
   Stager rhs{kb, c, true, c.n, kb.workgroupBuffer(launch, tileShape, vec)};
 
-  Value zeros = kb.constant(DenseElementsAttr::get(
-      vec, b.getFloatAttr(f32, 0.0)));
-  auto slabs = scf::ForOp::create(b, loc, kb.index(0), kb.index(depth),
-                                  kb.index(kSlab),
-                                  SmallVector<Value>(kPerThread, zeros));
+  Value zeros =
+      kb.constant(DenseElementsAttr::get(vec, b.getFloatAttr(f32, 0.0)));
+  auto slabs =
+      scf::ForOp::create(b, loc, kb.index(0), kb.index(depth), kb.index(kSlab),
+                         SmallVector<Value>(kPerThread, zeros));
   b.setInsertionPointToStart(slabs.getBody());
   Value k0 = slabs.getInductionVar();
   lhs.stage(tid, rowStart, k0, ivs);
@@ -190,7 +188,8 @@ bool mlc::cuda::mapMatmul(const Contraction &c, Value fill) {
 
   // Thread (ty, tx) holds rows 4 ty + i and columns 4 tx + j of the tile.
   Value firstRow = arith::AddIOp::create(
-      b, loc, rowStart, arith::MulIOp::create(b, loc, ty, kb.index(kPerThread)));
+      b, loc, rowStart,
+      arith::MulIOp::create(b, loc, ty, kb.index(kPerThread)));
   Value firstColumn = arith::AddIOp::create(
       b, loc, columnStart,
       arith::MulIOp::create(b, loc, tx, kb.index(kPerThread)));

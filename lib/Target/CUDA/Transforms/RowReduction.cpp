@@ -24,7 +24,8 @@ Operation *mlc::cuda::findCombiner(linalg::GenericOp op) {
   Operation *combiner = yielded.getDefiningOp();
   if (!combiner || combiner->getBlock() != op.getBody() || !acc.hasOneUse() ||
       *acc.user_begin() != combiner || combiner->getNumOperands() != 2 ||
-      combiner->getNumRegions() || !arith::getNeutralElement(combiner) || !acc.getType().isIntOrFloat() ||
+      combiner->getNumRegions() || !arith::getNeutralElement(combiner) ||
+      !acc.getType().isIntOrFloat() ||
       acc.getType().getIntOrFloatBitWidth() != 32)
     return nullptr;
   return combiner;
@@ -33,10 +34,9 @@ Operation *mlc::cuda::findCombiner(linalg::GenericOp op) {
 void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
                                 ArrayRef<int64_t> sizes, int64_t blockSize,
                                 Value fill) {
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  KernelBuilder kb{b, loc, op};
-  kb.fill = fill;
+  KernelBuilder kb(op, fill);
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
   ArrayRef<int64_t> rows = sizes.drop_back();
   int64_t rowLength = sizes.back();
   // Short rows get fewer warps (idle threads would only add barrier work).
@@ -83,8 +83,7 @@ void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
   gpu::BarrierOp::create(b, loc);
 
   kb.ifThen(isZero(warp));
-  Value hasWarp =
-      kb.cmp(arith::CmpIPredicate::ult, lane, kb.index(numWarps));
+  Value hasWarp = kb.cmp(arith::CmpIPredicate::ult, lane, kb.index(numWarps));
   Value slot = arith::MinUIOp::create(b, loc, lane, kb.index(numWarps - 1));
   Value total =
       warpReduce(kb, combiner,
