@@ -22,7 +22,10 @@ GPU.
 
 The models are those of utils/models/export_models.py (resnet18 and
 mobilenet_v2 at 1x3x224x224, the decoder block at 1x64x256 for prefill and
-1x1x256 for decode), exported into --models-dir when missing.
+1x1x256 for decode), exported into --models-dir when missing, and a tiny
+Qwen3 checkpoint (utils/models/qwen3_checkpoint.py --preset tiny, one
+layer, bf16) whose entry functions (embed, layer_prefill, layer_decode,
+head_prefill, head_decode) are checked one by one.
 """
 import argparse
 import collections
@@ -63,6 +66,26 @@ def fix_input_shapes(onnx_file, shapes, work):
     return path
 
 
+def split_functions(text):
+    """One module per function of `text` (an imported module), each with the
+    module's other top-level ops (the parameters): {name: module text}."""
+    lines = text.split("\n")
+    header, functions, current = [], {}, None
+    for line in lines[1:-1]:
+        m = re.match(r"  func\.func @(\w+)", line)
+        if m:
+            current = m.group(1)
+            functions[current] = []
+        if current:
+            functions[current].append(line)
+            if line == "  }":
+                current = None
+        elif line.strip() and line.strip() != "}":
+            header.append(line)
+    return {name: "\n".join(["module {"] + header + body + ["}"])
+            for name, body in functions.items()}
+
+
 def first_error(stderr):
     for line in stderr.splitlines():
         m = re.search(r"error: (.*)", line)
@@ -73,20 +96,29 @@ def first_error(stderr):
 
 
 def reason_key(error):
-    """The error without the numbers and names that differ between models."""
-    error = re.sub(r"'[^']*'", "'_'", error, count=0) if "op " not in error else error
+    """The error without the paths, names and numbers that differ between
+    models."""
+    error = re.sub(r"\S+\.onnx(:\d+:\d+)?", "MODEL", error)
+    if "' op " not in error:
+        error = re.sub(r"'[^']*'", "'_'", error)
     return re.sub(r"\d+", "N", error)[:160]
 
 
-def check(name, onnx_file, shapes, tools, args):
+def check(name, source, shapes, tools, args):
+    """`source`: an ONNX file (its dynamic inputs set to `shapes`), or the
+    text of an imported module."""
     work = tempfile.mkdtemp(prefix="mlc-cuda-cov-")
     try:
         module = os.path.join(work, "model.mlir")
-        p = subprocess.run([tools["mlc-import"], fix_input_shapes(onnx_file, shapes, work),
-                            "-o", module], capture_output=True, text=True,
-                           timeout=args.timeout)
-        if p.returncode != 0:
-            return name, "SKIP", "import: " + first_error(p.stderr), None
+        if source.endswith(".onnx"):
+            p = subprocess.run([tools["mlc-import"], fix_input_shapes(source, shapes, work),
+                                "-o", module], capture_output=True, text=True,
+                               timeout=args.timeout)
+            if p.returncode != 0:
+                return name, "SKIP", "import: " + first_error(p.stderr), None
+        else:
+            with open(module, "w") as f:
+                f.write(source)
         out = os.path.join(work, "out") + "/"
         os.makedirs(out)
         pipeline = f"-mlc-cuda-pipeline=gpu-arch={args.arch} format=isa"
@@ -134,6 +166,7 @@ def main():
                         help="file of ONNX node test names ('' for none)")
     parser.add_argument("--onnx-filter", help="regex over all ONNX node test names instead of the subset")
     parser.add_argument("--no-models", action="store_true", help="only the ONNX node tests")
+    parser.add_argument("--no-qwen3", action="store_true", help="without the tiny Qwen3")
     parser.add_argument("--models-dir", default=os.path.join(tempfile.gettempdir(), "mlc-cuda-coverage-models"))
     parser.add_argument("--ptxas", default="/usr/local/cuda/bin/ptxas")
     parser.add_argument("--arch", default="sm_80,sm_90")
@@ -160,6 +193,16 @@ def main():
                             args.models_dir], check=True)
         for name, stem, shapes in MODELS:
             cases.append((name, os.path.join(args.models_dir, stem + ".onnx"), shapes))
+    if not args.no_models and not args.no_qwen3:
+        checkpoint = os.path.join(args.models_dir, "qwen3-tiny")
+        if not os.path.exists(os.path.join(checkpoint, "config.json")):
+            subprocess.run([sys.executable, os.path.join(ROOT, "utils/models/qwen3_checkpoint.py"),
+                            "--out", checkpoint, "--preset", "tiny", "--layers", "1", "--quiet"],
+                           check=True)
+        p = subprocess.run([tools["mlc-import"], checkpoint, "--max-context", "64"],
+                           capture_output=True, text=True, check=True)
+        for function, text in split_functions(p.stdout).items():
+            cases.append((f"qwen3_tiny.{function}", text, []))
 
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
         results = list(pool.map(lambda c: check(*c, tools, args), cases))
