@@ -187,23 +187,6 @@ func.func @fill_then_max(%x: memref<2x512xf32>, %y: memref<2xf32>) {
 
 // -----
 
-#a = affine_map<(d0, d1, d2) -> (d0, d2)>
-#b = affine_map<(d0, d1, d2) -> (d2, d1)>
-#c = affine_map<(d0, d1, d2) -> (d0, d1)>
-func.func @matmul(%x: memref<4x8xf32>, %w: memref<8x16xf32>, %y: memref<4x16xf32>) {
-  // expected-error @+1 {{is not mapped to the GPU yet: contractions (GEMV, cuBLASLt) come next}}
-  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%x, %w : memref<4x8xf32>, memref<8x16xf32>) outs(%y : memref<4x16xf32>) {
-  ^bb0(%p: f32, %q: f32, %out: f32):
-    %m = arith.mulf %p, %q : f32
-    %r = arith.addf %m, %out : f32
-    linalg.yield %r : f32
-  }
-  return
-}
-
-// -----
-
 #id = affine_map<(d0) -> (d0)>
 func.func @dynamic(%x: memref<?xf32>, %y: memref<?xf32>) {
   // expected-error @+1 {{is not mapped to the GPU: dynamic loop sizes}}

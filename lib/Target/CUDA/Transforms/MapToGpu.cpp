@@ -1,22 +1,27 @@
 //===- MapToGpu.cpp - linalg generics on buffers as gpu.launch kernels ----===//
 //
-// Elementwise generics become one thread per 128-bit vector of the innermost
-// loop; innermost reductions become one block per row that combines with
-// warp shuffles and a small workgroup buffer. Upstream's forall-to-GPU
-// mapping gives neither the aligned vectors nor a race-free reduction
-// (../shared/notes/mlir22-gpu.md, pitfalls 3, 4 and 8), so this pass writes
-// the kernels itself.
+// The pass mlc-cuda-map-to-gpu: chooses a kernel for every linalg.generic
+// of a function after bufferization (Elementwise.cpp, RowReduction.cpp,
+// Contraction.cpp with Gemv.cpp and Matmul.cpp, GeneralKernel.cpp), turns
+// memref.copy into copy kernels, moves constant globals that kernels read
+// into the kernels, and rejects whatever would leave host code touching
+// device memory. Upstream's forall-to-GPU mapping gives neither aligned
+// vectors nor race-free reductions (../shared/notes/mlir22-gpu.md, pitfalls
+// 3, 4 and 8), so the kernels are written here.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Kernels.h"
 #include "mlc/Target/CUDA/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/GPU/IR/GPUDialect.h"
-#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace mlc {
 #define GEN_PASS_DEF_CUDAMAPTOGPUPASS
@@ -24,47 +29,11 @@ namespace mlc {
 } // namespace mlc
 
 using namespace mlir;
+using namespace mlc::cuda;
 
-static constexpr int64_t kWarpSize = 32;
-static constexpr int64_t kVectorBytes = 16;
-
-/// Whether the innermost loop indexes `map`, and only as its last result.
-static bool indexesInnermostLast(AffineMap map) {
-  unsigned inner = map.getNumDims() - 1;
-  if (!map.isFunctionOfDim(inner))
-    return false;
-  auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
-  return last && last.getPosition() == inner;
-}
-
-/// Lanes per work item of an all-parallel generic: 128 bits of its widest
-/// element type if every operand allows vector accesses, else 1.
-static int64_t vectorWidth(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
-  unsigned maxBits = 0;
-  for (OpOperand &operand : op->getOpOperands()) {
-    auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type)
-      continue;
-    unsigned bits = type.getElementType().isIntOrFloat()
-                        ? type.getElementTypeBitWidth()
-                        : 0;
-    AffineMap map = op.getMatchingIndexingMap(&operand);
-    bool isInit = op.isDpsInit(&operand);
-    if (!type.getElementType().isIntOrFloat() || bits % 8 ||
-        !type.getLayout().isIdentity() ||
-        (map.isFunctionOfDim(map.getNumDims() - 1) || isInit) &&
-            !indexesInnermostLast(map))
-      return 1;
-    maxBits = std::max(maxBits, bits);
-  }
-  for (Operation &inner : op.getBody()->without_terminator())
-    if (inner.getNumRegions() || isa<linalg::IndexOp>(inner) ||
-        !(inner.hasTrait<OpTrait::Elementwise>() ||
-          isa<arith::ConstantOp>(inner)))
-      return 1;
-  int64_t width = maxBits ? kVectorBytes * 8 / maxBits : 1;
-  return width > 1 && sizes.back() % width == 0 ? width : 1;
-}
+/// Rows shorter than this are reduced by one thread each (general kernel)
+/// rather than by a block.
+static constexpr int64_t kMinBlockRow = 32;
 
 /// Whether every indexing map result is a loop index or a constant.
 static bool hasDimOrConstantMaps(linalg::GenericOp op) {
@@ -75,194 +44,39 @@ static bool hasDimOrConstantMaps(linalg::GenericOp op) {
   });
 }
 
-namespace {
-/// Emits the loads, the generic's payload and the stores of one kernel,
-/// on vectors of `width` lanes or on scalars.
-struct KernelBuilder {
-  OpBuilder &b;
-  Location loc;
-  linalg::GenericOp op;
-  int64_t width = 1;
-
-  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-
-  /// `id` split into indices of `sizes` (row-major).
-  SmallVector<Value> delinearize(Value id, ArrayRef<int64_t> sizes) {
-    SmallVector<Value> ivs(sizes.size());
-    for (int64_t i = sizes.size() - 1; i >= 0; --i) {
-      Value size = index(sizes[i]);
-      ivs[i] = i ? arith::RemUIOp::create(b, loc, id, size).getResult() : id;
-      if (i)
-        id = arith::DivUIOp::create(b, loc, id, size);
-    }
-    return ivs;
-  }
-
-  SmallVector<Value> indices(OpOperand &operand, ValueRange ivs) {
-    SmallVector<Value> result;
-    for (AffineExpr expr : op.getMatchingIndexingMap(&operand).getResults()) {
-      if (auto dim = dyn_cast<AffineDimExpr>(expr))
-        result.push_back(ivs[dim.getPosition()]);
-      else
-        result.push_back(index(cast<AffineConstantExpr>(expr).getValue()));
-    }
-    return result;
-  }
-
-  Value splat(Value v) {
-    if (width == 1 || isa<VectorType>(v.getType()))
-      return v;
-    return vector::BroadcastOp::create(
-        b, loc, VectorType::get({width}, v.getType()), v);
-  }
-
-  /// A vector's alignment: whole vectors of the innermost dimension of a
-  /// buffer with identity layout start at multiples of their size (the
-  /// runtime's allocations are at least 16-byte aligned). Less than 16 bytes
-  /// where a narrower element type shares the width of a wider one.
-  llvm::MaybeAlign alignment(MemRefType type) {
-    return llvm::MaybeAlign(width * type.getElementTypeBitWidth() / 8);
-  }
-
-  Value load(OpOperand &operand, ValueRange ivs) {
-    Value source = operand.get();
-    auto type = dyn_cast<MemRefType>(source.getType());
-    if (!type)
-      return splat(source);
-    SmallVector<Value> at = indices(operand, ivs);
-    if (width > 1 && indexesInnermostLast(op.getMatchingIndexingMap(&operand)))
-      return vector::LoadOp::create(
-          b, loc, VectorType::get({width}, type.getElementType()), source, at,
-          /*nontemporal=*/false, alignment(type));
-    return splat(memref::LoadOp::create(b, loc, source, at));
-  }
-
-  void store(Value value, OpOperand &operand, ValueRange ivs) {
-    SmallVector<Value> at = indices(operand, ivs);
-    if (width > 1)
-      vector::StoreOp::create(
-          b, loc, value, operand.get(), at,
-          /*nontemporal=*/false,
-          alignment(cast<MemRefType>(operand.get().getType())));
-    else
-      memref::StoreOp::create(b, loc, value, operand.get(), at);
-  }
-
-  /// `like` (a binary op of the payload) applied to `lhs` and `rhs`.
-  Value apply(Operation *like, Value lhs, Value rhs) {
-    OperationState state(loc, like->getName(), ValueRange{lhs, rhs},
-                         lhs.getType(), like->getAttrs());
-    return b.create(state)->getResult(0);
-  }
-
-  /// Maps the payload's arguments but `accumulator` to loaded operands
-  /// (those used) and clones its ops but `skip`, widened to vectors when
-  /// `width` > 1.
-  void emitPayload(IRMapping &map, ValueRange ivs, Operation *skip = nullptr,
-                   Value accumulator = nullptr) {
-    Block *body = op.getBody();
-    for (OpOperand &operand : op->getOpOperands()) {
-      BlockArgument arg = op.getMatchingBlockArgument(&operand);
-      if (!arg.use_empty() && arg != accumulator)
-        map.map(arg, load(operand, ivs));
-    }
-    for (Operation &inner : body->without_terminator()) {
-      if (&inner == skip)
-        continue;
-      if (auto indexOp = dyn_cast<linalg::IndexOp>(inner)) {
-        map.map(indexOp.getResult(), ivs[indexOp.getDim()]);
-        continue;
+/// Whether each point of the parallel loops writes its own output elements:
+/// every output map is a projected permutation (zeros allowed) of parallel
+/// loops that leaves out only loops of size 1. Kernels give each point one
+/// thread (or warp, or block), so this is what keeps them race-free.
+static bool hasOwnedOutputs(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  for (OpOperand &init : op.getDpsInitsMutable()) {
+    AffineMap map = op.getMatchingIndexingMap(&init);
+    if (!map.isProjectedPermutation(/*allowZeroInResults=*/true))
+      return false;
+    llvm::SmallBitVector used(op.getNumLoops());
+    for (AffineExpr e : map.getResults())
+      if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+        if (iterators[dim.getPosition()] == utils::IteratorType::reduction)
+          return false;
+        used.set(dim.getPosition());
       }
-      if (width == 1) {
-        b.clone(inner, map);
-        continue;
-      }
-      if (isa<arith::ConstantOp>(inner)) {
-        map.map(inner.getResult(0), splat(b.clone(inner)->getResult(0)));
-        continue;
-      }
-      SmallVector<Value> operands;
-      for (Value v : inner.getOperands())
-        operands.push_back(splat(map.lookupOrDefault(v)));
-      SmallVector<Type> types;
-      for (Type t : inner.getResultTypes())
-        types.push_back(VectorType::get({width}, t));
-      OperationState state(inner.getLoc(), inner.getName(), operands, types,
-                           inner.getAttrs());
-      map.map(inner.getResults(), b.create(state)->getResults());
-    }
+    for (auto [d, it] : llvm::enumerate(iterators))
+      if (it == utils::IteratorType::parallel && !used.test(d) && sizes[d] != 1)
+        return false;
   }
-
-  /// A launch of `grid` x `block` threads; the builder is left in its body.
-  gpu::LaunchOp launch(int64_t grid, int64_t block) {
-    Value one = index(1);
-    auto launch = gpu::LaunchOp::create(b, loc, index(grid), one, one,
-                                        index(block), one, one);
-    b.setInsertionPointToEnd(&launch.getBody().front());
-    gpu::TerminatorOp::create(b, loc);
-    b.setInsertionPointToStart(&launch.getBody().front());
-    return launch;
-  }
-};
-} // namespace
-
-/// All loops parallel: one thread per `width` consecutive elements.
-static void mapElementwise(linalg::GenericOp op, ArrayRef<int64_t> sizes,
-                           int64_t blockSize) {
-  OpBuilder b(op);
-  KernelBuilder kb{b, op.getLoc(), op, vectorWidth(op, sizes)};
-  SmallVector<int64_t> items(sizes);
-  items.back() /= kb.width;
-  int64_t count = ShapedType::getNumElements(items);
-  gpu::LaunchOp launch =
-      kb.launch(llvm::divideCeil(count, blockSize), blockSize);
-  Location loc = op.getLoc();
-  Value id = arith::AddIOp::create(b, loc,
-                                   arith::MulIOp::create(b, loc,
-                                                         launch.getBlockIds().x,
-                                                         kb.index(blockSize)),
-                                   launch.getThreadIds().x);
-  Value inBounds = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, id,
-                                         kb.index(count));
-  auto ifOp = scf::IfOp::create(b, loc, inBounds, /*withElseRegion=*/false);
-  b.setInsertionPointToStart(&ifOp.getThenRegion().front());
-  SmallVector<Value> ivs = kb.delinearize(id, items);
-  if (kb.width > 1)
-    ivs.back() = arith::MulIOp::create(b, loc, ivs.back(), kb.index(kb.width));
-  IRMapping map;
-  kb.emitPayload(map, ivs);
-  auto yield = cast<linalg::YieldOp>(op.getBody()->getTerminator());
-  for (auto [value, init] :
-       llvm::zip(yield.getValues(), op.getDpsInitsMutable()))
-    kb.store(kb.splat(map.lookupOrDefault(value)), init, ivs);
-  op.erase();
+  return true;
 }
 
-/// The op combining the payload's value into the accumulator of a
-/// single-output reduction (`%r = arith.addf %v, %out`), if it is the only
-/// use of the accumulator and has a neutral element.
-static Operation *findCombiner(linalg::GenericOp op) {
-  if (op.getNumDpsInits() != 1)
-    return nullptr;
-  BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
-  Value yielded = op.getBody()->getTerminator()->getOperand(0);
-  Operation *combiner = yielded.getDefiningOp();
-  if (!combiner || !acc.hasOneUse() || *acc.user_begin() != combiner ||
-      combiner->getNumOperands() != 2 || combiner->getNumRegions() ||
-      !arith::getNeutralElement(combiner) ||
-      acc.getType().getIntOrFloatBitWidth() != 32)
-    return nullptr;
-  return combiner;
-}
-
-/// Warp-wide combination of `value` with xor shuffles.
-static Value warpReduce(KernelBuilder &kb, Operation *combiner, Value value) {
-  for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
-    auto shuffle = gpu::ShuffleOp::create(kb.b, kb.loc, value, offset,
-                                          kWarpSize, gpu::ShuffleMode::XOR);
-    value = kb.apply(combiner, value, shuffle.getShuffleResult());
-  }
-  return value;
+/// Whether `type` has static sizes, strides and offset (kernels take bare
+/// pointers, ../shared/notes/mlir22-gpu.md pitfall 5).
+static bool isStaticBuffer(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.hasStaticShape() &&
+         succeeded(type.getStridesAndOffset(strides, offset)) &&
+         !ShapedType::isDynamic(offset) &&
+         llvm::none_of(strides, ShapedType::isDynamic);
 }
 
 /// The scalar that `fill` (a generalized linalg.fill) writes, if it is one.
@@ -282,92 +96,152 @@ static Value filledValue(linalg::GenericOp fill) {
   return isa<ShapedType>(input.getType()) ? nullptr : input;
 }
 
-/// The fill of `op`'s output right before it, which the reduction kernel
-/// can take over (one kernel less, and no read of the initial value).
+/// The fill of `op`'s single output right before it, if `op`'s kernel can
+/// take it over (one kernel less, and no read of the initial value): `op`
+/// writes every element of the output, and reads no view of it as an input
+/// (which would see the unfilled contents).
 static linalg::GenericOp findInitFill(linalg::GenericOp op) {
-  auto fill = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
-  if (!fill || !fill.hasPureBufferSemantics() || !filledValue(fill) ||
-      fill.getDpsInitOperand(0)->get() != op.getDpsInitOperand(0)->get())
+  if (op.getNumDpsInits() != 1)
     return nullptr;
+  auto fill = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
+  OpOperand *init = op.getDpsInitOperand(0);
+  if (!fill || !fill.hasPureBufferSemantics() || !filledValue(fill) ||
+      fill.getDpsInitOperand(0)->get() != init->get())
+    return nullptr;
+  auto type = cast<MemRefType>(init->get().getType());
+  for (auto [i, e] :
+       llvm::enumerate(op.getMatchingIndexingMap(init).getResults()))
+    if (isa<AffineConstantExpr>(e) && type.getDimSize(i) != 1)
+      return nullptr;
+  Value root = viewRoot(init->get());
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (viewRoot(input->get()) == root)
+      return nullptr;
   return fill;
 }
 
-/// Innermost loop a reduction: one block per output element. A fill of
-/// the output right before it is folded into the kernel.
-static void mapRowReduction(linalg::GenericOp op, Operation *combiner,
-                            ArrayRef<int64_t> sizes, int64_t blockSize,
-                            linalg::GenericOp fill) {
-  OpBuilder b(op);
-  Location loc = op.getLoc();
-  KernelBuilder kb{b, loc, op};
-  ArrayRef<int64_t> rows = sizes.drop_back();
-  int64_t rowLength = sizes.back();
-  int64_t numWarps = blockSize / kWarpSize;
-  gpu::LaunchOp launch = kb.launch(ShapedType::getNumElements(rows), blockSize);
-  Type accType = combiner->getResult(0).getType();
-  Value neutral =
-      arith::ConstantOp::create(b, loc, *arith::getNeutralElement(combiner));
-  Value tid = launch.getThreadIds().x;
-  SmallVector<Value> ivs = kb.delinearize(launch.getBlockIds().x, rows);
+/// Copies become elementwise copy generics, mapped like any other.
+static LogicalResult copiesToGenerics(func::FuncOp func) {
+  SmallVector<memref::CopyOp> copies;
+  func.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+  for (memref::CopyOp copy : copies) {
+    if (copy.getSource() == copy.getTarget()) {
+      copy.erase();
+      continue;
+    }
+    auto type = cast<MemRefType>(copy.getTarget().getType());
+    if (!type.hasStaticShape())
+      return copy.emitOpError("is not mapped to the GPU: dynamic shape");
+    OpBuilder b(copy);
+    AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+    linalg::GenericOp::create(
+        b, copy.getLoc(), ValueRange{copy.getSource()},
+        ValueRange{copy.getTarget()}, ArrayRef<AffineMap>{id, id},
+        SmallVector<utils::IteratorType>(type.getRank(),
+                                         utils::IteratorType::parallel),
+        [](OpBuilder &nb, Location loc, ValueRange args) {
+          linalg::YieldOp::create(nb, loc, args[0]);
+        });
+    copy.erase();
+  }
+  return success();
+}
 
-  // Each thread combines elements tid, tid + blockSize, ... of the row.
-  auto loop = scf::ForOp::create(b, loc, tid, kb.index(rowLength),
-                                 kb.index(blockSize), ValueRange{neutral});
-  b.setInsertionPointToStart(loop.getBody());
-  ivs.push_back(loop.getInductionVar());
-  IRMapping map;
-  BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
-  kb.emitPayload(map, ivs, combiner, acc);
-  Value element = combiner->getOperand(0) == acc ? combiner->getOperand(1)
-                                                 : combiner->getOperand(0);
-  scf::YieldOp::create(b, loc,
-                       kb.apply(combiner, loop.getRegionIterArgs()[0],
-                                map.lookupOrDefault(element)));
-  b.setInsertionPointAfter(loop);
-  ivs.back() = kb.index(0);
+/// A constant global that a function returns (a view of) is copied into a
+/// buffer of its own first: host code only hands out device buffers, and
+/// the global's device copy lives in the kernels that read it.
+static LogicalResult copyReturnedGlobals(func::FuncOp func) {
+  WalkResult result = func.walk([&](func::ReturnOp ret) {
+    for (OpOperand &operand : ret->getOpOperands()) {
+      if (!viewRoot(operand.get()).getDefiningOp<memref::GetGlobalOp>())
+        continue;
+      auto type = cast<MemRefType>(operand.get().getType());
+      if (!type.hasStaticShape()) {
+        ret.emitOpError("is not mapped to the GPU: returns a global of "
+                        "dynamic type");
+        return WalkResult::interrupt();
+      }
+      OpBuilder b(ret);
+      // Aligned as bufferization aligns its buffers.
+      Value buffer = memref::AllocOp::create(
+          b, ret.getLoc(),
+          MemRefType::get(type.getShape(), type.getElementType()),
+          b.getI64IntegerAttr(64));
+      memref::CopyOp::create(b, ret.getLoc(), operand.get(), buffer);
+      Value result = buffer;
+      if (buffer.getType() != type)
+        result = memref::CastOp::create(b, ret.getLoc(), type, buffer);
+      operand.set(result);
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
 
-  // Warps, then the first warp over the warps' results in workgroup memory.
-  Value partial = warpReduce(kb, combiner, loop.getResult(0));
-  auto workgroup = gpu::AddressSpaceAttr::get(
-      b.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
-  Value shared = launch.addWorkgroupAttribution(
-      MemRefType::get({numWarps}, accType, MemRefLayoutAttrInterface(),
-                      workgroup),
-      loc);
-  Value warpSize = kb.index(kWarpSize);
-  Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
-  Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
-  Value zero = kb.index(0);
-  auto isZero = [&](Value v) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, v, zero);
-  };
-  auto laneZero = scf::IfOp::create(b, loc, isZero(lane), false);
-  b.setInsertionPointToStart(&laneZero.getThenRegion().front());
-  memref::StoreOp::create(b, loc, partial, shared, warp);
-  b.setInsertionPointAfter(laneZero);
-  gpu::BarrierOp::create(b, loc);
+/// Kernels read constant globals themselves: a memref.get_global (and the
+/// views of it) that a launch uses from host code is cloned into the launch,
+/// so that gpu-kernel-outlining copies the global into the kernel's
+/// gpu.module (device memory) instead of passing a host pointer.
+static LogicalResult moveGlobalsIntoLaunches(func::FuncOp func) {
+  WalkResult result = func.walk([&](gpu::LaunchOp launch) {
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(launch.getBody(), captured);
+    for (Value v : captured) {
+      SmallVector<Operation *> chain;
+      Value source = v;
+      while (auto view = source.getDefiningOp<ViewLikeOpInterface>()) {
+        chain.push_back(view);
+        source = view.getViewSource();
+      }
+      auto getGlobal = source.getDefiningOp<memref::GetGlobalOp>();
+      if (!getGlobal)
+        continue;
+      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+          getGlobal, getGlobal.getNameAttr());
+      if (!global || !global.getConstant()) {
+        getGlobal.emitOpError("is not mapped to the GPU: kernels read only "
+                              "constant globals (each kernel gets its own "
+                              "copy)");
+        return WalkResult::interrupt();
+      }
+      chain.push_back(getGlobal);
+      OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
+      IRMapping map;
+      for (Operation *op : llvm::reverse(chain))
+        b.clone(*op, map);
+      replaceAllUsesInRegionWith(v, map.lookup(v), launch.getBody());
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
+}
 
-  auto firstWarp = scf::IfOp::create(b, loc, isZero(warp), false);
-  b.setInsertionPointToStart(&firstWarp.getThenRegion().front());
-  Value hasWarp = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, lane,
-                                        kb.index(numWarps));
-  Value slot = arith::MinUIOp::create(b, loc, lane, kb.index(numWarps - 1));
-  Value total =
-      warpReduce(kb, combiner,
-                 arith::SelectOp::create(
-                     b, loc, hasWarp,
-                     memref::LoadOp::create(b, loc, shared, slot), neutral));
-  auto firstThread = scf::IfOp::create(b, loc, isZero(lane), false);
-  b.setInsertionPointToStart(&firstThread.getThenRegion().front());
-  OpOperand &init = *op.getDpsInitOperand(0);
-  Value initial =
-      fill ? filledValue(fill)
-           : memref::LoadOp::create(b, loc, init.get(), kb.indices(init, ivs))
-                 .getResult();
-  kb.store(kb.apply(combiner, total, initial), init, ivs);
-  op.erase();
-  if (fill)
-    fill.erase();
+/// Host code only allocates, views and launches: an op outside a launch
+/// that reads or writes a buffer would touch device memory from the host.
+static LogicalResult checkHostCode(func::FuncOp func) {
+  WalkResult result = func->walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<gpu::LaunchOp>(op))
+      return WalkResult::skip();
+    auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+    if (!effects)
+      return WalkResult::advance();
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    effects.getEffects(instances);
+    bool hasBufferOperand = llvm::any_of(
+        op->getOperandTypes(), [](Type t) { return isa<MemRefType>(t); });
+    for (const MemoryEffects::EffectInstance &instance : instances) {
+      if (!isa<MemoryEffects::Read, MemoryEffects::Write>(instance.getEffect()))
+        continue;
+      Value value = instance.getValue();
+      if (value ? isa<MemRefType>(value.getType()) : hasBufferOperand) {
+        op->emitOpError("is not mapped to the GPU: host code cannot read or "
+                        "write device memory");
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return failure(result.wasInterrupted());
 }
 
 namespace {
@@ -376,20 +250,24 @@ struct CudaMapToGpuPass
   using Base::Base;
 
   void runOnOperation() override {
+    func::FuncOp func = getOperation();
     if (blockSize % kWarpSize || blockSize <= 0 || blockSize > 1024) {
-      getOperation().emitError("block-size must be a multiple of 32 in "
-                               "[32, 1024], not ")
+      func.emitError("block-size must be a multiple of 32 in [32, 1024], not ")
           << blockSize;
       return signalPassFailure();
     }
+    if (failed(copyReturnedGlobals(func)) || failed(copiesToGenerics(func)))
+      return signalPassFailure();
     SmallVector<linalg::LinalgOp> ops;
-    getOperation().walk([&](linalg::LinalgOp op) { ops.push_back(op); });
-    // Backwards: a reduction takes over the fill of its output before the
-    // fill would become a kernel of its own.
+    func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    // Backwards: a kernel takes over the fill of its output before the fill
+    // would become a kernel of its own.
     DenseSet<Operation *> erased;
     for (linalg::LinalgOp linalgOp : llvm::reverse(ops))
       if (!erased.contains(linalgOp) && failed(map(linalgOp, erased)))
         return signalPassFailure();
+    if (failed(moveGlobalsIntoLaunches(func)) || failed(checkHostCode(func)))
+      return signalPassFailure();
   }
 
   LogicalResult map(linalg::LinalgOp linalgOp, DenseSet<Operation *> &erased) {
@@ -398,38 +276,58 @@ struct CudaMapToGpuPass
       return linalgOp.emitOpError(
           "is not mapped to the GPU: only linalg.generic on buffers is "
           "(run linalg-generalize-named-ops and bufferization first)");
+    if (op.getNumDpsInits() == 0)
+      return op.emitOpError("is not mapped to the GPU: no outputs");
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
     if (ShapedType::isDynamicShape(sizes))
       return op.emitOpError("is not mapped to the GPU: dynamic loop sizes");
+    for (Value operand : op->getOperands())
+      if (auto type = dyn_cast<MemRefType>(operand.getType());
+          type && !isStaticBuffer(type))
+        return op.emitOpError("is not mapped to the GPU: a buffer with a "
+                              "dynamic shape, offset or strides (kernels "
+                              "take bare pointers): ")
+               << type;
     if (sizes.empty())
       sizes.push_back(1);
-    if (ShapedType::getNumElements(sizes) == 0) {
+    if (product(sizes) == 0) {
       op.erase();
       return success();
     }
-    if (!hasDimOrConstantMaps(op))
-      return op.emitOpError("is not mapped to the GPU: an indexing map "
-                            "with a result that is not a loop or constant");
+    if (!hasOwnedOutputs(op, sizes))
+      return op.emitOpError("is not mapped to the GPU: an output indexing "
+                            "map that is not a projected permutation of the "
+                            "parallel loops (several points would write one "
+                            "element)");
     if (op.getNumParallelLoops() == op.getNumLoops()) {
-      mapElementwise(op, sizes, blockSize);
+      if (hasDimOrConstantMaps(op))
+        mapElementwise(op, sizes, blockSize);
+      else
+        mapGeneral(op, sizes, blockSize, /*fill=*/nullptr);
       return success();
     }
-    if (linalg::isaContractionOpInterface(op))
-      return op.emitOpError("is not mapped to the GPU yet: contractions "
-                            "(GEMV, cuBLASLt) come next");
-    SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+
+    linalg::GenericOp fill = findInitFill(op);
+    Value fillValue = fill ? filledValue(fill) : nullptr;
+    auto takeFill = [&] {
+      if (!fill)
+        return;
+      erased.insert(fill);
+      fill.erase();
+    };
+    if (mapContraction(op, sizes, blockSize, fillValue)) {
+      takeFill();
+      return success();
+    }
     Operation *combiner = findCombiner(op);
-    if (op.getNumReductionLoops() == 1 &&
-        iterators.back() == utils::IteratorType::reduction && combiner) {
-      linalg::GenericOp fill = findInitFill(op);
-      if (fill)
-        erased.insert(fill);
-      mapRowReduction(op, combiner, sizes, blockSize, fill);
-      return success();
-    }
-    return op.emitOpError("is not mapped to the GPU yet: only elementwise "
-                          "ops and 32-bit reductions over the innermost loop "
-                          "are");
+    if (combiner && op.getNumReductionLoops() == 1 &&
+        op.getIteratorTypesArray().back() == utils::IteratorType::reduction &&
+        sizes.back() >= kMinBlockRow && hasDimOrConstantMaps(op))
+      mapRowReduction(op, combiner, sizes, blockSize, fillValue);
+    else
+      mapGeneral(op, sizes, blockSize, fillValue);
+    takeFill();
+    return success();
   }
 };
 } // namespace

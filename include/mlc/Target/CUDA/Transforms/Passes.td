@@ -6,28 +6,48 @@
 include "mlir/Pass/PassBase.td"
 
 def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
-  let summary = "Map linalg generics on buffers to gpu.launch kernels";
+  let summary = "Map linalg generics and copies on buffers to gpu.launch kernels";
   let description = [{
     Runs after bufferization and `linalg-generalize-named-ops`; every
-    `linalg.generic` of a function becomes one `gpu.launch`:
+    `linalg.generic` of a function becomes one `gpu.launch`, the first kind
+    that applies:
 
-    - All loops parallel (elementwise, broadcast): one work item per
-      128 bits of the widest element type along the innermost loop, loaded
-      and stored as vectors (`vector.load {alignment = 16}`; narrower
-      element types next to wider ones move fewer bytes) where
-      every operand indexed by that loop has it innermost and contiguous;
-      operands not indexed by it are loaded once and broadcast. Otherwise
-      one element per work item. `block-size` threads per block.
-    - One reduction loop, innermost, and a combiner that
-      `arith::getNeutralElement` knows (sum, product, max, min): one block
-      of `block-size` threads per output element (row). Each thread
-      combines a strided part of the row, warps combine with
-      `gpu.shuffle xor`, and warp results meet in a small workgroup buffer
-      (one barrier). 32-bit accumulators only (what shuffles move). A fill
-      of the output right before the reduction is folded into its kernel.
+    - All loops parallel, every map a loop or constant per result
+      (elementwise, broadcast): one thread per 128 bits of the widest element
+      type along the innermost loop (`vector.load {alignment = 16}` where
+      every operand indexed by that loop has it innermost, contiguous and
+      aligned, strided views included; operands not indexed by it are loaded
+      once and broadcast), else one element per thread.
+    - A contraction `acc + f(a) * g(b)` in f32 (f, g elementwise chains such
+      as `arith.extf` of bf16/f16 weights), maps projected permutations:
+      - at most 4 rows (M), the matrix read along its innermost k loop: one
+        warp per output column, lanes over k with 128-bit loads of the
+        matrix and of the rows, fused multiply-adds, xor shuffles;
+      - at most 4 rows, any other layout: threads along n with 128-bit
+        vectors of columns where n is contiguous, K split over the block,
+        partial sums combined in shared memory;
+      - otherwise a 64x64 tile per block of 256 threads, 16-deep k slabs of
+        both operands in shared memory, a 4x4 register tile per thread.
+    - One reduction loop, innermost, at least 32 long, a combiner that
+      `arith::getNeutralElement` knows and a 32-bit accumulator: one block
+      per row (warp shuffles and a workgroup combine).
+    - Anything else (convolutions, pooling, reductions that are not
+      innermost or not 32-bit, several outputs, windows through any affine
+      map, `linalg.index`): one thread per point of the parallel loops, the
+      reduction loops as `scf.for` inside the thread.
 
-    Shapes must be static (bare-pointer kernel arguments). Contractions and
-    anything else are reported as errors: they are not mapped yet.
+    A fill of a reduction's or contraction's output right before it is
+    folded into its kernel. `memref.copy` becomes a copy kernel (strided
+    views included). A constant global that a kernel reads is read by the
+    kernel itself (its `memref.get_global` is cloned into the launch, so
+    outlining copies it into the kernel's module: device memory); a returned
+    global is first copied into a buffer.
+
+    Errors that name the op: dynamic shapes, offsets or strides (kernels
+    take bare pointers), an output map that is not a projected permutation
+    of the parallel loops (two points would write one element), a mutable
+    global read by a kernel, and any op left in host code that reads or
+    writes a buffer (host code cannot touch device memory).
 
     ```mlir
     linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
@@ -41,11 +61,15 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", "256",
-           "Threads per block (a multiple of 32, at most 1024)">,
+           "Threads per block of the elementwise, general, row-reduction "
+           "and GEMV kernels (a multiple of 32, at most 1024; the matmul "
+           "uses 256)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect"

@@ -1,0 +1,76 @@
+//===- Contraction.h - contractions recognised for GEMV and matmul --------===//
+//
+// A generic `C[...] += f(A[...]) * g(B[...])` with an f32 accumulator, its
+// loops sorted by role, and the kernels that compute it: GEMV along K or
+// along N (Gemv.cpp) and the tiled matmul (Matmul.cpp).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLC_LIB_TARGET_CUDA_TRANSFORMS_CONTRACTION_H
+#define MLC_LIB_TARGET_CUDA_TRANSFORMS_CONTRACTION_H
+
+#include "Kernels.h"
+
+namespace mlc::cuda {
+
+/// Rows (the product of the m loops) up to which a contraction is a GEMV.
+inline constexpr int64_t kMaxGemvRows = 4;
+
+struct Contraction {
+  mlir::linalg::GenericOp op;
+  /// Loops by role, each in loop order: batch (parallel loops that are not
+  /// m or n), m (index the lhs, not the rhs), n (the rhs, not the lhs), k
+  /// (reductions).
+  llvm::SmallVector<unsigned> batch, m, n, k;
+  mlir::OpOperand *lhs, *rhs, *out;
+  /// The payload values multiplied, computed from lhs's (rhs's) element
+  /// alone (the element itself, or e.g. its arith.extf to f32).
+  mlir::Value lhsValue, rhsValue;
+  /// The payload's arith.mulf and arith.addf.
+  mlir::Operation *mul, *add;
+  llvm::SmallVector<int64_t> sizes;
+  /// The indexing maps with the loops of size 1 replaced by 0 (what the
+  /// roles and layouts are read from; kernels index through the op's own).
+  llvm::SmallVector<mlir::AffineMap> maps;
+
+  int64_t size(llvm::ArrayRef<unsigned> dims) const {
+    return product(sizesOf(dims, sizes));
+  }
+  /// Swaps the roles of lhs and rhs (and of m and n).
+  void swap() {
+    std::swap(lhs, rhs);
+    std::swap(m, n);
+    std::swap(lhsValue, rhsValue);
+  }
+  /// lhsValue (rhsValue if `rhsSide`) computed from `element`, a scalar or
+  /// a vector of kb.width elements of the operand, by cloning the payload
+  /// ops between them.
+  mlir::Value operandValue(KernelBuilder &kb, bool rhsSide,
+                           mlir::Value element) const;
+  /// `acc + x * y` as one fused multiply-add. The payload's mulf and addf
+  /// round twice; without `contract` flags NVPTX keeps them apart
+  /// (`mul.rn`, `add.rn`), at half the arithmetic rate. GPU BLAS libraries
+  /// fuse, and so do these kernels.
+  mlir::Value multiplyAdd(KernelBuilder &kb, mlir::Value x, mlir::Value y,
+                          mlir::Value acc) const;
+  /// The dimension of `operand`'s last indexing-map result, if a loop.
+  std::optional<unsigned> innermostLoop(mlir::OpOperand *operand) const;
+};
+
+/// `op` as a contraction, if it is one.
+std::optional<Contraction> matchContraction(mlir::linalg::GenericOp op,
+                                            llvm::ArrayRef<int64_t> sizes);
+
+/// M <= kMaxGemvRows, rhs read along its innermost k loop: one warp per
+/// output column. Needs K >= 32.
+void mapGemvAlongK(const Contraction &c, int64_t blockSize, mlir::Value fill);
+/// M <= kMaxGemvRows, any layout (vectors where rhs's innermost loop is an
+/// n loop): threads along n, blocks split K.
+void mapGemvAlongN(const Contraction &c, int64_t blockSize, mlir::Value fill);
+/// Block tiles in shared memory, a register tile per thread; false (and
+/// nothing changed) if the grid would exceed CUDA's limits.
+bool mapMatmul(const Contraction &c, mlir::Value fill);
+
+} // namespace mlc::cuda
+
+#endif // MLC_LIB_TARGET_CUDA_TRANSFORMS_CONTRACTION_H

@@ -1,0 +1,160 @@
+//===- Kernels.h - shared pieces of the kernels of mlc-cuda-map-to-gpu ----===//
+//
+// The kernel kinds of mlc-cuda-map-to-gpu (elementwise, row reduction,
+// general, GEMV, tiled matmul), each in its own file, and the builder they
+// share: index computations, loads and stores through a generic's indexing
+// maps, the payload cloned (and widened to vectors), launches.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLC_LIB_TARGET_CUDA_TRANSFORMS_KERNELS_H
+#define MLC_LIB_TARGET_CUDA_TRANSFORMS_KERNELS_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mlc::cuda {
+
+inline constexpr int64_t kWarpSize = 32;
+inline constexpr int64_t kVectorBytes = 16;
+
+/// Emits the loads, the generic's payload and the stores of one kernel, on
+/// vectors of `width` lanes or on scalars.
+struct KernelBuilder {
+  /// Builds in front of `op`, the generic the kernel replaces.
+  explicit KernelBuilder(mlir::linalg::GenericOp op, mlir::Value fill = {},
+                         int64_t width = 1)
+      : b(op), loc(op.getLoc()), op(op), width(width), fill(fill) {}
+
+  mlir::OpBuilder b;
+  mlir::Location loc;
+  mlir::linalg::GenericOp op;
+  int64_t width;
+  /// The value a fill folded into this kernel wrote to the (single) output,
+  /// read instead of the output's initial contents; null if none.
+  mlir::Value fill;
+
+  mlir::Value index(int64_t v);
+  mlir::Value constant(mlir::TypedAttr value);
+
+  /// `id` split into indices of `sizes` (row-major, the last fastest).
+  llvm::SmallVector<mlir::Value> delinearize(mlir::Value id,
+                                             llvm::ArrayRef<int64_t> sizes);
+
+  /// The indices `map` gives for the loop indices `ivs` (one per loop).
+  llvm::SmallVector<mlir::Value> indices(mlir::AffineMap map,
+                                         mlir::ValueRange ivs);
+  llvm::SmallVector<mlir::Value> indices(mlir::OpOperand &operand,
+                                         mlir::ValueRange ivs);
+
+  /// `v` broadcast to `width` lanes (unchanged if scalar kernel or vector).
+  mlir::Value splat(mlir::Value v);
+  /// A vector of `width` elements of `type` (scalar type if `width` is 1).
+  mlir::Type widen(mlir::Type type);
+
+  /// The alignment of a vector of `width` elements of `type`'s element type
+  /// (their byte size, at most 16: vectors start at multiples of it).
+  llvm::MaybeAlign alignment(mlir::MemRefType type);
+
+  /// `operand` at `ivs`: a vector if `width` > 1 and the innermost loop
+  /// indexes it, else a scalar (broadcast to `width`).
+  mlir::Value load(mlir::OpOperand &operand, mlir::ValueRange ivs);
+  void store(mlir::Value value, mlir::OpOperand &operand, mlir::ValueRange ivs);
+  /// A vector of `width` elements (or a scalar) of `memref` at `indices`.
+  mlir::Value loadAt(mlir::Value memref, mlir::ValueRange indices);
+
+  /// The initial value of output `init` at `ivs`: the folded fill's value,
+  /// else the output's contents.
+  mlir::Value initial(mlir::OpOperand &init, mlir::ValueRange ivs);
+
+  /// `like` (a binary op of the payload) applied to `lhs` and `rhs`.
+  mlir::Value apply(mlir::Operation *like, mlir::Value lhs, mlir::Value rhs);
+
+  /// A clone of payload op `inner` with operands from `map`, widened to
+  /// `width` lanes (operands defined outside the payload are broadcast).
+  void cloneWidened(mlir::Operation &inner, mlir::IRMapping &map);
+
+  /// Maps the payload's arguments that are used and not yet in `map` to
+  /// loaded operands, and clones the payload's ops but `skip` (widened when
+  /// `width` > 1). `linalg.index` becomes the matching entry of `ivs`.
+  void emitPayload(mlir::IRMapping &map, mlir::ValueRange ivs,
+                   mlir::Operation *skip = nullptr);
+
+  /// A launch of `grid` x `block` threads (x dimension, `gridY` and `gridZ`
+  /// blocks in y and z); the builder is left in its body.
+  mlir::gpu::LaunchOp launch(int64_t grid, int64_t block, int64_t gridY = 1,
+                             int64_t gridZ = 1);
+
+  /// `blockIdx.x * block + threadIdx.x`.
+  mlir::Value globalThreadId(mlir::gpu::LaunchOp launch, int64_t block);
+
+  /// A buffer of `shape` x `type` in workgroup (shared) memory of `launch`.
+  mlir::Value workgroupBuffer(mlir::gpu::LaunchOp launch,
+                              llvm::ArrayRef<int64_t> shape, mlir::Type type);
+
+  /// An scf.if on `condition` without results; the builder is left in its
+  /// then-block.
+  void ifThen(mlir::Value condition);
+  mlir::Value cmp(mlir::arith::CmpIPredicate predicate, mlir::Value lhs,
+                  mlir::Value rhs);
+};
+
+/// Combination of `value` across the lanes of a warp with xor shuffles
+/// (every lane gets the result).
+mlir::Value warpReduce(KernelBuilder &kb, mlir::Operation *combiner,
+                       mlir::Value value);
+
+/// Whether the innermost loop indexes `map` once, as its last result.
+bool indexesInnermostLast(mlir::AffineMap map);
+
+/// Whether vectors of `width` elements along the innermost dimension of
+/// `memref` are contiguous and start at multiples of their size: static
+/// strides and offset, innermost stride 1, the other strides and the offset
+/// multiples of `width`, and a base address aligned to 16 bytes (buffers of
+/// host code are; a constant global must say so, as bufferization's do).
+bool allowsVectors(mlir::Value memref, int64_t width);
+
+/// The buffer `v` is a view of (through subviews, reshapes and casts).
+mlir::Value viewRoot(mlir::Value v);
+
+/// The loop sizes of `dims`, and their product.
+llvm::SmallVector<int64_t> sizesOf(llvm::ArrayRef<unsigned> dims,
+                                   llvm::ArrayRef<int64_t> sizes);
+int64_t product(llvm::ArrayRef<int64_t> sizes);
+
+// The kernel kinds. Each replaces `op` (and erases it) by a gpu.launch;
+// `fill`, if set, is the value of a fill of `op`'s single output that the
+// kernel takes over (the caller erases the fill).
+
+/// All loops parallel, every map a loop or constant per result: one thread
+/// per 128-bit vector (or element) of the innermost loop.
+void mapElementwise(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
+                    int64_t blockSize);
+
+/// The op combining the payload's value into the accumulator of a
+/// single-output reduction with a neutral element and a 32-bit accumulator,
+/// if there is one.
+mlir::Operation *findCombiner(mlir::linalg::GenericOp op);
+
+/// One reduction loop, innermost, `combiner` from findCombiner: one block
+/// per output element.
+void mapRowReduction(mlir::linalg::GenericOp op, mlir::Operation *combiner,
+                     llvm::ArrayRef<int64_t> sizes, int64_t blockSize,
+                     mlir::Value fill);
+
+/// Anything else with valid output maps: one thread per point of the
+/// parallel loops, the reduction loops as scf.for inside the thread.
+void mapGeneral(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
+                int64_t blockSize, mlir::Value fill);
+
+/// A contraction `C += f(A) * g(B)` with f32 accumulation as a GEMV (at
+/// most `kMaxGemvRows` rows) or a tiled matmul; false (and `op` untouched)
+/// if `op` is not such a contraction.
+bool mapContraction(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
+                    int64_t blockSize, mlir::Value fill);
+
+} // namespace mlc::cuda
+
+#endif // MLC_LIB_TARGET_CUDA_TRANSFORMS_KERNELS_H

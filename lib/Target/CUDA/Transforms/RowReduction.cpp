@@ -1,0 +1,97 @@
+//===- RowReduction.cpp - innermost reductions as one block per row -------===//
+//
+// Each thread combines a strided part of the row, warps combine with xor
+// shuffles, the warps' results meet in a workgroup buffer of one value per
+// warp (one barrier) and the first warp combines those. Written by hand:
+// gpu.subgroup_reduce does not legalize and upstream's reduction tiling
+// races (../shared/notes/mlir22-gpu.md, pitfalls 6 and 8).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlc::cuda;
+
+Operation *mlc::cuda::findCombiner(linalg::GenericOp op) {
+  if (op.getNumDpsInits() != 1)
+    return nullptr;
+  BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  Value yielded = op.getBody()->getTerminator()->getOperand(0);
+  Operation *combiner = yielded.getDefiningOp();
+  if (!combiner || combiner->getBlock() != op.getBody() || !acc.hasOneUse() ||
+      *acc.user_begin() != combiner || combiner->getNumOperands() != 2 ||
+      combiner->getNumRegions() || !arith::getNeutralElement(combiner) ||
+      !acc.getType().isIntOrFloat() ||
+      acc.getType().getIntOrFloatBitWidth() != 32)
+    return nullptr;
+  return combiner;
+}
+
+void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
+                                ArrayRef<int64_t> sizes, int64_t blockSize,
+                                Value fill) {
+  KernelBuilder kb(op, fill);
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
+  ArrayRef<int64_t> rows = sizes.drop_back();
+  int64_t rowLength = sizes.back();
+  // Short rows get fewer warps (idle threads would only add barrier work).
+  int64_t threads =
+      std::min<int64_t>(blockSize, llvm::alignTo(rowLength, kWarpSize));
+  int64_t numWarps = threads / kWarpSize;
+  gpu::LaunchOp launch = kb.launch(product(rows), threads);
+  Value neutral = kb.constant(*arith::getNeutralElement(combiner));
+  Value tid = launch.getThreadIds().x;
+  SmallVector<Value> ivs = kb.delinearize(launch.getBlockIds().x, rows);
+
+  // Each thread combines elements tid, tid + threads, ... of the row.
+  auto loop = scf::ForOp::create(b, loc, tid, kb.index(rowLength),
+                                 kb.index(threads), ValueRange{neutral});
+  b.setInsertionPointToStart(loop.getBody());
+  ivs.push_back(loop.getInductionVar());
+  IRMapping map;
+  BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  // Only the combiner (skipped) uses the accumulator.
+  map.map(acc, loop.getRegionIterArgs()[0]);
+  kb.emitPayload(map, ivs, combiner);
+  Value element = combiner->getOperand(0) == acc ? combiner->getOperand(1)
+                                                 : combiner->getOperand(0);
+  scf::YieldOp::create(b, loc,
+                       kb.apply(combiner, loop.getRegionIterArgs()[0],
+                                map.lookupOrDefault(element)));
+  b.setInsertionPointAfter(loop);
+  ivs.back() = kb.index(0);
+
+  // Warps, then the first warp over the warps' results in workgroup memory.
+  Value partial = warpReduce(kb, combiner, loop.getResult(0));
+  Value shared = kb.workgroupBuffer(launch, {numWarps}, neutral.getType());
+  Value warpSize = kb.index(kWarpSize);
+  Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
+  Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
+  Value zero = kb.index(0);
+  auto isZero = [&](Value v) {
+    return kb.cmp(arith::CmpIPredicate::eq, v, zero);
+  };
+  OpBuilder::InsertPoint afterIf = b.saveInsertionPoint();
+  kb.ifThen(isZero(lane));
+  memref::StoreOp::create(b, loc, partial, shared, warp);
+  b.restoreInsertionPoint(afterIf);
+  gpu::BarrierOp::create(b, loc);
+
+  kb.ifThen(isZero(warp));
+  Value hasWarp = kb.cmp(arith::CmpIPredicate::ult, lane, kb.index(numWarps));
+  Value slot = arith::MinUIOp::create(b, loc, lane, kb.index(numWarps - 1));
+  Value total =
+      warpReduce(kb, combiner,
+                 arith::SelectOp::create(
+                     b, loc, hasWarp,
+                     memref::LoadOp::create(b, loc, shared, slot), neutral));
+  kb.ifThen(isZero(lane));
+  OpOperand &init = *op.getDpsInitOperand(0);
+  kb.store(kb.apply(combiner, total, kb.initial(init, ivs)), init, ivs);
+  op.erase();
+}

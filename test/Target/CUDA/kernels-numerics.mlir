@@ -1,0 +1,269 @@
+// RUN: mlc-opt %s -mlir-print-op-generic -o %t.ref.mlir
+// RUN: mlc-opt %s -mlc-cuda-map-to-gpu -canonicalize -cse -mlir-print-op-generic -o %t.gpu.mlir
+// RUN: %python %mlc_src_root/utils/simt_emulator.py compare %t.ref.mlir %t.gpu.mlir | FileCheck %s
+
+// Every kernel kind of mlc-cuda-map-to-gpu run by utils/simt_emulator.py
+// (threads of a block in lockstep, warps of 32 for shuffles, barriers as
+// epochs of shared memory) and compared with the generics it replaces run
+// as loop nests, on seeded random buffers. The emulator also fails on
+// out-of-bounds indices, misaligned vector accesses, races, divergent
+// barriers or shuffles and unwritten results. Sizes are odd on purpose:
+// tile and vector edges.
+
+#id1 = affine_map<(d0) -> (d0)>
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+#tr2 = affine_map<(d0, d1) -> (d1, d0)>
+#row2 = affine_map<(d0, d1) -> (d0)>
+#col2 = affine_map<(d0, d1) -> (d1)>
+#scalar2 = affine_map<(d0, d1) -> ()>
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// CHECK-DAG: OK elementwise_row_broadcast
+func.func @elementwise_row_broadcast(%x: memref<6x64xf32>, %s: memref<6xf32>, %y: memref<6x64xf32>) {
+  linalg.generic {indexing_maps = [#id2, #row2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : memref<6x64xf32>, memref<6xf32>) outs(%y : memref<6x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %e = math.exp %a : f32
+    %r = arith.mulf %e, %b : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// CHECK-DAG: OK elementwise_f16_to_f32
+func.func @elementwise_f16_to_f32(%x: memref<3x40xf16>, %y: memref<3x40xf32>) {
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<3x40xf16>) outs(%y : memref<3x40xf32>) {
+  ^bb0(%a: f16, %out: f32):
+    %r = arith.extf %a : f16 to f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// A transpose and rows of 7: one element per thread.
+// CHECK-DAG: OK elementwise_transpose
+func.func @elementwise_transpose(%x: memref<5x7xf32>, %y: memref<7x5xf32>) {
+  linalg.generic {indexing_maps = [#tr2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<5x7xf32>) outs(%y : memref<7x5xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.negf %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// In place on a strided view (the second half of each row): 4 lanes, the
+// view's offset and row stride being multiples of 4.
+// CHECK-DAG: OK elementwise_strided_view
+func.func @elementwise_strided_view(%x: memref<3x32xf32>) {
+  %v = memref.subview %x[0, 16] [3, 16] [1, 1] : memref<3x32xf32> to memref<3x16xf32, strided<[32, 1], offset: 16>>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%v : memref<3x16xf32, strided<[32, 1], offset: 16>>) outs(%v : memref<3x16xf32, strided<[32, 1], offset: 16>>) {
+  ^bb0(%a: f32, %out: f32):
+    %two = arith.constant 2.0 : f32
+    %r = arith.mulf %a, %two : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// An offset of 2 elements: not 16-byte aligned, so scalars.
+// CHECK-DAG: OK elementwise_unaligned_view
+func.func @elementwise_unaligned_view(%x: memref<2x18xf32>, %y: memref<2x16xf32>) {
+  %v = memref.subview %x[0, 2] [2, 16] [1, 1] : memref<2x18xf32> to memref<2x16xf32, strided<[18, 1], offset: 2>>
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%v : memref<2x16xf32, strided<[18, 1], offset: 2>>) outs(%y : memref<2x16xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// CHECK-DAG: OK row_sum_with_fill
+func.func @row_sum_with_fill(%x: memref<5x300xf32>, %y: memref<5xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(d0) -> ()>, #id1], iterator_types = ["parallel"]}
+      ins(%zero : f32) outs(%y : memref<5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<5x300xf32>) outs(%y : memref<5xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %sq = arith.mulf %a, %a : f32
+    %r = arith.addf %out, %sq : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// A row of 40: one block of 64 threads (two warps, one of them partly idle).
+// CHECK-DAG: OK row_max_short
+func.func @row_max_short(%x: memref<3x40xf32>, %y: memref<3xf32>) {
+  linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<3x40xf32>) outs(%y : memref<3xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.maximumf %a, %out : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// A sum over the outer dimension: the general kernel, one thread per column.
+// CHECK-DAG: OK column_sum
+func.func @column_sum(%x: memref<9x33xf32>, %y: memref<33xf32>) {
+  linalg.generic {indexing_maps = [#id2, #col2], iterator_types = ["reduction", "parallel"]}
+      ins(%x : memref<9x33xf32>) outs(%y : memref<33xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.addf %a, %out : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Rows of 5 (shorter than a warp): one thread per row; f16 and i64
+// accumulators.
+// CHECK-DAG: OK short_rows_f16
+func.func @short_rows_f16(%x: memref<7x5xf16>, %y: memref<7xf16>) {
+  linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<7x5xf16>) outs(%y : memref<7xf16>) {
+  ^bb0(%a: f16, %out: f16):
+    %r = arith.addf %a, %out : f16
+    linalg.yield %r : f16
+  }
+  return
+}
+
+// CHECK-DAG: OK row_sum_i64
+func.func @row_sum_i64(%x: memref<4x100xi64>, %y: memref<4xi64>) {
+  linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x100xi64>) outs(%y : memref<4xi64>) {
+  ^bb0(%a: i64, %out: i64):
+    %r = arith.addi %a, %out : i64
+    linalg.yield %r : i64
+  }
+  return
+}
+
+// Argmax: two outputs, a payload that reads both accumulators, linalg.index.
+// CHECK-DAG: OK argmax
+func.func @argmax(%x: memref<6x50xf32>, %v: memref<6xf32>, %i: memref<6xi64>) {
+  linalg.generic {indexing_maps = [#id2, #row2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<6x50xf32>) outs(%v, %i : memref<6xf32>, memref<6xi64>) {
+  ^bb0(%a: f32, %best: f32, %at: i64):
+    %k = linalg.index 1 : index
+    %ki = arith.index_cast %k : index to i64
+    %gt = arith.cmpf ogt, %a, %best : f32
+    %nv = arith.select %gt, %a, %best : f32
+    %ni = arith.select %gt, %ki, %at : i64
+    linalg.yield %nv, %ni : f32, i64
+  }
+  return
+}
+
+// NCHW convolution, stride 2, dilation 2, bias as the initial value.
+// CHECK-DAG: OK conv_strided_dilated
+func.func @conv_strided_dilated(%x: memref<1x3x13x11xf32>, %w: memref<5x3x3x3xf32>, %y: memref<1x5x4x3xf32>) {
+  linalg.generic {indexing_maps = [
+        affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h * 2 + kh * 2, w * 2 + kw * 2)>,
+        affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>,
+        affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x3x13x11xf32>, memref<5x3x3x3xf32>) outs(%y : memref<1x5x4x3xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %out, %m : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// Depthwise NCHW convolution with the output channel in loop order
+// (n, h, w, c): threads follow the output's layout.
+// CHECK-DAG: OK conv_depthwise
+func.func @conv_depthwise(%x: memref<1x4x9x9xf32>, %w: memref<4x3x3xf32>, %y: memref<1x4x7x7xf32>) {
+  linalg.generic {indexing_maps = [
+        affine_map<(n, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>,
+        affine_map<(n, h, w, c, kh, kw) -> (c, kh, kw)>,
+        affine_map<(n, h, w, c, kh, kw) -> (n, c, h, w)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %w : memref<1x4x9x9xf32>, memref<4x3x3xf32>) outs(%y : memref<1x4x7x7xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %m = arith.mulf %a, %b : f32
+    %r = arith.addf %out, %m : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// 3x3 max pooling, stride 2, the window as a reduction without an input.
+// CHECK-DAG: OK max_pool
+func.func @max_pool(%x: memref<1x2x11x11xf32>, %k: memref<3x3xf32>, %y: memref<1x2x5x5xf32>) {
+  linalg.generic {indexing_maps = [
+        affine_map<(n, c, h, w, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>,
+        affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>,
+        affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%x, %k : memref<1x2x11x11xf32>, memref<3x3xf32>) outs(%y : memref<1x2x5x5xf32>) {
+  ^bb0(%a: f32, %unused: f32, %out: f32):
+    %r = arith.maximumf %out, %a : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// All loops parallel with a strided map: the general kernel.
+// CHECK-DAG: OK strided_slice
+func.func @strided_slice(%x: memref<20x9xf32>, %y: memref<7x9xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0 * 3 + 1, d1)>, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<20x9xf32>) outs(%y : memref<7x9xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    linalg.yield %a : f32
+  }
+  return
+}
+
+// A copy into a strided slice of a cache (the new row of each head), and
+// a rank-0 copy.
+// CHECK-DAG: OK copy_into_cache
+func.func @copy_into_cache(%row: memref<1x2x1x32xf32>, %cache: memref<1x2x8x32xf32>, %s: memref<f32>, %t: memref<f32>) {
+  %slot = memref.subview %cache[0, 0, 5, 0] [1, 2, 1, 32] [1, 1, 1, 1] : memref<1x2x8x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: 160>>
+  memref.copy %row, %slot : memref<1x2x1x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: 160>>
+  memref.copy %s, %t : memref<f32> to memref<f32>
+  return
+}
+
+// Constant globals read by kernels (element by element without an
+// alignment of their own, in 128-bit vectors with one), and one returned.
+memref.global "private" constant @table : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>
+memref.global "private" constant @aligned : memref<8xf32> = dense<[1.0, -2.0, 3.0, -4.0, 5.0, -6.0, 7.0, -8.0]> {alignment = 64 : i64}
+// CHECK-DAG: OK global_read_aligned
+func.func @global_read_aligned(%x: memref<3x8xf32>, %y: memref<3x8xf32>) {
+  %g = memref.get_global @aligned : memref<8xf32>
+  linalg.generic {indexing_maps = [#id2, #col2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %g : memref<3x8xf32>, memref<8xf32>) outs(%y : memref<3x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %r = arith.mulf %a, %b : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// CHECK-DAG: OK global_read
+func.func @global_read(%x: memref<3x4xf32>, %y: memref<3x4xf32>) {
+  %g = memref.get_global @table : memref<4xf32>
+  linalg.generic {indexing_maps = [#id2, #col2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %g : memref<3x4xf32>, memref<4xf32>) outs(%y : memref<3x4xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %r = arith.addf %a, %b : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// CHECK-DAG: OK global_returned
+func.func @global_returned(%x: memref<4xf32>) -> memref<4xf32> {
+  %g = memref.get_global @table : memref<4xf32>
+  return %g : memref<4xf32>
+}
