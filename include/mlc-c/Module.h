@@ -174,9 +174,11 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  *           mlc_module_free once it has passed it to the next entry point
  *           (stream order makes that safe) or copied it back.
  *
- * Device buffers of the runtime start at multiples of 256 bytes (each
- * extern param and each inout), except the small inputs above (8 bytes) and
- * row views (the element size times the row's offset).
+ * Every buffer an entry point receives is 16-byte aligned at least, as
+ * kernels load 128-bit vectors: the runtime's own start at multiples of 256
+ * bytes (each extern param and each inout) or 64 (the small inputs above),
+ * and a row view at its row's offset in bytes (a multiple of 16 for every
+ * Qwen3 size: hidden sizes are multiples of 64).
  *
  * The runtime may capture the work of a sequence of entry point calls into
  * a CUDA graph and replay it later instead of calling them (a Qwen3 decode

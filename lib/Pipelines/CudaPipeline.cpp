@@ -39,8 +39,10 @@ void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCudaMergeKernelModulesPass());
-  // Host constants that only the launches used.
+  // Host constants that only the launches used; globals that only kernels
+  // read (outlining copied them into the kernel module).
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createSymbolDCEPass());
   SmallVector<std::string> archs(options.gpuArch.begin(),
                                  options.gpuArch.end());
   if (archs.empty())

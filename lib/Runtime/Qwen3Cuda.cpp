@@ -21,6 +21,12 @@ namespace mlc::rt {
 
 namespace {
 
+/// The step buffer's slots: 64 bytes of int64 values.
+constexpr int64_t kStepSlot = 8;
+int64_t roundUpToSlot(int64_t n) {
+  return (n + kStepSlot - 1) / kStepSlot * kStepSlot;
+}
+
 /// Tensors and caches start at multiples of this in their blocks, as
 /// cuMemAlloc aligns its blocks: kernels may use vector loads on any.
 constexpr uint64_t kTensorAlignment = 256;
@@ -108,10 +114,12 @@ mlc_status Qwen3Cuda::setUp() {
     return status;
   if (mlc_status status = call.zero(caches, cacheBlock, what))
     return status;
-  // A step of n tokens puts [start, tokens[n], positions[n]] at its start
-  // (room for n = context): a decode step's three values are always at the
-  // same addresses, where a graph reads them.
-  uint64_t stepBytes = sizeof(int64_t) * (1 + 2 * config.context);
+  // A step of n tokens puts start, tokens[n] and positions[n] at its start
+  // (room for n = context), each at a multiple of 64 bytes (kernels load
+  // 128-bit vectors): a decode step's three values are always at the same
+  // addresses, where a graph reads them.
+  uint64_t stepBytes =
+      sizeof(int64_t) * (kStepSlot + 2 * roundUpToSlot(config.context));
   if (mlc_status status = call.allocate(
           stepBytes, "the token ids and positions of a step", stepBuffer))
     return status;
@@ -240,15 +248,17 @@ mlc_status Qwen3Cuda::step(const int64_t *tokens, int64_t n, int64_t start,
     return status;
 
   // The step's inputs, the only copy to the device.
-  staging.assign(1 + 2 * n, start);
+  int64_t tokensAt = kStepSlot, positionsAt = kStepSlot + roundUpToSlot(n);
+  staging.assign(positionsAt + n, 0);
+  staging[0] = start;
   for (int64_t i = 0; i < n; ++i) {
-    staging[1 + i] = tokens[i];
-    staging[1 + n + i] = start + i;
+    staging[tokensAt + i] = tokens[i];
+    staging[positionsAt + i] = start + i;
   }
   int64_t rows[] = {1, n};
   int64_t *base = static_cast<int64_t *>(stepBuffer);
-  Qwen3StepInputs inputs = {makeDescriptor(base + 1, 2, rows),
-                            makeDescriptor(base + 1 + n, 2, rows),
+  Qwen3StepInputs inputs = {makeDescriptor(base + tokensAt, 2, rows),
+                            makeDescriptor(base + positionsAt, 2, rows),
                             makeDescriptor(base, 0, nullptr)};
   Qwen3Backend backend = {[&] { return call.failed(); },
                           [&](void *pointer) {

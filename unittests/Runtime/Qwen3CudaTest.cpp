@@ -354,11 +354,12 @@ TEST_F(Qwen3CudaTest, LoadsOntoTheDevice) {
   EXPECT_EQ(count("htod 32"), 2u);
   // One block for the weights (9 tensors, 256-byte aligned), one for the
   // KV caches (2 layers x k and v x 256 bytes), zeroed, one for a step's
-  // inputs (8 x (1 + 2 x 16) bytes).
+  // inputs (start, then 16 token ids and 16 positions, each in 64-byte
+  // slots: 8 x (8 + 2 x 16) bytes).
   EXPECT_EQ(count("alloc 2304"), 1u);
   EXPECT_EQ(count("alloc 1024"), 1u);
   EXPECT_EQ(count("memset 1024"), 1u);
-  EXPECT_EQ(count("alloc 264"), 1u);
+  EXPECT_EQ(count("alloc 320"), 1u);
   EXPECT_EQ(count("alloc "), 3u);
   // params.bin is no longer mapped.
   std::ifstream maps("/proc/self/maps");
@@ -437,23 +438,29 @@ TEST_F(Qwen3CudaTest, OnlyTokensGoUpAndLogitsComeDown) {
   clearLog();
   Reference ref;
   expectLogits(prefill(model, {3, 1, 4}), ref.last({3, 1, 4}, 0), "prefill");
-  // One copy up: start, 3 token ids, 3 positions; one down: 8 logits.
+  // One copy up: start, 3 token ids at 64 bytes, 3 positions at 128; one
+  // down: 8 logits.
   EXPECT_EQ(count("htod "), 1u);
-  EXPECT_EQ(count("htod 56"), 1u);
+  EXPECT_EQ(count("htod 152"), 1u);
   EXPECT_EQ(count("dtoh "), 1u);
   EXPECT_EQ(count("dtoh 32"), 1u);
   // The entry points saw device memory only: the step inputs, and each
   // other's outputs.
   EXPECT_TRUE(isDevicePointer(entryInput(kEmbed, 0)));
-  for (int i = 0; i < 3; ++i)
+  for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(isDevicePointer(entryInput(kLayerPrefill, i))) << i;
+    // Kernels load 128-bit vectors: every input is 16-byte aligned.
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(entryInput(kLayerPrefill, i)) % 16,
+              0u)
+        << i;
+  }
   EXPECT_TRUE(isDevicePointer(entryInput(kHeadDecode, 0)));
   for (int i = 0; i < 6; ++i) {
     clearLog();
     expectLogits(decode(model, i), ref.last({i}, 3 + i),
                  "decode " + std::to_string(i));
     EXPECT_EQ(count("htod "), 1u) << i;
-    EXPECT_EQ(count("htod 24"), 1u) << i;
+    EXPECT_EQ(count("htod 136"), 1u) << i;
     EXPECT_EQ(count("dtoh "), 1u) << i;
     EXPECT_EQ(count("dtoh 32"), 1u) << i;
     EXPECT_EQ(count("sync"), 1u) << i;
@@ -504,7 +511,7 @@ TEST_F(Qwen3CudaTest, BadCallsGetNamedErrors) {
   EXPECT_EQ(mlc_qwen3_prefill(model, many.data(), 17, logits.data()),
             MLC_ERROR_INVALID_ARGUMENT);
   EXPECT_THAT(mlc_last_error(), HasSubstr("the KV cache holds 16"));
-  EXPECT_EQ(count("htod 24"), 0u);
+  EXPECT_EQ(count("htod 136"), 0u);
   // A context that is full.
   many.resize(16);
   ASSERT_EQ(mlc_qwen3_prefill(model, many.data(), 16, nullptr), MLC_OK)
@@ -549,7 +556,7 @@ TEST_F(Qwen3CudaTest, DecodeStepsReplayAGraph) {
     EXPECT_EQ(count("launch fake_qwen3_layer grid 1 1 1 block 32 1 1 shared 0 "
                     "(graph)"),
               2u);
-    EXPECT_EQ(count("htod 24"), 1u);
+    EXPECT_EQ(count("htod 136"), 1u);
     EXPECT_EQ(count("dtoh 32"), 1u);
   }
   EXPECT_EQ(entryCalls(), calls + 4);

@@ -1,11 +1,11 @@
 // REQUIRES: cuda-toolkit
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: mlc-opt %s -mlc-cuda-pipeline='gpu-arch=sm_80,sm_90 format=isa' -mlc-cuda-write-binaries=prefix=%t/ -o /dev/null
-// RUN: FileCheck %s --check-prefix=GEMVK < %t/gemv_nk_kernel.sm_80.ptx
-// RUN: FileCheck %s --check-prefix=GEMVK < %t/gemv_nk_kernel.sm_90.ptx
-// RUN: FileCheck %s --check-prefix=GEMVN < %t/gemv_kn_kernel.sm_80.ptx
-// RUN: FileCheck %s --check-prefix=MATMUL < %t/matmul_kernel.sm_90.ptx
-// RUN: FileCheck %s --check-prefix=CONV < %t/conv_kernel_1.sm_80.ptx
+// RUN: FileCheck %s --check-prefix=GEMVK < %t/mlc_kernels.sm_80.ptx
+// RUN: FileCheck %s --check-prefix=GEMVK < %t/mlc_kernels.sm_90.ptx
+// RUN: FileCheck %s --check-prefix=GEMVN < %t/mlc_kernels.sm_80.ptx
+// RUN: FileCheck %s --check-prefix=MATMUL < %t/mlc_kernels.sm_90.ptx
+// RUN: FileCheck %s --check-prefix=CONV < %t/mlc_kernels.sm_80.ptx
 // RUN: bash %mlc_src_root/utils/ptxas-report.sh %ptxas %t | FileCheck %s --check-prefix=PTXAS
 
 // PTX of the contraction kernels for a decode step's projections (weights
@@ -15,16 +15,18 @@
 
 // One warp per column: 4 x (8 bf16 + 2 x 4 f32) 128-bit loads per
 // iteration, 32 FMAs, 5 shuffles, no shared memory.
-// GEMVK: .visible .entry gemv_nk_kernel(
+// GEMVK-LABEL: .visible .entry gemv_nk_kernel(
 // GEMVK-NOT: .shared
 // GEMVK-COUNT-12: ld.global.v4.b32
 // GEMVK-COUNT-32: fma.rn.f32
 // GEMVK-COUNT-5: shfl.sync.bfly.b32
 // GEMVK-NOT: bar.sync
 // GEMVK-NOT: .local
+// GEMVK: ret;
 
 // Threads along n: 8 f16 columns per 128-bit load, partial sums in 16-byte
 // aligned shared memory (vector stores), one barrier.
+// GEMVN-LABEL: .visible .entry gemv_kn_kernel(
 // GEMVN: .shared .align 16 .b8 {{.*}}[8192];
 // GEMVN: ld.global.v4.b32
 // GEMVN-COUNT-8: fma.rn.f32
@@ -33,9 +35,11 @@
 // GEMVN: ld.shared.v4.b32
 // GEMVN-NOT: bar.sync
 // GEMVN-NOT: .local
+// GEMVN: ret;
 
 // Two 16-byte aligned slabs, staged with 128-bit shared stores, 16 x 16
 // FMAs between two barriers on 128-bit shared loads.
+// MATMUL-LABEL: .visible .entry matmul_kernel(
 // MATMUL-COUNT-2: .shared .align 16 .b8 {{.*}}[4352];
 // MATMUL-COUNT-2: st.shared.v4.b32
 // MATMUL: bar.sync 0;
@@ -43,12 +47,15 @@
 // MATMUL-COUNT-16: fma.rn.f32
 // MATMUL: bar.sync 0;
 // MATMUL-NOT: .local
+// MATMUL: ret;
 
 // The convolution: one thread per output element, no shared memory.
+// CONV-LABEL: .visible .entry conv_kernel_1(
 // CONV-NOT: .shared
 // CONV: ld.global
 // CONV: st.global.b32
 // CONV-NOT: bar.sync
+// CONV: ret;
 
 // PTXAS-NOT: ptxas failed
 // PTXAS-NOT: {{[1-9][0-9]*}} bytes spill
