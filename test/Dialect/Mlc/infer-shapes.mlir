@@ -47,3 +47,18 @@ func.func @constant_operands(%x: tensor<4x6xf32>) -> (tensor<?x?x?xf32>, tensor<
   %2:2 = mlc.split %x {axis = 1 : i64} : (tensor<4x6xf32>) -> (tensor<?x?xf32>, tensor<?x?xf32>)
   return %0, %1, %2#0, %2#1 : tensor<?x?x?xf32>, tensor<?xi64>, tensor<?x?xf32>, tensor<?x?xf32>
 }
+
+// -----
+
+// A dynamic dimension of an expand without a shape operand comes from the
+// input, also when the input's is 1; an operand cast to a less static type
+// is read at its own type.
+// CHECK-LABEL: func.func @expand_keeps_unit
+// CHECK: %[[E:.*]] = mlc.expand %{{.*}} : (tensor<1x1x4xf32>) -> tensor<1x2x4xf32>
+// CHECK: %[[N:.*]] = mlc.neg %[[E]] : tensor<1x2x4xf32>
+func.func @expand_keeps_unit(%x: tensor<1x1x4xf32>) -> tensor<?x2x4xf32> {
+  %c = tensor.cast %x : tensor<1x1x4xf32> to tensor<?x1x4xf32>
+  %e = mlc.expand %c : (tensor<?x1x4xf32>) -> tensor<?x2x4xf32>
+  %n = mlc.neg %e : tensor<?x2x4xf32>
+  return %n : tensor<?x2x4xf32>
+}

@@ -459,9 +459,9 @@ func.func @expand_incompatible(%x: tensor<3x1xf32>) {
 
 // -----
 
-func.func @expand_dynamic_unknown(%x: tensor<1x4xf32>) {
+func.func @expand_dynamic_unknown(%x: tensor<4xf32>) {
   // expected-error @+1 {{result dimension 0 is dynamic and not given by the input; give a shape operand}}
-  %0 = mlc.expand %x : (tensor<1x4xf32>) -> tensor<?x4xf32>
+  %0 = mlc.expand %x : (tensor<4xf32>) -> tensor<?x4xf32>
   return
 }
 

@@ -55,11 +55,29 @@ module attributes {gpu.container_module} {
 
 // -----
 
+// A view with a static offset and strides (the interior of a padded
+// buffer) goes as its aligned pointer: the kernel applies the offset.
+
+// CHECK-LABEL: func.func @padded_interior(
+// CHECK-SAME: %[[X:.*]]: memref<1x3x4x4xf32, strided<[108, 36, 6, 1], offset: 43>>)
+// CHECK: %[[ADDR:.*]] = memref.extract_aligned_pointer_as_index %[[X]]
+// CHECK: llvm.call @mlc_cuda_launch(
 module attributes {gpu.container_module} {
-  func.func @strided(%x: memref<4x256xf32, strided<[512, 1]>>) {
+  func.func @padded_interior(%x: memref<1x3x4x4xf32, strided<[108, 36, 6, 1], offset: 43>>) {
     %c1 = arith.constant 1 : index
-    // expected-error @below {{kernel argument of type 'memref<4x256xf32, strided<[512, 1]>>' cannot be passed (memrefs need a static shape and the identity layout)}}
-    gpu.launch_func @mlc_kernels::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%x : memref<4x256xf32, strided<[512, 1]>>)
+    gpu.launch_func @mlc_kernels::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%x : memref<1x3x4x4xf32, strided<[108, 36, 6, 1], offset: 43>>)
+    return
+  }
+  gpu.binary @mlc_kernels [#gpu.object<#nvvm.target<chip = "sm_90">, bin = "">]
+}
+
+// -----
+
+module attributes {gpu.container_module} {
+  func.func @dynamic_offset(%x: memref<4x256xf32, strided<[512, 1], offset: ?>>) {
+    %c1 = arith.constant 1 : index
+    // expected-error @below {{kernel argument of type 'memref<4x256xf32, strided<[512, 1], offset: ?>>' cannot be passed (memrefs need a static shape, strides and offset)}}
+    gpu.launch_func @mlc_kernels::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%x : memref<4x256xf32, strided<[512, 1], offset: ?>>)
     return
   }
   gpu.binary @mlc_kernels [#gpu.object<#nvvm.target<chip = "sm_90">, bin = "">]

@@ -531,7 +531,7 @@ LogicalResult ExpandOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
       target = k >= 0 ? b.element(shape, {k}) : b.constant(1);
     } else if (!resultType.isDynamicDim(i)) {
       target = b.constant(resultType.getDimSize(i));
-    } else if (j < 0 || from.isConstant(1)) {
+    } else if (j < 0) {
       return b.emitError("result dimension ", i,
                          " is dynamic and not given by the input; give a "
                          "shape operand");

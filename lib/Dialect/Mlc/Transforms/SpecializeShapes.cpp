@@ -3,6 +3,7 @@
 #include "mlc/Dialect/Mlc/IR/MlcOps.h"
 #include "mlc/Dialect/Mlc/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlc {
 #define GEN_PASS_DEF_SPECIALIZESHAPESPASS
@@ -11,6 +12,11 @@ namespace mlc {
 
 using namespace mlir;
 using namespace mlc;
+
+/// At most this many rounds of shape inference and folding (each round
+/// resolves one more level of shapes computed from shapes; exported models
+/// need two or three).
+static constexpr int kMaxRounds = 16;
 
 /// `text` ("2x16x256", or "scalar") as sizes, or failure.
 static FailureOr<SmallVector<int64_t>> parseShape(llvm::StringRef text) {
@@ -100,7 +106,28 @@ struct SpecializeShapesPass
           use->set(cast);
       }
     }
-    inferShapes(entry);
+    // Shapes that an exporter computes from the input's dimensions (Shape,
+    // Gather, Concat feeding a Reshape) fold to constants only once those
+    // dimensions are static, and then refine more results: inference and
+    // folding alternate until nothing changes.
+    RewritePatternSet patterns(&getContext());
+    for (Dialect *dialect : getContext().getLoadedDialects())
+      dialect->getCanonicalizationPatterns(patterns);
+    for (RegisteredOperationName op : getContext().getRegisteredOperations())
+      op.getCanonicalizationPatterns(patterns, &getContext());
+    FrozenRewritePatternSet canonicalization(std::move(patterns));
+    for (int round = 0; round < kMaxRounds; ++round) {
+      bool refined = inferShapes(entry);
+      bool folded = false;
+      if (failed(applyPatternsGreedily(entry, canonicalization,
+                                       GreedyRewriteConfig(), &folded))) {
+        entry.emitError("mlc-specialize-shapes: canonicalization did not "
+                        "converge");
+        return signalPassFailure();
+      }
+      if (!refined && !folded)
+        break;
+    }
 
     // Results as static as inference made them: a returned cast from a
     // more static type returns its source.

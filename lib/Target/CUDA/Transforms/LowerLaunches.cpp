@@ -27,12 +27,20 @@ using namespace mlir;
 /// (lib/Target/CUDA/ModuleSupport).
 static constexpr llvm::StringLiteral kLaunchFunction = "mlc_cuda_launch";
 
-/// Whether the kernels can take `type` as an argument: bare pointers need a
-/// static shape and the identity layout (convert-gpu-to-nvvm's bare-pointer
-/// convention), scalars must be of a type LLVM stores as is.
+/// Whether the kernels can take `type` as an argument: a bare pointer needs
+/// a static shape, strides and offset (convert-gpu-to-nvvm's bare-pointer
+/// convention: the kernel rebuilds the descriptor from the type, applying
+/// the offset to the aligned pointer it receives); scalars must be of a type
+/// LLVM stores as is.
 static bool isKernelArgument(Type type) {
-  if (auto memref = dyn_cast<MemRefType>(type))
-    return memref.hasStaticShape() && memref.getLayout().isIdentity();
+  if (auto memref = dyn_cast<MemRefType>(type)) {
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    return memref.hasStaticShape() &&
+           succeeded(memref.getStridesAndOffset(strides, offset)) &&
+           ShapedType::isStatic(offset) &&
+           llvm::all_of(strides, ShapedType::isStatic);
+  }
   return type.isIndex() || type.isIntOrFloat();
 }
 
@@ -129,8 +137,8 @@ struct CudaLowerLaunchesPass
         if (!isKernelArgument(arg.getType())) {
           launch.emitError("kernel argument of type ")
               << arg.getType()
-              << " cannot be passed (memrefs need a static shape and the "
-                 "identity layout)";
+              << " cannot be passed (memrefs need a static shape, strides "
+                 "and offset)";
           return signalPassFailure();
         }
       auto [values, params] = getArrays(launch);

@@ -151,7 +151,8 @@ def Mlc_ExpandOp : Mlc_ShapedOp<"expand", [
   let description = [{
     Broadcasts `input` the NumPy way to the result shape. Without `shape`,
     the result type fixes the shape and each of its dynamic dimensions must
-    come from a matching input dimension. With `shape` (1-D `i64`, as in
+    come from a matching input dimension (whose size it then has, 1
+    included). With `shape` (1-D `i64`, as in
     ONNX `Expand`) the result shape is the broadcast of the input shape with
     the values of `shape`.
 

@@ -16,8 +16,9 @@ namespace mlc {
 #include "mlc/Dialect/Mlc/Transforms/Passes.h.inc"
 
 /// Refines the result types of the mlc ops nested in `root` from their
-/// shape functions, in order (what mlc-infer-shapes does).
-void inferShapes(mlir::Operation *root);
+/// shape functions, in order (what mlc-infer-shapes does); whether any
+/// type changed.
+bool inferShapes(mlir::Operation *root);
 
 } // namespace mlc
 

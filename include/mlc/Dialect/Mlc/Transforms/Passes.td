@@ -12,7 +12,8 @@ def InferShapesPass : Pass<"mlc-infer-shapes"> {
     result dimension static where the operands determine it (after an
     importer fixed an input shape, say). Uses that are not mlc ops keep
     their type through a `tensor.cast`, so function signatures and other
-    dialects' ops are untouched. Run `canonicalize` afterwards to fold the
+    dialects' ops are untouched; an mlc op reading such a cast (or any cast
+    to a less static type) reads its source instead. Run `canonicalize` afterwards to fold the
     shape computations that became constant.
 
     Example: with `%x : tensor<2x3xf32>`,

@@ -161,8 +161,8 @@ def CudaLowerLaunchesPass
     the pass records on the `gpu.binary` as `mlc.kernels` (in the order of
     first launch); `params` points at one slot per kernel argument, holding
     its value as the kernels take them with bare pointers (the aligned
-    pointer of a memref, whose type has a static shape and offset, or the
-    scalar itself). The slots (8 bytes each) are allocas in the function's
+    pointer of a memref, whose type has a static shape, strides and offset
+    that the kernel applies, or the scalar itself). The slots (8 bytes each) are allocas in the function's
     entry block, shared by its launches.
 
     ```mlir
