@@ -71,18 +71,22 @@ func.func @matmul_in_place(%a: tensor<64x64xf32>, %b: tensor<64x200xf32>) -> ten
 
 // One row (a decode step): the rows of B are split in 4 contiguous blocks,
 // one per thread iteration, each streamed in order (partial products
-// P[t] = a[block t] . B[block t, :], zeroed inside the thread loop); for
-// every k, a[k] * B[k, 64 columns] into P[t]. Then C = P[0] + ... + P[3],
-// elementwise (the zeros C started from are not needed).
+// P[t] = a[block t] . B[block t, :], zeroed inside the thread loop). Each
+// block is read as 4 streams of 32 rows: for every step k, a[4 rows] *
+// B[4 rows, 64 columns] into P[t], one contraction over the 4 streams.
+// Then C = P[0] + ... + P[3], elementwise (the zeros C started from are not
+// needed).
 // CHECK-LABEL: func.func @matvec
 // CHECK:         scf.forall (%[[T:.*]]) in (4) shared_outs(%{{.*}}) -> (tensor<4x1x4096xf32>)
-// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}] by (4, 128)
+// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}, %{{.*}}] by (4, 4, 32)
 // CHECK:           tensor.extract_slice %arg1[%{{.*}}, 0] [128, 4096]
+// CHECK:           tensor.expand_shape {{.*}} into tensor<1x4x32x4096xf32>
 // CHECK:           vector.transfer_write %{{.*}} : vector<1x1x64xf32>, tensor<1x1x64xf32>
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[ONE:.*]] iter_args
+// CHECK:             tensor.extract_slice {{.*}} [1, 4, 1, 4096]
 // CHECK:             scf.for
 // CHECK:               vector.contract
-// CHECK-SAME:            vector<1x1x1xf32>, vector<1x1x64xf32> into vector<1x1x64xf32>
+// CHECK-SAME:            vector<4xf32>, vector<4x64xf32> into vector<64xf32>
 // CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK-COUNT-4:     vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
 // CHECK-COUNT-3:     arith.addf {{.*}} : vector<1x16xf32>
@@ -115,7 +119,7 @@ func.func @matvec(%a: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tensor<1x4
 // CHECK-LABEL: func.func @matvec_norm
 // CHECK-NOT:     scf.for
 // CHECK:         scf.forall (%[[T:.*]]) in (4)
-// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}] by (4, 128)
+// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}, %{{.*}}] by (4, 4, 32)
 // CHECK:           tensor.extract_slice %arg0[0, %{{.*}}] [1, 128]
 // CHECK:           scf.for
 // CHECK:             vector.multi_reduction <add>, %{{.*}} [1] : vector<1x16xf32> to vector<1xf32>
@@ -171,7 +175,7 @@ func.func @matvec_norm(%x: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tenso
 // CHECK-LABEL: func.func @matvec_sliced_producers
 // CHECK-NOT:     scf.for
 // CHECK:         scf.forall (%[[T:.*]]) in (4)
-// CHECK:           %[[GATE:.*]] = affine.linearize_index disjoint [%[[T]], %{{.*}}] by (4, 128)
+// CHECK:           %[[GATE:.*]] = affine.linearize_index disjoint [%[[T]], %{{.*}}, %{{.*}}] by (4, 4, 32)
 // CHECK:           tensor.extract_slice %arg0[0, %[[GATE]]] [1, 128]
 // CHECK:           tensor.extract_slice %arg1[0, %[[GATE]]] [1, 128]
 // CHECK:           %[[UP:.*]] = affine.apply #{{.*}}()[%[[GATE]]]
@@ -220,6 +224,71 @@ func.func @matvec_sliced_producers(%u: tensor<1x1024xf32>, %v: tensor<1x1024xf32
 
 // -----
 
+#q = affine_map<(i, j, d) -> (i, d)>
+#k = affine_map<(i, j, d) -> (j, d)>
+#s = affine_map<(i, j, d) -> (i, j)>
+
+// Scores of two query rows against a dynamic number of key rows (q K^T,
+// inside attention's thread loop): B is read along k, innermost, so each
+// register tile is one query row by 8 key rows over all of k (dot products,
+// lowered by mlc-cpu-lower-vectors), not a column of the keys per k. The
+// last < 8 keys are peeled off.
+// CHECK-LABEL: func.func @scores_dot_form
+// CHECK:         scf.forall
+// CHECK:           scf.for
+// CHECK:             %[[MAIN:.*]] = affine.apply #{{.*}}()[%{{.*}}]
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %[[MAIN]] step %[[EIGHT:.*]] iter_args
+// CHECK:               vector.transfer_read {{.*}} : tensor<8x128xf32>, vector<8x128xf32>
+// CHECK:               vector.contract
+// CHECK-SAME:            vector<1x128xf32>, vector<8x128xf32> into vector<1x8xf32>
+// CHECK:             scf.for %{{.*}} = %[[MAIN]] to %{{.*}} step %[[EIGHT]] iter_args
+// CHECK:               linalg.contract
+func.func @scores_dot_form(%q: tensor<2x128xf32>, %k: tensor<?x128xf32>) -> tensor<2x?xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %k, %c0 : tensor<?x128xf32>
+  %e = tensor.empty(%n) : tensor<2x?xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<2x?xf32>) -> tensor<2x?xf32>
+  %r = linalg.generic {indexing_maps = [#q, #k, #s],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%q, %k : tensor<2x128xf32>, tensor<?x128xf32>) outs(%init : tensor<2x?xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<2x?xf32>
+  return %r : tensor<2x?xf32>
+}
+
+// -----
+
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+
+// Blocks of 66 rows do not split into 4 streams: 2 streams of 33.
+// CHECK-LABEL: func.func @matvec_two_streams
+// CHECK:         scf.forall (%{{.*}}) in (4)
+// CHECK:           tensor.expand_shape {{.*}} into tensor<1x2x33x4096xf32>
+// CHECK:           vector.contract
+// CHECK-SAME:        vector<2xf32>, vector<2x64xf32> into vector<64xf32>
+func.func @matvec_two_streams(%a: tensor<1x264xf32>, %b: tensor<264x4096xf32>) -> tensor<1x4096xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4096xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : tensor<1x264xf32>, tensor<264x4096xf32>) outs(%init : tensor<1x4096xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4096xf32>
+  return %r : tensor<1x4096xf32>
+}
+
+// -----
+
 // A row reduction and its elementwise consumer (an RMS norm) in one loop
 // over rows, the threads', with the reduction's fill inside too.
 // CHECK-LABEL: func.func @norm_rows
@@ -256,14 +325,14 @@ func.func @norm_rows(%x: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
 
 // -----
 
-// A matrix-vector product reading bf16 weights: each block of rows is read
-// as bf16 and widened in registers (vector.contract takes one element
-// type).
+// A matrix-vector product reading bf16 weights: each step of the streams
+// of a block of rows is read as bf16 and widened in registers
+// (vector.contract takes one element type).
 // CHECK-LABEL: func.func @matvec_bf16
 // CHECK:         scf.forall
-// CHECK:           %[[B:.*]] = vector.transfer_read {{.*}} : tensor<1x1x64xbf16>, vector<1x1x64xbf16>
-// CHECK:           %[[BF:.*]] = arith.extf %[[B]] : vector<1x1x64xbf16> to vector<1x1x64xf32>
-// CHECK:           vector.contract {{.*}} %{{.*}}, %[[BF]], %{{.*}} : vector<1x1x1xf32>, vector<1x1x64xf32> into vector<1x1x64xf32>
+// CHECK:           %[[B:.*]] = vector.transfer_read {{.*}} : tensor<4x64xbf16>, vector<4x64xbf16>
+// CHECK:           %[[BF:.*]] = arith.extf %[[B]] : vector<4x64xbf16> to vector<4x64xf32>
+// CHECK:           vector.contract {{.*}} %{{.*}}, %[[BF]], %{{.*}} : vector<4xf32>, vector<4x64xf32> into vector<64xf32>
 func.func @matvec_bf16(%a: tensor<1x512xf32>, %b: tensor<512x4096xbf16>) -> tensor<1x4096xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4096xf32>

@@ -32,10 +32,18 @@ def CpuTileAndVectorizePass
     - Matrix-vector products (one or two static rows, enough work for
       threads), first and in order: the rows of B split into 4 contiguous
       blocks, an `scf.forall` over them computing partial products that a
-      second op sums. Into each thread go the producers of the part of A
-      it reads (elementwise ops, fills and small one-input reductions that
-      nothing else reads, through slices of reshapes and of slices): a
-      norm or an activation before the product costs no kernel of its own.
+      second op sums. Each thread reads its block as 4 streams (sub-blocks)
+      side by side, one row of each per step: a core keeps several
+      sequential reads in flight. Into each thread go the producers of the
+      part of A it reads (elementwise ops, fills and small one-input
+      reductions that nothing else reads, through slices of reshapes and of
+      slices): a norm or an activation before the product costs no kernel
+      of its own.
+    - Products of one or two rows whose B is read along k, innermost (B is
+      [..., n, k], as attention's keys in q K^T): register tiles of one row
+      by 8 rows of B over all of k, each output a dot product of two
+      contiguous rows (`mlc-cpu-lower-vectors` lowers them), rather than
+      streaming B along n, which gathers a column of B per k.
     - Everything else without gathers: an `scf.forall` over the outermost
       parallel dimension, and the innermost dimension vectorized by
       `vector-width` elements (the remainder peeled off).
@@ -75,7 +83,9 @@ def CpuLowerVectorsPass
   let description = [{
     Folds memref views into vector transfers, hoists loop-invariant
     transfers (a matmul's accumulators stay in registers across its K loop),
-    and lowers masks, contractions (to outer products), transposes,
+    and lowers masks, contractions (to outer products; those whose
+    reduction is the innermost dimension of both inputs to a product and a
+    reduction per output element), transposes,
     broadcasts and multi-dimensional transfers to what
     `convert-vector-to-llvm` handles. `exp`, `expm1`, `log`, `log1p`,
     `log2`, `tanh` and `erf` become polynomial approximations on vectors
