@@ -2,7 +2,7 @@
 // RUN: %python %S/check_module.py %t.so %s
 
 // The products of a decode step (one row), against numpy in float64: a
-// matrix-vector product whose rows of B are split into 4 blocks of 4
+// matrix-vector product whose rows of B are split into 4 blocks of 16
 // streams, one whose blocks take 2 streams (66 rows), one with B read along
 // k (transposed: each output a dot product of two rows), and attention of
 // one query row per head (2 per key/value head) over 605 rows of a KV

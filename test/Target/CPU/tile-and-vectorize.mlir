@@ -72,21 +72,21 @@ func.func @matmul_in_place(%a: tensor<64x64xf32>, %b: tensor<64x200xf32>) -> ten
 // One row (a decode step): the rows of B are split in 4 contiguous blocks,
 // one per thread iteration, each streamed in order (partial products
 // P[t] = a[block t] . B[block t, :], zeroed inside the thread loop). Each
-// block is read as 4 streams of 32 rows: for every step k, a[4 rows] *
-// B[4 rows, 64 columns] into P[t], one contraction over the 4 streams.
+// block is read as 8 streams of 16 rows: for every step k, a[8 rows] *
+// B[8 rows, 64 columns] into P[t], one contraction over the 8 streams.
 // Then C = P[0] + ... + P[3], elementwise (the zeros C started from are not
 // needed).
 // CHECK-LABEL: func.func @matvec
 // CHECK:         scf.forall (%[[T:.*]]) in (4) shared_outs(%{{.*}}) -> (tensor<4x1x4096xf32>)
-// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}, %{{.*}}] by (4, 4, 32)
+// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}, %{{.*}}] by (4, 8, 16)
 // CHECK:           tensor.extract_slice %arg1[%{{.*}}, 0] [128, 4096]
-// CHECK:           tensor.expand_shape {{.*}} into tensor<1x4x32x4096xf32>
+// CHECK:           tensor.expand_shape {{.*}} into tensor<1x8x16x4096xf32>
 // CHECK:           vector.transfer_write %{{.*}} : vector<1x1x64xf32>, tensor<1x1x64xf32>
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %{{.*}} step %[[ONE:.*]] iter_args
-// CHECK:             tensor.extract_slice {{.*}} [1, 4, 1, 4096]
+// CHECK:             tensor.extract_slice {{.*}} [1, 8, 1, 4096]
 // CHECK:             scf.for
 // CHECK:               vector.contract
-// CHECK-SAME:            vector<4xf32>, vector<4x64xf32> into vector<64xf32>
+// CHECK-SAME:            vector<8xf32>, vector<8x64xf32> into vector<64xf32>
 // CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK-COUNT-4:     vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
 // CHECK-COUNT-3:     arith.addf {{.*}} : vector<1x16xf32>
@@ -119,7 +119,7 @@ func.func @matvec(%a: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tensor<1x4
 // CHECK-LABEL: func.func @matvec_norm
 // CHECK-NOT:     scf.for
 // CHECK:         scf.forall (%[[T:.*]]) in (4)
-// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}, %{{.*}}] by (4, 4, 32)
+// CHECK:           affine.linearize_index disjoint [%[[T]], %{{.*}}, %{{.*}}] by (4, 8, 16)
 // CHECK:           tensor.extract_slice %arg0[0, %{{.*}}] [1, 128]
 // CHECK:           scf.for
 // CHECK:             vector.multi_reduction <add>, %{{.*}} [1] : vector<1x16xf32> to vector<1xf32>
@@ -175,7 +175,7 @@ func.func @matvec_norm(%x: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tenso
 // CHECK-LABEL: func.func @matvec_sliced_producers
 // CHECK-NOT:     scf.for
 // CHECK:         scf.forall (%[[T:.*]]) in (4)
-// CHECK:           %[[GATE:.*]] = affine.linearize_index disjoint [%[[T]], %{{.*}}, %{{.*}}] by (4, 4, 32)
+// CHECK:           %[[GATE:.*]] = affine.linearize_index disjoint [%[[T]], %{{.*}}, %{{.*}}] by (4, 8, 16)
 // CHECK:           tensor.extract_slice %arg0[0, %[[GATE]]] [1, 128]
 // CHECK:           tensor.extract_slice %arg1[0, %[[GATE]]] [1, 128]
 // CHECK:           %[[UP:.*]] = affine.apply #{{.*}}()[%[[GATE]]]
@@ -266,7 +266,7 @@ func.func @scores_dot_form(%q: tensor<2x128xf32>, %k: tensor<?x128xf32>) -> tens
 #b = affine_map<(m, n, k) -> (k, n)>
 #c = affine_map<(m, n, k) -> (m, n)>
 
-// Blocks of 66 rows do not split into 4 streams: 2 streams of 33.
+// Blocks of 66 rows do not split into 16, 8 or 4 streams: 2 streams of 33.
 // CHECK-LABEL: func.func @matvec_two_streams
 // CHECK:         scf.forall (%{{.*}}) in (4)
 // CHECK:           tensor.expand_shape {{.*}} into tensor<1x2x33x4096xf32>
@@ -330,9 +330,9 @@ func.func @norm_rows(%x: tensor<64x1024xf32>) -> tensor<64x1024xf32> {
 // (vector.contract takes one element type).
 // CHECK-LABEL: func.func @matvec_bf16
 // CHECK:         scf.forall
-// CHECK:           %[[B:.*]] = vector.transfer_read {{.*}} : tensor<4x64xbf16>, vector<4x64xbf16>
-// CHECK:           %[[BF:.*]] = arith.extf %[[B]] : vector<4x64xbf16> to vector<4x64xf32>
-// CHECK:           vector.contract {{.*}} %{{.*}}, %[[BF]], %{{.*}} : vector<4xf32>, vector<4x64xf32> into vector<64xf32>
+// CHECK:           %[[B:.*]] = vector.transfer_read {{.*}} : tensor<8x64xbf16>, vector<8x64xbf16>
+// CHECK:           %[[BF:.*]] = arith.extf %[[B]] : vector<8x64xbf16> to vector<8x64xf32>
+// CHECK:           vector.contract {{.*}} %{{.*}}, %[[BF]], %{{.*}} : vector<8xf32>, vector<8x64xf32> into vector<64xf32>
 func.func @matvec_bf16(%a: tensor<1x512xf32>, %b: tensor<512x4096xbf16>) -> tensor<1x4096xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4096xf32>

@@ -32,7 +32,7 @@ def CpuTileAndVectorizePass
     - Matrix-vector products (one or two static rows, enough work for
       threads), first and in order: the rows of B split into 4 contiguous
       blocks, an `scf.forall` over them computing partial products that a
-      second op sums. Each thread reads its block as 4 streams (sub-blocks)
+      second op sums. Each thread reads its block as 16 streams (sub-blocks)
       side by side, one row of each per step: a core keeps several
       sequential reads in flight. Into each thread go the producers of the
       part of A it reads (elementwise ops, fills and small one-input
