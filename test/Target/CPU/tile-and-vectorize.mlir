@@ -262,6 +262,34 @@ func.func @scores_dot_form(%q: tensor<2x128xf32>, %k: tensor<?x128xf32>) -> tens
 
 // -----
 
+#p = affine_map<(i, e, j) -> (i, j)>
+#v = affine_map<(i, e, j) -> (j, e)>
+#o = affine_map<(i, e, j) -> (i, e)>
+
+// Two rows too few for threads (attention's p . V over a block of keys):
+// the 2 x 128 accumulators fit in 16 vector registers, so each step of k
+// reads a whole row of B (no loop over columns inside the k loop).
+// CHECK-LABEL: func.func @few_rows_whole_row
+// CHECK-NOT:     scf.forall
+// CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
+// CHECK-NOT:       scf.for
+// CHECK:           vector.contract
+// CHECK-SAME:        vector<2x1xf32>, vector<1x128xf32> into vector<2x128xf32>
+func.func @few_rows_whole_row(%p: tensor<2x32xf32>, %v: tensor<32x128xf32>,
+                              %acc: tensor<2x128xf32>) -> tensor<2x128xf32> {
+  %r = linalg.generic {indexing_maps = [#p, #v, #o],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%p, %v : tensor<2x32xf32>, tensor<32x128xf32>) outs(%acc : tensor<2x128xf32>) {
+  ^bb0(%x: f32, %y: f32, %a: f32):
+    %m = arith.mulf %x, %y : f32
+    %s = arith.addf %a, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<2x128xf32>
+  return %r : tensor<2x128xf32>
+}
+
+// -----
+
 #a = affine_map<(m, n, k) -> (m, k)>
 #b = affine_map<(m, n, k) -> (k, n)>
 #c = affine_map<(m, n, k) -> (m, n)>

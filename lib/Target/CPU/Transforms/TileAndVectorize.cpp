@@ -279,6 +279,9 @@ FailureOr<ContractionLoops> getContractionLoops(linalg::LinalgOp op) {
 /// row of A and of B stay in registers.
 constexpr int64_t kMaxDotLength = 512;
 
+/// Vector registers a register tile may keep its accumulators in.
+constexpr int64_t kAccumulatorRegisters = 16;
+
 /// Columns of C (rows of B) per register tile of a dot-form contraction.
 constexpr int64_t kDotColumns = 8;
 
@@ -1425,7 +1428,17 @@ struct CpuTileAndVectorizePass
       int64_t columns = std::clamp<int64_t>(
           ShapedType::isDynamic(ranges[n]) ? threadN * 4 : ranges[n] / 8,
           width, threadN * 4);
-      if (product(ranges) >= kMinParallelWork)
+      bool threads = product(ranges) >= kMinParallelWork &&
+                     !op->getParentOfType<scf::ForallOp>();
+      // Without threads, all the columns at once if their accumulators fit
+      // in 16 vector registers (attention's p . V: 2 rows x head_dim):
+      // each row of B is then read once, whole, and C stays in registers
+      // across the k loop.
+      if (!threads && !ShapedType::isDynamic(ranges[n]) &&
+          ranges[n] % vectorWidth == 0 &&
+          ranges[m] * ranges[n] <= kAccumulatorRegisters * vectorWidth)
+        width = ranges[n];
+      if (threads)
         levels.push_back(contraction.threads(
             loops, ranges[m], threadTile(ranges[n], columns, width)));
       else if (!outer.empty())
