@@ -317,6 +317,61 @@ func.func @matvec_two_streams(%a: tensor<1x264xf32>, %b: tensor<264x4096xf32>) -
 
 // -----
 
+// A thread loop over heads reading a KV cache after the step's rows were
+// appended to it (attention in a decode step): each iteration appends its
+// head's row to its slab of the cache, a new shared output of the loop
+// (which the function now returns), and the op producing the rows (RoPE in
+// a model) is computed per head inside the loop.
+// CHECK-LABEL: func.func @cache_append
+// CHECK-NOT:     tensor.insert_slice
+// CHECK:         %[[LOOP:.*]]:2 = scf.forall (%[[H:.*]]) in (8) shared_outs(%{{.*}} = %{{.*}}, %[[CACHE:.*]] = %arg1)
+// CHECK:           %[[SLAB:.*]] = tensor.extract_slice %[[CACHE]][0, %[[H]], 0, 0] [1, 1, 64, 128]
+// CHECK:           tensor.extract_slice %arg0[0, %[[H]], 0, 0] [1, 1, 1, 128]
+// CHECK:           %[[ROW:.*]] = scf.for
+// CHECK:             arith.mulf {{.*}} : vector<1x1x1x16xf32>
+// CHECK:           %[[UPDATED:.*]] = tensor.insert_slice %[[ROW]] into %[[SLAB]][0, 0, %arg2, 0] [1, 1, 1, 128]
+// CHECK:           tensor.extract_slice %[[UPDATED]][0, 0, 0, 0] [1, 1, %arg3, 128] [1, 1, 1, 1] : tensor<1x1x64x128xf32> to tensor<?x128xf32>
+// CHECK:           scf.forall.in_parallel
+// CHECK:             tensor.parallel_insert_slice %[[UPDATED]] into %[[CACHE]][0, %[[H]], 0, 0] [1, 1, 64, 128]
+// CHECK:         return %[[LOOP]]#0, %[[LOOP]]#1
+#id = affine_map<(a, b, c, d) -> (a, b, c, d)>
+func.func @cache_append(%x: tensor<1x8x1x128xf32>, %cache: tensor<1x8x64x128xf32>,
+                        %pos: index, %len: index)
+    -> (tensor<8x128xf32>, tensor<1x8x64x128xf32>) {
+  %e0 = tensor.empty() : tensor<1x8x1x128xf32>
+  %new = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : tensor<1x8x1x128xf32>) outs(%e0 : tensor<1x8x1x128xf32>) {
+  ^bb0(%a: f32, %b: f32):
+    %s = arith.mulf %a, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x1x128xf32>
+  %i = tensor.insert_slice %new into %cache[0, 0, %pos, 0] [1, 8, 1, 128] [1, 1, 1, 1]
+      : tensor<1x8x1x128xf32> into tensor<1x8x64x128xf32>
+  %e = tensor.extract_slice %i[0, 0, 0, 0] [1, 8, %len, 128] [1, 1, 1, 1]
+      : tensor<1x8x64x128xf32> to tensor<1x8x?x128xf32>
+  %out = tensor.empty() : tensor<8x128xf32>
+  %r = scf.forall (%h) in (8) shared_outs(%o = %out) -> (tensor<8x128xf32>) {
+    %k = tensor.extract_slice %e[0, %h, 0, 0] [1, 1, %len, 128] [1, 1, 1, 1]
+        : tensor<1x8x?x128xf32> to tensor<?x128xf32>
+    %z = arith.constant 0.0 : f32
+    %row = tensor.empty() : tensor<1x128xf32>
+    %f = linalg.fill ins(%z : f32) outs(%row : tensor<1x128xf32>) -> tensor<1x128xf32>
+    %s = linalg.generic {indexing_maps = [affine_map<(j, d) -> (j, d)>, affine_map<(j, d) -> (0, d)>],
+                         iterator_types = ["reduction", "parallel"]}
+        ins(%k : tensor<?x128xf32>) outs(%f : tensor<1x128xf32>) {
+    ^bb0(%a: f32, %b: f32):
+      %x2 = arith.addf %a, %b : f32
+      linalg.yield %x2 : f32
+    } -> tensor<1x128xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %s into %o[%h, 0] [1, 128] [1, 1] : tensor<1x128xf32> into tensor<8x128xf32>
+    }
+  }
+  return %r, %i : tensor<8x128xf32>, tensor<1x8x64x128xf32>
+}
+
+// -----
+
 // A row reduction and its elementwise consumer (an RMS norm) in one loop
 // over rows, the threads', with the reduction's fill inside too.
 // CHECK-LABEL: func.func @norm_rows

@@ -303,6 +303,162 @@ bool isDotForm(linalg::LinalgOp op, const ContractionLoops &roles,
   });
 }
 
+/// A slice that a thread loop reads of a tensor.insert_slice of new rows
+/// into a cache (attention's read of a KV cache after the step's keys or
+/// values were appended), and how it maps onto the loop: `rowDim` is the
+/// one dimension along which the insert is partial; along every other
+/// dimension the insert is whole and the read is either whole too or one
+/// element at an induction variable of the loop (the head).
+struct CacheRead {
+  tensor::ExtractSliceOp read;
+  tensor::InsertSliceOp append;
+  unsigned rowDim;
+};
+
+/// Whether `read`, inside `forall`, is a CacheRead, each iteration of the
+/// loop reading its own slab of the cache (every induction variable of the
+/// loop at one dimension, over the whole of it).
+std::optional<CacheRead> getCacheRead(scf::ForallOp forall,
+                                      tensor::ExtractSliceOp read) {
+  // Through a slice of the cache's first rows (the ones attention reads).
+  Value source = read.getSource();
+  if (auto prefix = source.getDefiningOp<tensor::ExtractSliceOp>();
+      prefix && prefix.hasZeroOffset() && prefix.hasUnitStride() &&
+      prefix.getSourceType().getRank() == prefix.getResultType().getRank())
+    source = prefix.getSource();
+  auto append = source.getDefiningOp<tensor::InsertSliceOp>();
+  if (!append || forall->isAncestor(append) || !append.hasUnitStride() ||
+      !read.hasUnitStride() || read->getParentOp() != forall)
+    return std::nullopt;
+  auto cacheType = dyn_cast<RankedTensorType>(append.getDestType());
+  if (!cacheType || !cacheType.hasStaticShape() ||
+      append.getSourceType().getRank() != cacheType.getRank())
+    return std::nullopt;
+  std::optional<unsigned> rowDim;
+  SmallVector<bool> ivUsed(forall.getRank(), false);
+  for (int64_t d = 0; d < cacheType.getRank(); ++d) {
+    int64_t size = cacheType.getDimSize(d);
+    bool wholeInsert = isZeroInteger(append.getMixedOffsets()[d]) &&
+                       getConstantIntValue(append.getMixedSizes()[d]) == size;
+    OpFoldResult offset = read.getMixedOffsets()[d];
+    if (!wholeInsert) {
+      // The rows: the read starts at the first one.
+      if (rowDim || !isZeroInteger(offset))
+        return std::nullopt;
+      rowDim = d;
+      continue;
+    }
+    if (isZeroInteger(offset) &&
+        getConstantIntValue(read.getMixedSizes()[d]) == size)
+      continue;
+    // One element per iteration, at an induction variable over all of d.
+    auto iv = dyn_cast_if_present<BlockArgument>(dyn_cast<Value>(offset));
+    if (!iv || iv.getOwner() != forall.getBody() ||
+        iv.getArgNumber() >= static_cast<unsigned>(forall.getRank()) ||
+        getConstantIntValue(read.getMixedSizes()[d]) != 1)
+      return std::nullopt;
+    unsigned i = iv.getArgNumber();
+    if (ivUsed[i] || !isZeroInteger(forall.getMixedLowerBound()[i]) ||
+        getConstantIntValue(forall.getMixedStep()[i]) != 1 ||
+        getConstantIntValue(forall.getMixedUpperBound()[i]) != size)
+      return std::nullopt;
+    ivUsed[i] = true;
+  }
+  if (!rowDim || !llvm::all_of(ivUsed, [](bool used) { return used; }))
+    return std::nullopt;
+  return CacheRead{read, append, *rowDim};
+}
+
+/// Moves the cache appends that `forall` reads through (getCacheRead) into
+/// it: each iteration inserts its part of the new rows into its slab of the
+/// cache, a new shared output of the loop, and reads the slab from there.
+/// The appends' other uses (the updated cache a function returns) take the
+/// loop's result, and the producers of the new rows (RoPE, a sum of partial
+/// products) can then be fused into the loop, one head per iteration.
+/// Returns the loop (a new one if any append moved).
+scf::ForallOp fuseCacheAppends(RewriterBase &rewriter, scf::ForallOp forall) {
+  SmallVector<CacheRead> reads;
+  SmallVector<tensor::InsertSliceOp> appends;
+  for (auto read : forall.getBody()->getOps<tensor::ExtractSliceOp>())
+    if (std::optional<CacheRead> cacheRead = getCacheRead(forall, read)) {
+      reads.push_back(*cacheRead);
+      if (!llvm::is_contained(appends, cacheRead->append))
+        appends.push_back(cacheRead->append);
+    }
+  if (appends.empty())
+    return forall;
+
+  // The loop with one more shared output per cache.
+  Location loc = forall.getLoc();
+  SmallVector<Value> outputs(forall.getOutputs());
+  for (tensor::InsertSliceOp append : appends)
+    outputs.push_back(append.getDest());
+  rewriter.setInsertionPoint(forall);
+  auto loop = scf::ForallOp::create(
+      rewriter, loc, forall.getMixedLowerBound(), forall.getMixedUpperBound(),
+      forall.getMixedStep(), outputs, forall.getMapping());
+  rewriter.eraseOp(loop.getTerminator());
+  SmallVector<Value> arguments(loop.getInductionVars());
+  llvm::append_range(arguments, loop.getRegionIterArgs().take_front(
+                                    forall.getOutputs().size()));
+  rewriter.mergeBlocks(forall.getBody(), loop.getBody(), arguments);
+
+  scf::InParallelOp terminator = loop.getTerminator();
+  Block *body = loop.getBody();
+  OpFoldResult zero = rewriter.getIndexAttr(0), one = rewriter.getIndexAttr(1);
+  for (auto [i, appendOp] : llvm::enumerate(appends)) {
+    tensor::InsertSliceOp append = appendOp;
+    Value cache = loop.getRegionIterArgs()[forall.getOutputs().size() + i];
+    auto cacheType = cast<RankedTensorType>(append.getDestType());
+    int64_t rank = cacheType.getRank();
+    CacheRead first = *llvm::find_if(
+        reads, [&](const CacheRead &r) { return r.append == append; });
+    unsigned rowDim = first.rowDim;
+    // The slab of the iteration: its heads, all rows.
+    SmallVector<OpFoldResult> slabOffsets, slabSizes, rowOffsets, rowSizes;
+    for (int64_t d = 0; d < rank; ++d) {
+      OpFoldResult offset = first.read.getMixedOffsets()[d];
+      bool perIteration = d != rowDim && isa<Value>(offset);
+      slabOffsets.push_back(perIteration ? offset : zero);
+      slabSizes.push_back(
+          perIteration ? one : rewriter.getIndexAttr(cacheType.getDimSize(d)));
+      rowOffsets.push_back(perIteration ? offset : zero);
+      rowSizes.push_back(perIteration ? one : append.getMixedSizes()[d]);
+    }
+    SmallVector<OpFoldResult> ones(rank, one);
+    rewriter.setInsertionPointToStart(body);
+    Value slab = tensor::ExtractSliceOp::create(rewriter, loc, cache,
+                                                slabOffsets, slabSizes, ones);
+    Value rows = tensor::ExtractSliceOp::create(
+        rewriter, loc, append.getSource(), rowOffsets, rowSizes, ones);
+    SmallVector<OpFoldResult> insertOffsets(rank, zero);
+    insertOffsets[rowDim] = append.getMixedOffsets()[rowDim];
+    Value updated = tensor::InsertSliceOp::create(
+        rewriter, loc, rows, slab, insertOffsets, rowSizes, ones);
+    for (CacheRead &r : reads) {
+      if (r.append != append)
+        continue;
+      SmallVector<OpFoldResult> offsets(rank, zero), sizes;
+      for (int64_t d = 0; d < rank; ++d)
+        sizes.push_back(d == rowDim ? r.read.getMixedSizes()[d] : slabSizes[d]);
+      rewriter.setInsertionPoint(r.read);
+      rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+          r.read, r.read.getType(), updated, offsets, sizes, ones);
+    }
+    rewriter.setInsertionPointToEnd(terminator.getBody());
+    tensor::ParallelInsertSliceOp::create(rewriter, loc, updated, cache,
+                                          slabOffsets, slabSizes, ones);
+  }
+  rewriter.replaceOp(forall,
+                     loop.getResults().take_front(forall.getOutputs().size()));
+  for (auto [i, append] : llvm::enumerate(appends)) {
+    rewriter.replaceAllUsesWith(append.getResult(),
+                                loop.getResult(forall.getOutputs().size() + i));
+    rewriter.eraseOp(append);
+  }
+  return loop;
+}
+
 /// Tiles `op` by each of `levels` in turn (outermost first), then peels
 /// the loops of the levels that ask for it. A level that fails to tile
 /// leaves the op tiled by the levels before it, which is still valid.
@@ -727,6 +883,19 @@ struct CpuTileAndVectorizePass
     });
     for (linalg::GenericOp op : matvecs)
       (void)codegenMatvec(rewriter, op);
+
+    // Thread loops of the lowering (attention's, over heads): the cache
+    // appends they read, then the cheap producers of what they read (RoPE
+    // and the norms of q and k, the step's rows of K and V), one head per
+    // iteration instead of kernels of their own.
+    SmallVector<scf::ForallOp> threadLoops;
+    func.walk([&](scf::ForallOp loop) {
+      if (!loop->hasAttr(kMatvecMarker) &&
+          !loop->getParentOfType<scf::ForallOp>())
+        threadLoops.push_back(loop);
+    });
+    for (scf::ForallOp loop : threadLoops)
+      (void)fuseProducers(rewriter, fuseCacheAppends(rewriter, loop));
 
     // Row reductions whose one consumer is elementwise over the same rows
     // (a norm: sum of squares, then scale) are computed inside the
@@ -1267,14 +1436,16 @@ struct CpuTileAndVectorizePass
       return true;
     auto generic = dyn_cast<linalg::GenericOp>(op);
     if (!generic || !generic.hasPureTensorSemantics() ||
-        generic->getNumResults() != 1 || hasGather(generic) ||
+        generic->getNumResults() != 1 ||
         !llvm::all_of(generic.getIndexingMapsArray(),
                       [](AffineMap m) { return m.isProjectedPermutation(); }))
       return false;
+    // An elementwise op may gather (RoPE reads the partner of each
+    // feature): a thread's tile reads what it needs of the whole tensor.
     if (generic.getNumReductionLoops() == 0)
       return true;
     SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
-    return generic.getNumDpsInputs() == 1 &&
+    return generic.getNumDpsInputs() == 1 && !hasGather(generic) &&
            !llvm::any_of(ranges, ShapedType::isDynamic) &&
            product(ranges) <= kMaxRecomputedWork;
   }

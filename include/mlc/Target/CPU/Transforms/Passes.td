@@ -44,6 +44,14 @@ def CpuTileAndVectorizePass
       by 8 rows of B over all of k, each output a dot product of two
       contiguous rows (`mlc-cpu-lower-vectors` lowers them), rather than
       streaming B along n, which gathers a column of B per k.
+    - Thread loops the lowering made (attention's, over key/value heads):
+      a read of a KV cache right after the step's rows were appended to it
+      becomes, in each iteration, an append of its head's rows to its slab
+      of the cache (a new shared output of the loop, which the function
+      returns in place of the append); then the cheap producers of what the
+      iterations read (RoPE and QK-norm of q and k, elementwise ops even
+      when they gather) are computed per iteration, as for matrix-vector
+      products.
     - Everything else without gathers: an `scf.forall` over the outermost
       parallel dimension, and the innermost dimension vectorized by
       `vector-width` elements (the remainder peeled off).
