@@ -372,6 +372,46 @@ func.func @cache_append(%x: tensor<1x8x1x128xf32>, %cache: tensor<1x8x64x128xf32
 
 // -----
 
+// A thread loop reading the first halves of two heads of a vector viewed as
+// [1, 16, 1, 128] (RoPE's inputs in attention's loop): not contiguous in
+// the vector, so the slice is taken of the expansion of the two heads
+// whole (256 contiguous elements), and the elementwise op producing the
+// vector (a sum of partial products) computes them in each iteration.
+// CHECK-LABEL: func.func @slice_through_hull
+// CHECK:         scf.forall (%[[H:.*]]) in (8)
+// CHECK:           %[[START:.*]] = affine.apply #{{.*}}()[%{{.*}}]
+// CHECK:           tensor.extract_slice %arg0[%[[START]]] [256] [1]
+// CHECK:           %[[SUM:.*]] = scf.for
+// CHECK:             arith.addf {{.*}} : vector<16xf32>
+// CHECK:           %[[HULL:.*]] = tensor.expand_shape %[[SUM]] {{\[\[}}0, 1, 2, 3]] output_shape [1, 2, 1, 128]
+// CHECK:           tensor.extract_slice %[[HULL]][0, 0, 0, 0] [1, 2, 1, 64]
+func.func @slice_through_hull(%a: tensor<2048xf32>, %b: tensor<2048xf32>) -> tensor<8x2x64xf32> {
+  %e = tensor.empty() : tensor<2048xf32>
+  %sum = linalg.generic {indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+                         iterator_types = ["parallel"]}
+      ins(%a, %b : tensor<2048xf32>, tensor<2048xf32>) outs(%e : tensor<2048xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<2048xf32>
+  %heads = tensor.expand_shape %sum [[0, 1, 2, 3]] output_shape [1, 16, 1, 128]
+      : tensor<2048xf32> into tensor<1x16x1x128xf32>
+  %c2 = arith.constant 2 : index
+  %out = tensor.empty() : tensor<8x2x64xf32>
+  %r = scf.forall (%h) in (8) shared_outs(%o = %out) -> (tensor<8x2x64xf32>) {
+    %g = arith.muli %h, %c2 : index
+    %lo = tensor.extract_slice %heads[0, %g, 0, 0] [1, 2, 1, 64] [1, 1, 1, 1]
+        : tensor<1x16x1x128xf32> to tensor<2x64xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %lo into %o[%h, 0, 0] [1, 2, 64] [1, 1, 1]
+          : tensor<2x64xf32> into tensor<8x2x64xf32>
+    }
+  }
+  return %r : tensor<8x2x64xf32>
+}
+
+// -----
+
 // A row reduction and its elementwise consumer (an RMS norm) in one loop
 // over rows, the threads', with the reduction's fill inside too.
 // CHECK-LABEL: func.func @norm_rows

@@ -303,6 +303,92 @@ bool isDotForm(linalg::LinalgOp op, const ContractionLoops &roles,
   });
 }
 
+/// Erases the users of `op`'s results that are trivially dead once their
+/// own dead users are (chains of slices and reshapes).
+void eraseDeadUsers(RewriterBase &rewriter, Operation *op) {
+  for (Operation *user : llvm::make_early_inc_range(op->getUsers())) {
+    eraseDeadUsers(rewriter, user);
+    if (isOpTriviallyDead(user))
+      rewriter.eraseOp(user);
+  }
+}
+
+/// A slice of an expand_shape that is not contiguous in the source (two
+/// heads' first halves: [0, 2h, 0, 0] [1, 2, 1, 64] of [2048] viewed as
+/// [1, 16, 1, 128]) as a slice of the expand_shape of the smallest
+/// contiguous slice of the source that holds it (the two heads whole).
+/// Upstream's bubbling takes only contiguous slices; with this one the
+/// producer of the source can still be fused, computing the hull.
+struct SliceOfExpandThroughHull : OpRewritePattern<tensor::ExtractSliceOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(tensor::ExtractSliceOp slice,
+                                PatternRewriter &rewriter) const override {
+    auto expand = slice.getSource().getDefiningOp<tensor::ExpandShapeOp>();
+    if (!expand || !slice.hasUnitStride() ||
+        !expand.getResultType().hasStaticShape() ||
+        !llvm::all_of(slice.getStaticSizes(),
+                      [](int64_t s) { return !ShapedType::isDynamic(s); }))
+      return failure();
+    ArrayRef<int64_t> shape = expand.getResultType().getShape();
+    ArrayRef<int64_t> sizes = slice.getStaticSizes();
+    SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+    Location loc = slice.getLoc();
+    MLIRContext *ctx = rewriter.getContext();
+    // Per group of the expansion: the hull keeps the outer dims of the
+    // slice up to its first dim longer than 1 and takes the rest whole.
+    SmallVector<OpFoldResult> hullOffsets, sourceOffsets;
+    SmallVector<int64_t> hullSizes, sourceSizes;
+    bool widened = false;
+    for (const ReassociationIndices &group : expand.getReassociationIndices()) {
+      bool whole = false;
+      AffineExpr linear = getAffineConstantExpr(0, ctx);
+      SmallVector<OpFoldResult> operands;
+      int64_t size = 1;
+      for (int64_t d : group) {
+        linear = linear * shape[d];
+        if (whole) {
+          widened |= sizes[d] != shape[d];
+          hullOffsets.push_back(rewriter.getIndexAttr(0));
+          hullSizes.push_back(shape[d]);
+          size *= shape[d];
+          continue;
+        }
+        linear = linear + getAffineSymbolExpr(operands.size(), ctx);
+        operands.push_back(offsets[d]);
+        hullOffsets.push_back(offsets[d]);
+        hullSizes.push_back(sizes[d]);
+        size *= sizes[d];
+        whole = sizes[d] > 1;
+      }
+      sourceOffsets.push_back(affine::makeComposedFoldedAffineApply(
+          rewriter, loc, AffineMap::get(0, operands.size(), linear), operands));
+      sourceSizes.push_back(size);
+    }
+    // (A hull of all of the expansion would only rewrite it in circles.)
+    if (!widened || ArrayRef<int64_t>(hullSizes) == shape)
+      return failure();
+    auto sourceType = expand.getSrcType();
+    SmallVector<OpFoldResult> ones(sourceType.getRank(),
+                                   rewriter.getIndexAttr(1));
+    Value source = tensor::ExtractSliceOp::create(
+        rewriter, loc, expand.getSrc(), sourceOffsets,
+        getAsIndexOpFoldResult(ctx, sourceSizes), ones);
+    Value hull = tensor::ExpandShapeOp::create(
+        rewriter, loc,
+        RankedTensorType::get(hullSizes, sourceType.getElementType()), source,
+        expand.getReassociationIndices());
+    // The slice within the hull: 0 where the hull starts at the slice.
+    SmallVector<OpFoldResult> inner;
+    for (auto [hullOffset, offset] : llvm::zip(hullOffsets, offsets))
+      inner.push_back(hullOffset == offset ? rewriter.getIndexAttr(0) : offset);
+    rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+        slice, slice.getType(), hull, inner, slice.getMixedSizes(),
+        slice.getMixedStrides());
+    return success();
+  }
+};
+
 /// A slice that a thread loop reads of a tensor.insert_slice of new rows
 /// into a cache (attention's read of a KV cache after the step's keys or
 /// values were appended), and how it maps onto the loop: `rowDim` is the
@@ -1460,6 +1546,7 @@ struct CpuTileAndVectorizePass
     RewritePatternSet patterns(forall.getContext());
     tensor::populateBubbleUpExtractSliceOpPatterns(patterns);
     tensor::populateMergeConsecutiveInsertExtractSlicePatterns(patterns);
+    patterns.add<SliceOfExpandThroughHull>(forall.getContext());
     FrozenRewritePatternSet frozen(std::move(patterns));
     SmallVector<Operation *> fused;
     for (bool changed = true; changed;) {
@@ -1477,10 +1564,8 @@ struct CpuTileAndVectorizePass
             !isCheapProducer(producer))
           continue;
 
-        // Reshapes the rewrites above left unused.
-        for (Operation *user : llvm::make_early_inc_range(producer->getUsers()))
-          if (isOpTriviallyDead(user))
-            rewriter.eraseOp(user);
+        // Slices and reshapes the rewrites above left unused.
+        eraseDeadUsers(rewriter, producer);
         if (!llvm::all_of(producer->getUsers(), [&](Operation *user) {
               return forall->isAncestor(user);
             }))

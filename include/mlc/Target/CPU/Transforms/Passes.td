@@ -37,8 +37,9 @@ def CpuTileAndVectorizePass
       sequential reads in flight. Into each thread go the producers of the
       part of A it reads (elementwise ops, fills and small one-input
       reductions that nothing else reads, through slices of reshapes and of
-      slices): a norm or an activation before the product costs no kernel
-      of its own.
+      slices; a slice that is not contiguous in what a reshape expands is
+      taken of the smallest contiguous hull): a norm or an activation
+      before the product costs no kernel of its own.
     - Products of one or two rows whose B is read along k, innermost (B is
       [..., n, k], as attention's keys in q K^T): register tiles of one row
       by 8 rows of B over all of k, each output a dot product of two
