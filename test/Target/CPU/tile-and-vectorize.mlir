@@ -412,6 +412,78 @@ func.func @slice_through_hull(%a: tensor<2048xf32>, %b: tensor<2048xf32>) -> ten
 
 // -----
 
+// A residual sum x = u + v read by the norm before a matrix-vector product
+// and by another elementwise op (the layer's next residual sum): the
+// product's threads compute x for the norm themselves (the whole row for
+// the sum of squares, their block for the scaling), and the other op
+// computes u + v + c in one loop: x has no kernel of its own.
+// CHECK-LABEL: func.func @residual_recomputed
+// CHECK:         scf.forall (%{{.*}}) in (4)
+// CHECK:           scf.for
+// CHECK:             arith.addf {{.*}} : vector<1x16xf32>
+// CHECK:           scf.for
+// CHECK:             arith.addf {{.*}} : vector<1x16xf32>
+// CHECK:           vector.contract
+// CHECK:         scf.forall.in_parallel
+// CHECK:         scf.for
+// CHECK-COUNT-3:   arith.addf {{.*}} : vector<1x16xf32>
+// CHECK:         %[[Y:.*]] = scf.for
+// CHECK-COUNT-2:   arith.addf {{.*}} : vector<1x16xf32>
+// CHECK-NOT:     arith.addf
+// CHECK:         return %{{.*}}, %[[Y]]
+#row = affine_map<(m, k) -> (m, k)>
+#sum = affine_map<(m, k) -> (m)>
+#a = affine_map<(m, n, k) -> (m, k)>
+#b = affine_map<(m, n, k) -> (k, n)>
+#c = affine_map<(m, n, k) -> (m, n)>
+func.func @residual_recomputed(%u: tensor<1x512xf32>, %v: tensor<1x512xf32>, %c: tensor<1x512xf32>,
+                               %w: tensor<512x4096xf32>) -> (tensor<1x4096xf32>, tensor<1x512xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %x0 = tensor.empty() : tensor<1x512xf32>
+  %x = linalg.generic {indexing_maps = [#row, #row, #row], iterator_types = ["parallel", "parallel"]}
+      ins(%u, %v : tensor<1x512xf32>, tensor<1x512xf32>) outs(%x0 : tensor<1x512xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1x512xf32>
+  %s0 = tensor.empty() : tensor<1xf32>
+  %s1 = linalg.fill ins(%zero : f32) outs(%s0 : tensor<1xf32>) -> tensor<1xf32>
+  %ss = linalg.generic {indexing_maps = [#row, #sum], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<1x512xf32>) outs(%s1 : tensor<1xf32>) {
+  ^bb0(%p: f32, %acc: f32):
+    %q = arith.mulf %p, %p : f32
+    %s = arith.addf %acc, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1xf32>
+  %n0 = tensor.empty() : tensor<1x512xf32>
+  %n = linalg.generic {indexing_maps = [#row, #sum, #row], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %ss : tensor<1x512xf32>, tensor<1xf32>) outs(%n0 : tensor<1x512xf32>) {
+  ^bb0(%p: f32, %s: f32, %o: f32):
+    %r = math.rsqrt %s : f32
+    %y = arith.mulf %p, %r : f32
+    linalg.yield %y : f32
+  } -> tensor<1x512xf32>
+  %e = tensor.empty() : tensor<1x4096xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%n, %w : tensor<1x512xf32>, tensor<512x4096xf32>) outs(%init : tensor<1x4096xf32>) {
+  ^bb0(%p: f32, %q: f32, %acc: f32):
+    %m = arith.mulf %p, %q : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<1x4096xf32>
+  %y0 = tensor.empty() : tensor<1x512xf32>
+  %y = linalg.generic {indexing_maps = [#row, #row, #row], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %c : tensor<1x512xf32>, tensor<1x512xf32>) outs(%y0 : tensor<1x512xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1x512xf32>
+  return %r, %y : tensor<1x4096xf32>, tensor<1x512xf32>
+}
+
+// -----
+
 // A row reduction and its elementwise consumer (an RMS norm) in one loop
 // over rows, the threads', with the reduction's fill inside too.
 // CHECK-LABEL: func.func @norm_rows

@@ -967,8 +967,13 @@ struct CpuTileAndVectorizePass
           !op->getParentOfType<scf::ForallOp>())
         matvecs.push_back(op);
     });
+    SmallVector<SplitMatvec> splits;
     for (linalg::GenericOp op : matvecs)
-      (void)codegenMatvec(rewriter, op);
+      if (FailureOr<SplitMatvec> split = splitMatvec(rewriter, op);
+          succeeded(split))
+        splits.push_back(*split);
+    for (SplitMatvec &split : splits)
+      codegenMatvec(rewriter, split);
 
     // Thread loops of the lowering (attention's, over heads): the cache
     // appends they read, then the cheap producers of what they read (RoPE
@@ -982,6 +987,7 @@ struct CpuTileAndVectorizePass
     });
     for (scf::ForallOp loop : threadLoops)
       (void)fuseProducers(rewriter, fuseCacheAppends(rewriter, loop));
+    fuseIntoElementwiseUsers(rewriter, func);
 
     // Row reductions whose one consumer is elementwise over the same rows
     // (a norm: sum of squares, then scale) are computed inside the
@@ -1536,6 +1542,67 @@ struct CpuTileAndVectorizePass
            product(ranges) <= kMaxRecomputedWork;
   }
 
+  /// Whether the threads of `forall` may compute their part of `op` though
+  /// ops outside the loop read it too: `op` is elementwise and small, and
+  /// those ops are elementwise too, so that they can compute it themselves
+  /// (fuseIntoElementwiseUsers). A residual sum is read by the norm before
+  /// the next product and by the next residual sum.
+  static bool isRecomputable(Operation *op, scf::ForallOp forall) {
+    auto generic = dyn_cast<linalg::GenericOp>(op);
+    if (!generic || generic.getNumReductionLoops() != 0 || hasGather(generic))
+      return false;
+    SmallVector<int64_t> ranges = generic.getStaticLoopRanges();
+    if (llvm::any_of(ranges, ShapedType::isDynamic) ||
+        product(ranges) > kMaxRecomputedWork)
+      return false;
+    return llvm::all_of(op->getUsers(), [&](Operation *user) {
+      auto elementwise = dyn_cast<linalg::GenericOp>(user);
+      return forall->isAncestor(user) ||
+             (elementwise && elementwise.getNumReductionLoops() == 0 &&
+              !user->getParentOfType<scf::ForallOp>());
+    });
+  }
+
+  /// Fuses each small elementwise op outside thread loops into the one
+  /// elementwise op that now reads it (what isRecomputable left, such as
+  /// the residual sum the layer's last sum adds): one kernel fewer.
+  void fuseIntoElementwiseUsers(RewriterBase &rewriter, func::FuncOp func) {
+    for (bool changed = true; changed;) {
+      changed = false;
+      func.walk([&](linalg::GenericOp consumer) {
+        if (consumer.getNumReductionLoops() != 0 ||
+            consumer->getParentOfType<scf::ForallOp>() ||
+            !consumer.hasPureTensorSemantics())
+          return WalkResult::advance();
+        for (OpOperand *operand : consumer.getDpsInputOperands()) {
+          auto producer = operand->get().getDefiningOp<linalg::GenericOp>();
+          if (!producer || !producer->hasOneUse() ||
+              producer.getNumReductionLoops() != 0 ||
+              producer->getParentOfType<scf::ForallOp>() ||
+              !linalg::areElementwiseOpsFusable(operand))
+            continue;
+          SmallVector<int64_t> ranges = producer.getStaticLoopRanges();
+          if (llvm::any_of(ranges, ShapedType::isDynamic) ||
+              product(ranges) > kMaxRecomputedWork)
+            continue;
+          rewriter.setInsertionPoint(consumer);
+          FailureOr<linalg::ElementwiseOpFusionResult> fused =
+              linalg::fuseElementwiseOps(rewriter, operand);
+          if (failed(fused))
+            continue;
+          for (auto [original, replacement] : fused->replacements)
+            rewriter.replaceAllUsesWith(original, replacement);
+          rewriter.eraseOp(consumer);
+          if (producer->use_empty())
+            rewriter.eraseOp(producer);
+          changed = true;
+          return WalkResult::interrupt();
+        }
+        return WalkResult::advance();
+      });
+    }
+  }
+
   /// Moves the cheap producers (isCheapProducer) of what the threads of
   /// `forall` read into it, each thread computing the part it reads, as
   /// long as nothing outside the loop needs them; then their producers, and
@@ -1566,9 +1633,10 @@ struct CpuTileAndVectorizePass
 
         // Slices and reshapes the rewrites above left unused.
         eraseDeadUsers(rewriter, producer);
-        if (!llvm::all_of(producer->getUsers(), [&](Operation *user) {
-              return forall->isAncestor(user);
-            }))
+        if (!llvm::all_of(
+                producer->getUsers(),
+                [&](Operation *user) { return forall->isAncestor(user); }) &&
+            !isRecomputable(producer, forall))
           continue;
         SmallVector<LoopLikeOpInterface> loops = {forall};
         std::optional<scf::SCFFuseProducerOfSliceResult> result =
@@ -1587,14 +1655,21 @@ struct CpuTileAndVectorizePass
     return fused;
   }
 
-  /// A matrix-vector product (static m <= kMaxStreamRows, enough work for
-  /// threads) whose rows of B threads split (splitMatvecRows): each thread
-  /// streams its block of B, k one row at a time and the row's columns in
-  /// vectors, and first computes the part of A it reads (fuseProducers: a
-  /// norm or an activation then costs no kernel of its own). The sum of the
-  /// partial products is left to the caller. The thread loop is marked
-  /// kMatvecMarker: its ops are generated.
-  LogicalResult codegenMatvec(RewriterBase &rewriter, linalg::GenericOp op) {
+  /// A matrix-vector product split by splitMatvecRows, to be generated.
+  struct SplitMatvec {
+    linalg::GenericOp partial;
+    ContractionLoops roles;
+    /// The loop over the blocks of rows (after the product's own loops).
+    unsigned blocks;
+  };
+
+  /// Splits `op` if it is a matrix-vector product (static m <=
+  /// kMaxStreamRows, enough work for threads) whose rows of B threads can
+  /// split (splitMatvecRows). All products are split before any is
+  /// generated, so that each sees the sums of partial products that the
+  /// others read or produce.
+  FailureOr<SplitMatvec> splitMatvec(RewriterBase &rewriter,
+                                     linalg::GenericOp op) {
     FailureOr<ContractionLoops> roles = getContractionLoops(op);
     if (failed(roles))
       return failure();
@@ -1605,36 +1680,45 @@ struct CpuTileAndVectorizePass
         product(ranges) < kMinParallelWork ||
         isDotForm(op, *roles, vectorWidth))
       return failure();
-    // The loop over blocks of rows comes after op's loops.
     unsigned blocks = op.getNumLoops();
-    FailureOr<linalg::GenericOp> partial = splitMatvecRows(rewriter, op, *roles);
+    FailureOr<linalg::GenericOp> partial =
+        splitMatvecRows(rewriter, op, *roles);
     if (failed(partial))
       return failure();
-    unsigned all = partial->getNumLoops();
+    return SplitMatvec{*partial, *roles, blocks};
+  }
+
+  /// Generates a split matrix-vector product: each thread streams its
+  /// block of B, k one row of each stream at a time and the row's columns
+  /// in vectors, and first computes the part of A it reads (fuseProducers:
+  /// a norm or an activation then costs no kernel of its own). The sum of
+  /// the partial products is left to the caller. The thread loop is marked
+  /// kMatvecMarker: its ops are generated.
+  void codegenMatvec(RewriterBase &rewriter, SplitMatvec split) {
+    const ContractionLoops &roles = split.roles;
+    unsigned all = split.partial.getNumLoops();
     // With streams, the op becomes a linalg.contract once its unit loops
     // are dropped, when it is vectorized.
-    linalg::LinalgOp partialOp = *partial;
+    linalg::LinalgOp partialOp = split.partial;
     if (partialOp.getNumReductionLoops() == 1)
       partialOp = asContract(rewriter, partialOp);
     markForVectorization(partialOp, VectorKind::Contraction);
-    FailureOr<Operation *> threads =
-        tile(rewriter, partialOp,
-             TileLevel(all).with(blocks, 1).parallel().sizes, /*forall=*/true);
+    FailureOr<Operation *> threads = tile(
+        rewriter, partialOp,
+        TileLevel(all).with(split.blocks, 1).parallel().sizes, /*forall=*/true);
     if (failed(threads))
-      return success();
+      return;
     auto forall = (*threads)->getParentOfType<scf::ForallOp>();
     SmallVector<Operation *> fused = fuseProducers(rewriter, forall);
     SmallVector<TileLevel> levels;
-    levels.push_back(TileLevel(all).with(roles->k, 1));
-    for (unsigned d : roles->outer)
+    levels.push_back(TileLevel(all).with(roles.k, 1));
+    for (unsigned d : roles.outer)
       levels.back().with(d, 1);
-    levels.push_back(
-        TileLevel(all).with(roles->n, 4 * vectorWidth).peeled());
+    levels.push_back(TileLevel(all).with(roles.n, 4 * vectorWidth).peeled());
     tileLevels(rewriter, *threads, levels);
     for (Operation *producer : fused)
       codegenDefault(rewriter, cast<linalg::LinalgOp>(producer));
     forall->setAttr(kMatvecMarker, rewriter.getUnitAttr());
-    return success();
   }
 
   /// Threads x cache block x register tile, vectorized to vector.contract.

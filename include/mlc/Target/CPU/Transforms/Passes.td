@@ -30,7 +30,8 @@ def CpuTileAndVectorizePass
       to `vector.contract`. Edge tiles are peeled off; with static shapes
       they are static too and vectorize as smaller tiles.
     - Matrix-vector products (one or two static rows, enough work for
-      threads), first and in order: the rows of B split into 4 contiguous
+      threads), first (all split, then generated in order): the rows of B
+      split into 4 contiguous
       blocks, an `scf.forall` over them computing partial products that a
       second op sums. Each thread reads its block as 16 streams (sub-blocks)
       side by side, one row of each per step: a core keeps several
@@ -38,8 +39,10 @@ def CpuTileAndVectorizePass
       part of A it reads (elementwise ops, fills and small one-input
       reductions that nothing else reads, through slices of reshapes and of
       slices; a slice that is not contiguous in what a reshape expands is
-      taken of the smallest contiguous hull): a norm or an activation
-      before the product costs no kernel of its own.
+      taken of the smallest contiguous hull; a small elementwise op that
+      elementwise ops outside read too, such as a residual sum, is
+      recomputed, and those ops compute it as well): a norm or an
+      activation before the product costs no kernel of its own.
     - Products of one or two rows whose B is read along k, innermost (B is
       [..., n, k], as attention's keys in q K^T): register tiles of one row
       by 8 rows of B over all of k, each output a dot product of two
