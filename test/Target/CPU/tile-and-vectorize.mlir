@@ -1,4 +1,5 @@
 // RUN: mlc-opt %s --mlc-cpu-tile-and-vectorize --split-input-file | FileCheck %s
+// RUN: mlc-opt %s --mlc-cpu-tile-and-vectorize="matvec-streams=4" --split-input-file | FileCheck %s --check-prefix=STREAMS4
 
 #a = affine_map<(m, n, k) -> (m, k)>
 #b = affine_map<(m, n, k) -> (k, n)>
@@ -90,6 +91,11 @@ func.func @matmul_in_place(%a: tensor<64x64xf32>, %b: tensor<64x200xf32>) -> ten
 // CHECK:         scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args
 // CHECK-COUNT-4:     vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
 // CHECK-COUNT-3:     arith.addf {{.*}} : vector<1x16xf32>
+// With matvec-streams=4, 4 streams of 32 rows.
+// STREAMS4-LABEL: func.func @matvec
+// STREAMS4:         tensor.expand_shape {{.*}} into tensor<1x4x32x4096xf32>
+// STREAMS4:         vector.contract
+// STREAMS4-SAME:      vector<4xf32>, vector<4x64xf32> into vector<64xf32>
 func.func @matvec(%a: tensor<1x512xf32>, %b: tensor<512x4096xf32>) -> tensor<1x4096xf32> {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<1x4096xf32>

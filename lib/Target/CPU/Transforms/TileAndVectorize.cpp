@@ -47,13 +47,12 @@ constexpr int64_t kMaxStreamRows = 2;
 constexpr int64_t kSplitRows = 4;
 constexpr llvm::StringLiteral kSplitRowsMarker = "mlc.split_rows";
 
-/// Sub-blocks of its block of B's rows that a thread of a matrix-vector
-/// product reads side by side, one row of each per step: a core keeps that
-/// many sequential streams in flight, where a single stream is limited by
-/// the latency of memory. Measured on 2 cores, a Qwen3-0.6B decode step
-/// (1.19 GB of bf16 weights) took 82.9 ms with 1 stream, 51.3 with 4, 48.3
-/// with 8 and 47.9 with 16.
-constexpr int64_t kStreams = 16;
+// The sub-blocks of its block of B's rows that a thread of a
+// matrix-vector product reads side by side, one row of each per step (the
+// matvec-streams option), keep that many sequential streams in flight on
+// a core, where a single stream is limited by the latency of memory.
+// Measured on 2 cores, a Qwen3-0.6B decode step (1.19 GB of bf16 weights)
+// took 82.9 ms with 1 stream, 51.3 with 4, 48.3 with 8 and 47.9 with 16.
 
 /// The fewest rows of B per stream (shorter ones are not worth a stream).
 constexpr int64_t kMinStreamRows = 16;
@@ -1391,7 +1390,7 @@ struct CpuTileAndVectorizePass
   /// columns would read a short piece of every row. Each block is itself
   /// split into `streams` sub-blocks, in a new reduction loop r after t:
   /// row k of B is row (t * streams + r) * L + k' with L = K / (T streams),
-  /// so that a step of k' reads one row of each sub-block (kStreams).
+  /// so that a step of k' reads one row of each sub-block (matvec-streams).
   /// Returns the partial product, marked with kSplitRowsMarker, or failure
   /// if `op` is not such a product.
   FailureOr<linalg::GenericOp> splitMatvecRows(RewriterBase &rewriter,
@@ -1407,7 +1406,7 @@ struct CpuTileAndVectorizePass
         total / kSplitRows < 64 || !op.hasPureTensorSemantics() ||
         llvm::any_of(ranges, ShapedType::isDynamic))
       return failure();
-    int64_t streams = kStreams;
+    int64_t streams = std::max<int64_t>(1, matvecStreams);
     while (streams > 1 && (total % (kSplitRows * streams) != 0 ||
                            total / (kSplitRows * streams) < kMinStreamRows))
       streams /= 2;

@@ -75,6 +75,9 @@ def CpuTileAndVectorizePass
            "Rows of the matmul tile one thread computes">,
     Option<"threadN", "thread-n", "int64_t", "256",
            "Columns of the matmul tile one thread computes">,
+    Option<"matvecStreams", "matvec-streams", "int64_t", "16",
+           "Sub-blocks of its rows of B that a thread of a matrix-vector "
+           "product reads side by side (fewer where the rows do not divide)">,
     Option<"packRhs", "pack-rhs", "bool", "true",
            "Pack the right-hand operand of matmuls with enough rows into "
            "panels of register-n columns">,
