@@ -49,6 +49,7 @@
 // PY:   (gate / (1 + np.exp(-gate)) * up).astype(np.float32),
 // PY:   kc2,
 // PY:   rope(normed, pos, 1e6, 6, False),
+// PY:   rope(x, pos, 10000.0, 8, True), rope(normed, pos, 1e6, 8, False),
 // PY: ]
 // PY: rtol = 2e-4; atol = 2e-4
 
@@ -59,7 +60,7 @@ func.func @main(%x: tensor<2x3x5x8xf32>, %pos: tensor<2x5xi64>, %q: tensor<1x4x3
                 %w: tensor<8xf32>)
     -> (tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<1x4x3x8xf32>,
         tensor<1x4x3x8xf32>, tensor<2x7xf32>, tensor<1x2x10x8xf32>,
-        tensor<2x3x5x8xf32>) {
+        tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>) {
   %0 = mlc.rotary_embedding %x, %pos {theta = 1.0e+06 : f64} : (tensor<2x3x5x8xf32>, tensor<2x5xi64>) -> tensor<2x3x5x8xf32>
   %1 = mlc.rotary_embedding %x, %pos {interleaved, rotary_dim = 4 : i64} : (tensor<2x3x5x8xf32>, tensor<2x5xi64>) -> tensor<2x3x5x8xf32>
   %kc2 = mlc.update_slice %kc, %kn, %start {axis = 2 : i64} : (tensor<1x2x10x8xf32>, tensor<1x2x3x8xf32>, tensor<i64>) -> tensor<1x2x10x8xf32>
@@ -69,5 +70,9 @@ func.func @main(%x: tensor<2x3x5x8xf32>, %pos: tensor<2x5xi64>, %q: tensor<1x4x3
   %4 = mlc.swiglu %gate, %up : (tensor<2x7xf32>, tensor<2x7xf32>) -> tensor<2x7xf32>
   // QK-norm in the rotation; features past rotary_dim are normalized only.
   %5 = mlc.rotary_embedding %x, %pos norm(%w) {theta = 1.0e+06 : f64, rotary_dim = 6 : i64} : (tensor<2x3x5x8xf32>, tensor<2x5xi64>, tensor<8xf32>) -> tensor<2x3x5x8xf32>
-  return %0, %1, %2, %3, %4, %kc2, %5 : tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<1x4x3x8xf32>, tensor<1x4x3x8xf32>, tensor<2x7xf32>, tensor<1x2x10x8xf32>, tensor<2x3x5x8xf32>
+  // The whole head dimension rotated: interleaved (each feature gathers its
+  // partner), and rotate-half with QK-norm (over pairs, without a gather).
+  %6 = mlc.rotary_embedding %x, %pos {interleaved} : (tensor<2x3x5x8xf32>, tensor<2x5xi64>) -> tensor<2x3x5x8xf32>
+  %7 = mlc.rotary_embedding %x, %pos norm(%w) {theta = 1.0e+06 : f64} : (tensor<2x3x5x8xf32>, tensor<2x5xi64>, tensor<8xf32>) -> tensor<2x3x5x8xf32>
+  return %0, %1, %2, %3, %4, %kc2, %5, %6, %7 : tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<1x4x3x8xf32>, tensor<1x4x3x8xf32>, tensor<2x7xf32>, tensor<1x2x10x8xf32>, tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>, tensor<2x3x5x8xf32>
 }

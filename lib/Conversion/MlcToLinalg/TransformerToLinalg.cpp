@@ -1,9 +1,11 @@
 //===- TransformerToLinalg.cpp - rotary embedding and attention -----------===//
 //
-// Reference lowerings, correct for every shape: rotary embedding as one
-// elementwise generic that computes its angles inline, attention as scores
-// = q k^T, masked softmax, and scores @ v (the score matrix is
-// materialized; fused kernels come from later passes).
+// Lowerings correct for every shape: rotary embedding as one elementwise
+// generic (over pairs of features with a table of frequencies where the
+// head size is static, else gathering each feature's partner), attention
+// with a KV cache and no mask blockwise with an online softmax, one
+// key/value head per thread, and otherwise as scores = q k^T, masked
+// softmax, and scores @ v.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +20,134 @@ using namespace mlc::lowering;
 
 namespace {
 
+/// Rotate-half RoPE over all of a static, even head dimension D, without
+/// gathers: the result, viewed as [B, H, S, 2, D/2], computes element
+/// (c, j) from pair j's two features, read as two inputs (x's two halves),
+/// and the cosine and sine of its position's angle for pair j (two generics
+/// over [B, S, D/2]; the frequencies a table computed here as the code
+/// computed them, in f32: 1 / theta^(2j / D)). Unlike a gather of each
+/// feature's partner, tiling it tiles its inputs: it and its producers fuse
+/// into the threads that read its result (attention's heads). Null where D
+/// is dynamic, odd or more than rotary_dim, and for interleaved pairs
+/// (whose innermost pairs of 2 would vectorize poorly; they gather).
+Value lowerRotaryByPairs(OpBuilder &b, Location loc, RotaryEmbeddingOp op,
+                         Value x, Value positions, Value weight) {
+  auto xType = cast<RankedTensorType>(x.getType());
+  Type t = xType.getElementType();
+  int64_t d = xType.getDimSize(3);
+  if (ShapedType::isDynamic(d) || d % 2 != 0 || op.getInterleaved() ||
+      (op.getRotaryDim() && *op.getRotaryDim() != d))
+    return {};
+  int64_t half = d / 2;
+  MLIRContext *ctx = b.getContext();
+  // The first or second half of each row of `v` ([..., D]).
+  auto features = [&](Value v, int64_t second) -> Value {
+    auto type = cast<RankedTensorType>(v.getType());
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, v);
+    SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+    offsets.back() = b.getIndexAttr(second * half);
+    sizes.back() = b.getIndexAttr(half);
+    return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
+  };
+  float base = static_cast<float>(op.getTheta().convertToDouble());
+  SmallVector<float> frequencies;
+  for (int64_t j = 0; j < half; ++j)
+    frequencies.push_back(1.0f / std::pow(base, static_cast<float>(2 * j) /
+                                                    static_cast<float>(d)));
+  auto tableType = RankedTensorType::get({half}, b.getF32Type());
+  Value table = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(tableType, ArrayRef<float>(frequencies)));
+
+  // cos and sin of each position's angles, [B, S, D/2]: computed once per
+  // position and pair, not per head and feature.
+  SmallVector<OpFoldResult> xSizes = tensor::getMixedSizes(b, loc, x);
+  SmallVector<OpFoldResult> angleSizes = {xSizes[0], xSizes[2],
+                                          b.getIndexAttr(half)};
+  auto dim = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+  auto trig = [&](bool sine) {
+    Value init = createEmpty(b, loc, angleSizes, t);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{positions, table},
+               ValueRange{init},
+               ArrayRef<AffineMap>{AffineMap::get(3, 0, {dim(0), dim(1)}, ctx),
+                                   AffineMap::get(3, 0, {dim(2)}, ctx),
+                                   b.getMultiDimIdentityMap(3)},
+               getParallelIterators(3),
+               [&](OpBuilder &nb, Location nl, ValueRange args) {
+                 Value pos = convertScalar(nb, nl, args[0], nb.getF32Type(),
+                                           false, false);
+                 Value angle = arith::MulFOp::create(nb, nl, pos, args[1]);
+                 Value value = sine ? Value(math::SinOp::create(nb, nl, angle))
+                                    : Value(math::CosOp::create(nb, nl, angle));
+                 linalg::YieldOp::create(
+                     nb, nl, convertScalar(nb, nl, value, t, false, false));
+               })
+        .getResult(0);
+  };
+  Value cosines = trig(/*sine=*/false), sines = trig(/*sine=*/true);
+
+  // Loops b, h, s and the view's two: c (which half) and j (the pair).
+  unsigned cDim = 3, jDim = 4;
+  AffineMap pairMap =
+      AffineMap::get(5, 0, {dim(0), dim(1), dim(2), dim(jDim)}, ctx);
+  AffineMap angleMap = AffineMap::get(5, 0, {dim(0), dim(2), dim(jDim)}, ctx);
+  AffineMap jMap = AffineMap::get(5, 0, {dim(jDim)}, ctx);
+  SmallVector<Value> inputs = {features(x, 0), features(x, 1), cosines, sines};
+  SmallVector<AffineMap> maps = {pairMap, pairMap, angleMap, angleMap};
+  if (weight) {
+    inputs.append({inverseRms(b, loc, x, op.getNormEpsilon().convertToDouble()),
+                   features(weight, 0), features(weight, 1)});
+    maps.append(
+        {AffineMap::get(5, 0, {dim(0), dim(1), dim(2)}, ctx), jMap, jMap});
+  }
+  maps.push_back(b.getMultiDimIdentityMap(5));
+  SmallVector<OpFoldResult> sizes(xSizes);
+  sizes.pop_back();
+  sizes.push_back(b.getIndexAttr(2));
+  sizes.push_back(b.getIndexAttr(half));
+  Value init = createEmpty(b, loc, sizes, t);
+  Value pairs =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps,
+          getParallelIterators(5),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value cos = args[2], sin = args[3];
+            Value first = args[0], second = args[1];
+            if (weight) {
+              // As mlc.rms_norm: (x * inv_rms) * w.
+              first = arith::MulFOp::create(
+                  nb, nl, arith::MulFOp::create(nb, nl, first, args[4]),
+                  args[5]);
+              second = arith::MulFOp::create(
+                  nb, nl, arith::MulFOp::create(nb, nl, second, args[4]),
+                  args[6]);
+            }
+            // (first, second) -> (first cos - second sin,
+            //                     second cos + first sin).
+            Value rotatedFirst = arith::AddFOp::create(
+                nb, nl, arith::MulFOp::create(nb, nl, first, cos),
+                arith::MulFOp::create(
+                    nb, nl, arith::NegFOp::create(nb, nl, second), sin));
+            Value rotatedSecond = arith::AddFOp::create(
+                nb, nl, arith::MulFOp::create(nb, nl, second, cos),
+                arith::MulFOp::create(nb, nl, first, sin));
+            Value isFirst = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::eq,
+                linalg::IndexOp::create(nb, nl, cDim),
+                arith::ConstantIndexOp::create(nb, nl, 0));
+            linalg::YieldOp::create(
+                nb, nl,
+                Value(arith::SelectOp::create(nb, nl, isFirst, rotatedFirst,
+                                              rotatedSecond)));
+          })
+          .getResult(0);
+  return tensor::CollapseShapeOp::create(
+      b, loc, xType, pairs,
+      SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});
+}
+
 struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -28,6 +158,13 @@ struct RotaryEmbeddingLowering : OpConversionPattern<RotaryEmbeddingOp> {
     Value x = adaptor.getInput();
     Type t = type.getElementType();
     OpBuilder &b = rewriter;
+    if (Value y = lowerRotaryByPairs(b, loc, op, x, adaptor.getPositions(),
+                                     adaptor.getNormWeight())) {
+      rewriter.replaceOp(op, castTo(b, loc, y, type));
+      return success();
+    }
+    // Otherwise (a dynamic head size, a partial rotation): one generic over
+    // the features that gathers each one's partner.
     Value headDimValue = tensor::DimOp::create(b, loc, x, 3);
     Value rotaryDim =
         op.getRotaryDim()
@@ -209,13 +346,15 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
   auto dimOf = [](OpFoldResult size) {
     return getConstantIntValue(size).value_or(ShapedType::kDynamic);
   };
+  // (Not rank-reducing: slices of reshapes of q's producers bubble up
+  // through the collapse, so that they fuse into this loop.)
   Value qGroup = tensor::ExtractSliceOp::create(
-      b, loc, RankedTensorType::get({group, dimOf(sq), dimOf(dk)}, t), q,
+      b, loc, RankedTensorType::get({1, group, dimOf(sq), dimOf(dk)}, t), q,
       ArrayRef<OpFoldResult>{batch, head, zeroIdx, zeroIdx},
       ArrayRef<OpFoldResult>{one, groupSize, sq, dk},
       ArrayRef<OpFoldResult>{one, one, one, one});
   Value qh = tensor::CollapseShapeOp::create(
-      b, loc, qGroup, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+      b, loc, qGroup, SmallVector<ReassociationIndices>{{0, 1, 2}, {3}});
   sq = rowCount;
   auto headSlice = [&](Value source, Value h, OpFoldResult rows,
                        OpFoldResult cols) {

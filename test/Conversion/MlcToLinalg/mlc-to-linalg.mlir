@@ -168,8 +168,8 @@ func.func @resize_linear(%x: tensor<4x6xf32>, %s: tensor<2xi64>) -> tensor<?x?xf
 // CHECK: %[[VS:.*]] = tensor.extract_slice %[[V]][0, 0, 0, 0] [1, 2, %[[USED]], 8] [1, 1, 1, 1] : tensor<1x2x64x8xf32> to tensor<1x2x?x8xf32>
 // CHECK: scf.forall (%[[B:.*]], %[[KVH:.*]]) in (1, 2) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<1x4x1x8xf32>)
 // CHECK:   %[[H:.*]] = arith.muli %[[KVH]], %{{.*}} : index
-// CHECK:   %[[QG:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0] [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x4x1x8xf32> to tensor<2x1x8xf32>
-// CHECK:   tensor.collapse_shape %[[QG]] {{\[\[}}0, 1], [2]] : tensor<2x1x8xf32> into tensor<2x8xf32>
+// CHECK:   %[[QG:.*]] = tensor.extract_slice %[[Q]][%[[B]], %[[H]], 0, 0] [1, 2, 1, 8] [1, 1, 1, 1] : tensor<1x4x1x8xf32> to tensor<1x2x1x8xf32>
+// CHECK:   tensor.collapse_shape %[[QG]] {{\[\[}}0, 1, 2], [3]] : tensor<1x2x1x8xf32> into tensor<2x8xf32>
 // CHECK:   tensor.extract_slice %[[KS]][%[[B]], %[[KVH]], 0, 0] [1, 1, %[[USED]], 8]
 // CHECK:   %[[LOOP:.*]]:3 = scf.for %{{.*}} = %{{.*}} to %[[USED]] step %{{.*}} iter_args(%[[ACC:.*]] = %{{.*}}, %[[M:.*]] = %{{.*}}, %[[L:.*]] = %{{.*}}) -> (tensor<2x8xf32>, tensor<2xf32>, tensor<2xf32>)
 // CHECK:     linalg.generic {{.*}} outs(%[[M]] : tensor<2xf32>)
@@ -182,4 +182,59 @@ func.func @resize_linear(%x: tensor<4x6xf32>, %s: tensor<2xi64>) -> tensor<?x?xf
 func.func @attention_cache(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x64x8xf32>, %v: tensor<1x2x64x8xf32>, %p: tensor<i64>) -> tensor<1x4x1x8xf32> {
   %o = mlc.attention %q, %k, %v position(%p) {causal} : (tensor<1x4x1x8xf32>, tensor<1x2x64x8xf32>, tensor<1x2x64x8xf32>, tensor<i64>) -> tensor<1x4x1x8xf32>
   return %o : tensor<1x4x1x8xf32>
+}
+
+// -----
+
+// RoPE over the whole head dimension (rotate-half, with QK-norm): one
+// generic over the result viewed as [B, H, S, 2, D/2] reading the two
+// halves of x (no gather of each feature's partner), the cosines and sines
+// of each position's angles ([B, S, D/2], from a constant table of
+// frequencies 1 / 10000^(2j / 8)), the norm's scale per row and the two
+// halves of its weight.
+// CHECK-LABEL: func.func @rope_pairs
+// CHECK-DAG:     %[[FREQ:.*]] = arith.constant dense<[1.000000e+00, 1.000000e-01, 0.00999999977, 1.000000e-03]> : tensor<4xf32>
+// CHECK:         %[[COS:.*]] = linalg.generic {{.*}} ins(%arg1, %[[FREQ]] : tensor<1x?xi64>, tensor<4xf32>) outs(%{{.*}} : tensor<1x?x4xf32>)
+// CHECK:           math.cos
+// CHECK:         %[[SIN:.*]] = linalg.generic {{.*}} ins(%arg1, %[[FREQ]] : tensor<1x?xi64>, tensor<4xf32>) outs(%{{.*}} : tensor<1x?x4xf32>)
+// CHECK:           math.sin
+// CHECK-DAG:     %[[LO:.*]] = tensor.extract_slice %arg0[0, 0, 0, 0] [1, 2, %{{.*}}, 4] [1, 1, 1, 1]
+// CHECK-DAG:     %[[HI:.*]] = tensor.extract_slice %arg0[0, 0, 0, 4] [1, 2, %{{.*}}, 4] [1, 1, 1, 1]
+// CHECK-DAG:     %[[WLO:.*]] = tensor.extract_slice %arg2[0] [4] [1]
+// CHECK-DAG:     %[[WHI:.*]] = tensor.extract_slice %arg2[4] [4] [1]
+// CHECK:         %[[PAIRS:.*]] = linalg.generic
+// CHECK-SAME:      ins(%[[LO]], %[[HI]], %[[COS]], %[[SIN]], %{{.*}}, %[[WLO]], %[[WHI]] :
+// CHECK-SAME:      outs(%{{.*}} : tensor<1x2x?x2x4xf32>)
+// CHECK-NOT:       tensor.extract
+// CHECK-NOT:       math.
+// CHECK:         } -> tensor<1x2x?x2x4xf32>
+// CHECK:         tensor.collapse_shape %[[PAIRS]] {{\[\[}}0], [1], [2], [3, 4]] : tensor<1x2x?x2x4xf32> into tensor<1x2x?x8xf32>
+func.func @rope_pairs(%x: tensor<1x2x?x8xf32>, %pos: tensor<1x?xi64>, %w: tensor<8xf32>) -> tensor<1x2x?x8xf32> {
+  %0 = mlc.rotary_embedding %x, %pos norm(%w) {theta = 1.0e+04 : f64} : (tensor<1x2x?x8xf32>, tensor<1x?xi64>, tensor<8xf32>) -> tensor<1x2x?x8xf32>
+  return %0 : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// Interleaved pairs: each feature reads its partner with a gather.
+// CHECK-LABEL: func.func @rope_interleaved
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x3x8xf32>)
+// CHECK:           tensor.extract %arg0
+func.func @rope_interleaved(%x: tensor<1x2x3x8xf32>, %pos: tensor<1x3xi64>) -> tensor<1x2x3x8xf32> {
+  %0 = mlc.rotary_embedding %x, %pos {interleaved, theta = 1.0e+04 : f64} : (tensor<1x2x3x8xf32>, tensor<1x3xi64>) -> tensor<1x2x3x8xf32>
+  return %0 : tensor<1x2x3x8xf32>
+}
+
+// -----
+
+// A partial rotation (rotary_dim < D): one generic over the features,
+// reading each one's partner with a gather (the features past rotary_dim
+// pass through).
+// CHECK-LABEL: func.func @rope_partial
+// CHECK:         linalg.generic {{.*}} outs(%{{.*}} : tensor<1x2x3x8xf32>)
+// CHECK:           math.powf
+// CHECK:           tensor.extract %arg0
+func.func @rope_partial(%x: tensor<1x2x3x8xf32>, %pos: tensor<1x3xi64>) -> tensor<1x2x3x8xf32> {
+  %0 = mlc.rotary_embedding %x, %pos {rotary_dim = 4 : i64} : (tensor<1x2x3x8xf32>, tensor<1x3xi64>) -> tensor<1x2x3x8xf32>
+  return %0 : tensor<1x2x3x8xf32>
 }

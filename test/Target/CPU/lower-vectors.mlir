@@ -73,3 +73,37 @@ func.func @accumulator_may_alias(%a: memref<64xf32>, %b: memref<64x16xf32>,
   }
   return
 }
+
+// A contraction whose reduction is the innermost dimension of both inputs
+// (attention's scores: a query row times 8 key rows) is one product and one
+// reduction per output element, over whole rows: no transposition of the
+// key rows into columns, as the outer-product lowering would do.
+// CHECK-LABEL: func.func @dot_form
+// CHECK-NOT:     vector.contract
+// CHECK-NOT:     vector.shuffle
+// CHECK:         %[[Q:.+]] = vector.load %arg0{{.*}} : memref<1x128xf32>, vector<128xf32>
+// CHECK:         %[[K:.+]] = vector.load %arg1{{.*}} : memref<8x128xf32>, vector<128xf32>
+// CHECK:         %[[P:.+]] = arith.mulf %[[Q]], %[[K]] : vector<128xf32>
+// CHECK:         vector.reduction <add>, %[[P]], %{{.*}} : vector<128xf32> into f32
+// CHECK-COUNT-7: vector.reduction <add>, %{{.*}}, %{{.*}} : vector<128xf32> into f32
+// CHECK:         vector.store {{.*}} : memref<1x8xf32>, vector<8xf32>
+#q = affine_map<(i, j, d) -> (i, d)>
+#k = affine_map<(i, j, d) -> (j, d)>
+#s = affine_map<(i, j, d) -> (i, j)>
+func.func @dot_form(%q: memref<1x128xf32>, %k: memref<8x128xf32>, %s: memref<1x8xf32>) {
+  %c0 = arith.constant 0 : index
+  %pad = arith.constant 0.0 : f32
+  %a = vector.transfer_read %q[%c0, %c0], %pad {in_bounds = [true, true]}
+      : memref<1x128xf32>, vector<1x128xf32>
+  %b = vector.transfer_read %k[%c0, %c0], %pad {in_bounds = [true, true]}
+      : memref<8x128xf32>, vector<8x128xf32>
+  %c = vector.transfer_read %s[%c0, %c0], %pad {in_bounds = [true, true]}
+      : memref<1x8xf32>, vector<1x8xf32>
+  %r = vector.contract {indexing_maps = [#q, #k, #s],
+                        iterator_types = ["parallel", "parallel", "reduction"],
+                        kind = #vector.kind<add>} %a, %b, %c
+      : vector<1x128xf32>, vector<8x128xf32> into vector<1x8xf32>
+  vector.transfer_write %r, %s[%c0, %c0] {in_bounds = [true, true]}
+      : vector<1x8xf32>, memref<1x8xf32>
+  return
+}

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/MemRef/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
@@ -143,6 +144,74 @@ static void hoistAccumulators(func::FuncOp func) {
 }
 
 namespace {
+
+/// Lowers a vector.contract whose one reduction dimension is the innermost
+/// dimension of both inputs (a "dot form", e.g. attention's scores
+/// q[128] . K[8, 128]) to one multiply and one reduction per element of
+/// the accumulator, over whole rows. The outer-product lowering would first
+/// transpose the rows into columns, element by element.
+struct LowerDotFormContraction : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  /// The most accumulator elements one contraction expands into.
+  static constexpr int64_t kMaxElements = 64;
+  /// The shortest rows worth a reduction (a k of 1 is an outer product).
+  static constexpr int64_t kMinLength = 8;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    auto accType = dyn_cast<VectorType>(op.getAccType());
+    if (op.getKind() != vector::CombiningKind::ADD || !accType ||
+        accType.isScalable() || !isa<FloatType>(accType.getElementType()) ||
+        op.getLhsType().getElementType() != accType.getElementType() ||
+        op.getRhsType().getElementType() != accType.getElementType() ||
+        accType.getNumElements() > kMaxElements)
+      return failure();
+    SmallVector<vector::IteratorType> iterators = op.getIteratorTypesArray();
+    if (llvm::count(iterators, vector::IteratorType::reduction) != 1)
+      return failure();
+    unsigned reduced = llvm::find(iterators, vector::IteratorType::reduction) -
+                       iterators.begin();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    AffineExpr r = rewriter.getAffineDimExpr(reduced);
+    int64_t length = op.getLhsType().getShape().back();
+    if (maps[0].getResults().back() != r || maps[1].getResults().back() != r ||
+        length < kMinLength || !maps[2].isProjectedPermutation() ||
+        maps[2].getNumResults() + 1 != iterators.size())
+      return failure();
+
+    // The value of every parallel dimension at each accumulator position.
+    Location loc = op.getLoc();
+    Value result = op.getAcc();
+    SmallVector<int64_t> dims(iterators.size(), 0);
+    auto positions = [&](AffineMap map) {
+      SmallVector<int64_t> at;
+      for (AffineExpr e : map.getResults().drop_back())
+        at.push_back(dims[cast<AffineDimExpr>(e).getPosition()]);
+      return at;
+    };
+    for (int64_t linear = 0; linear < accType.getNumElements(); ++linear) {
+      SmallVector<int64_t> accPosition =
+          delinearize(linear, computeStrides(accType.getShape()));
+      for (auto [i, e] : llvm::enumerate(maps[2].getResults()))
+        dims[cast<AffineDimExpr>(e).getPosition()] = accPosition[i];
+      Value lhs = vector::ExtractOp::create(rewriter, loc, op.getLhs(),
+                                            positions(maps[0]));
+      Value rhs = vector::ExtractOp::create(rewriter, loc, op.getRhs(),
+                                            positions(maps[1]));
+      Value product = arith::MulFOp::create(rewriter, loc, lhs, rhs);
+      Value acc =
+          vector::ExtractOp::create(rewriter, loc, op.getAcc(), accPosition);
+      Value sum = vector::ReductionOp::create(
+          rewriter, loc, vector::CombiningKind::ADD, product, acc);
+      result =
+          vector::InsertOp::create(rewriter, loc, sum, result, accPosition);
+    }
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct CpuLowerVectorsPass
     : mlc::impl::CpuLowerVectorsPassBase<CpuLowerVectorsPass> {
   void runOnOperation() override {
@@ -174,6 +243,9 @@ struct CpuLowerVectorsPass
           vector::populateCastAwayVectorLeadingOneDimPatterns(p);
         });
 
+    apply([](RewritePatternSet &p) {
+      p.add<LowerDotFormContraction>(p.getContext());
+    });
     apply([](RewritePatternSet &p) {
           vector::populateVectorContractLoweringPatterns(
               p, vector::VectorContractLowering::OuterProduct);

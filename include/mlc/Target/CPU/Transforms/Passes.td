@@ -30,12 +30,32 @@ def CpuTileAndVectorizePass
       to `vector.contract`. Edge tiles are peeled off; with static shapes
       they are static too and vectorize as smaller tiles.
     - Matrix-vector products (one or two static rows, enough work for
-      threads), first and in order: the rows of B split into 4 contiguous
+      threads), first (all split, then generated in order): the rows of B
+      split into 4 contiguous
       blocks, an `scf.forall` over them computing partial products that a
-      second op sums. Into each thread go the producers of the part of A
-      it reads (elementwise ops, fills and small one-input reductions that
-      nothing else reads, through slices of reshapes and of slices): a
-      norm or an activation before the product costs no kernel of its own.
+      second op sums. Each thread reads its block as 16 streams (sub-blocks)
+      side by side, one row of each per step: a core keeps several
+      sequential reads in flight. Into each thread go the producers of the
+      part of A it reads (elementwise ops, fills and small one-input
+      reductions that nothing else reads, through slices of reshapes and of
+      slices; a slice that is not contiguous in what a reshape expands is
+      taken of the smallest contiguous hull; a small elementwise op that
+      elementwise ops outside read too, such as a residual sum, is
+      recomputed, and those ops compute it as well): a norm or an
+      activation before the product costs no kernel of its own.
+    - Products of one or two rows whose B is read along k, innermost (B is
+      [..., n, k], as attention's keys in q K^T): register tiles of one row
+      by 8 rows of B over all of k, each output a dot product of two
+      contiguous rows (`mlc-cpu-lower-vectors` lowers them), rather than
+      streaming B along n, which gathers a column of B per k.
+    - Thread loops the lowering made (attention's, over key/value heads):
+      a read of a KV cache right after the step's rows were appended to it
+      becomes, in each iteration, an append of its head's rows to its slab
+      of the cache (a new shared output of the loop, which the function
+      returns in place of the append); then the cheap producers of what the
+      iterations read (RoPE and QK-norm of q and k, elementwise ops even
+      when they gather) are computed per iteration, as for matrix-vector
+      products.
     - Everything else without gathers: an `scf.forall` over the outermost
       parallel dimension, and the innermost dimension vectorized by
       `vector-width` elements (the remainder peeled off).
@@ -55,6 +75,9 @@ def CpuTileAndVectorizePass
            "Rows of the matmul tile one thread computes">,
     Option<"threadN", "thread-n", "int64_t", "256",
            "Columns of the matmul tile one thread computes">,
+    Option<"matvecStreams", "matvec-streams", "int64_t", "16",
+           "Sub-blocks of its rows of B that a thread of a matrix-vector "
+           "product reads side by side (fewer where the rows do not divide)">,
     Option<"packRhs", "pack-rhs", "bool", "true",
            "Pack the right-hand operand of matmuls with enough rows into "
            "panels of register-n columns">,
@@ -75,7 +98,9 @@ def CpuLowerVectorsPass
   let description = [{
     Folds memref views into vector transfers, hoists loop-invariant
     transfers (a matmul's accumulators stay in registers across its K loop),
-    and lowers masks, contractions (to outer products), transposes,
+    and lowers masks, contractions (to outer products; those whose
+    reduction is the innermost dimension of both inputs to a product and a
+    reduction per output element), transposes,
     broadcasts and multi-dimensional transfers to what
     `convert-vector-to-llvm` handles. `exp`, `expm1`, `log`, `log1p`,
     `log2`, `tanh` and `erf` become polynomial approximations on vectors
