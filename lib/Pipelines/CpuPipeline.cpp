@@ -56,6 +56,7 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   tiling.cacheK = options.cacheK;
   tiling.threadM = options.threadM;
   tiling.threadN = options.threadN;
+  tiling.matvecStreams = options.matvecStreams;
   tiling.packRhs = options.packRhs;
   pm.addNestedPass<func::FuncOp>(createCpuTileAndVectorizePass(tiling));
   pm.addPass(createCanonicalizerPass());

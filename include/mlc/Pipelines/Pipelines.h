@@ -40,6 +40,11 @@ struct CpuPipelineOptions
       *this, "thread-n",
       llvm::cl::desc("Columns of the matmul tile one thread computes"),
       llvm::cl::init(256)};
+  Option<int64_t> matvecStreams{
+      *this, "matvec-streams",
+      llvm::cl::desc("Sub-blocks of B a thread of a matrix-vector product "
+                     "reads side by side"),
+      llvm::cl::init(16)};
   Option<bool> packRhs{
       *this, "pack-rhs",
       llvm::cl::desc("Pack the right-hand operand of matmuls into panels"),
