@@ -3,7 +3,8 @@
 check the kernels of mlc-cuda-map-to-gpu numerically without a GPU.
 
     simt_emulator.py compare REFERENCE.mlir MAPPED.mlir [--func NAME] [--seed S]
-                             [--rtol R] [--atol A]
+                             [--rtol R] [--atol A] [--fill N=VALUE]
+    simt_emulator.py compare-dump DUMP [the same options]
 
 Both files are in MLIR's generic form (`mlc-opt -mlir-print-op-generic`):
 REFERENCE holds the functions before mlc-cuda-map-to-gpu (linalg.generic on
@@ -857,6 +858,11 @@ class Emulator:
         self.allocations.append(memref)
         return [memref]
 
+    def op_memref_dealloc(self, op, args, env, mask):
+        # Frees are stream-ordered on a GPU (after the kernels before them):
+        # nothing to emulate.
+        return []
+
     def op_memref_get_global(self, op, args, env, mask):
         name = op.props["name"].strip("@\"")
         if name not in self.global_buffers:
@@ -877,7 +883,17 @@ class Emulator:
         def static(key):
             return [int(v) for v in re.findall(r"-?\d+", op.props[key].split(":", 1)[1])]
         offsets, sizes, strides = static("static_offsets"), static("static_sizes"), static("static_strides")
-        dynamic = iter(args[1:])
+        def uniform(v):
+            # A view inside a kernel: every active thread computes the same
+            # offset (sizes, strides) or the view is not one buffer.
+            v = np.asarray(v)
+            if v.ndim == 0:
+                return int(v)
+            active = v[mask] if mask is not None and mask.shape == v.shape else v
+            if active.size and np.any(active != active.flat[0]):
+                self.fail(op, "a view whose offset or size differs between threads")
+            return int(active.flat[0]) if active.size else int(v.flat[0])
+        dynamic = (uniform(v) for v in args[1:])
         dyn = -9223372036854775808
         offsets = [int(next(dynamic)) if o == dyn else o for o in offsets]
         sizes = [int(next(dynamic)) if s == dyn else s for s in sizes]
@@ -973,7 +989,10 @@ class Emulator:
                     inner[name] = v
                 values = self.run_block(block, inner, None)
             return values
-        threads = len(self.kernel["thread_ids"]) if self.kernel else np.broadcast(lb, ub).shape[0]
+        if mask is not None:
+            threads = mask.shape[0]
+        else:
+            threads = len(self.kernel["thread_ids"]) if self.kernel else np.broadcast(lb, ub).shape[0]
         base = mask if mask is not None else np.ones(threads, dtype=bool)
         iv = np.broadcast_to(np.asarray(lb, dtype=np.int64), base.shape).copy()
         ub = np.broadcast_to(ub, base.shape)
@@ -1198,27 +1217,55 @@ def main():
     cmp_ = sub.add_parser("compare")
     cmp_.add_argument("reference")
     cmp_.add_argument("mapped")
-    cmp_.add_argument("--func", action="append")
-    cmp_.add_argument("--seed", type=int, default=0)
-    cmp_.add_argument("--rtol", type=float, default=1e-5)
-    cmp_.add_argument("--atol", type=float, default=1e-6)
-    cmp_.add_argument("--exact", action="store_true",
-                      help="compare with the reference computed in float64 instead: the mapped "
-                           "results may be at most 4 times (or rtol) as far from it as the "
-                           "reference in the IR's types (for long chains of kernels)")
-    cmp_.add_argument("--allocations", action="store_true",
-                      help="also compare the buffers of memref.alloc, in order (debugging)")
+    dump = sub.add_parser("compare-dump",
+                          help="REFERENCE and MAPPED from one file of IR dumps: the module before "
+                               "and after mlc-cuda-map-to-gpu ran on every function, as mlc-opt "
+                               "prints them with "
+                               "-mlir-print-ir-before/after=mlc-cuda-map-to-gpu "
+                               "-mlir-print-ir-module-scope -mlir-disable-threading "
+                               "-mlir-print-op-generic (to stderr)")
+    dump.add_argument("dump")
+    for cmd in (cmp_, dump):
+        cmd.add_argument("--func", action="append")
+        cmd.add_argument("--seed", type=int, default=0)
+        cmd.add_argument("--rtol", type=float, default=1e-5)
+        cmd.add_argument("--atol", type=float, default=1e-6)
+        cmd.add_argument("--exact", action="store_true",
+                         help="compare with the reference computed in float64 instead: the "
+                              "mapped results may be at most 4 times (or rtol) as far from it "
+                              "as the reference in the IR's types (for long chains of kernels)")
+        cmd.add_argument("--fill", action="append", default=[], metavar="N=VALUE",
+                         help="argument N (from 0) holds VALUE everywhere instead of random "
+                              "values (a KV cache step's position, say)")
+        cmd.add_argument("--allocations", action="store_true",
+                         help="also compare the buffers of memref.alloc, in order (debugging)")
     args = parser.parse_args()
 
     def load(path):
         with open(path) as f:
             return Emulator(Parser(resolve_aliases(f.read())).op())
 
-    reference, mapped = load(args.reference), load(args.mapped)
+    if args.command == "compare-dump":
+        with open(args.dump) as f:
+            sections = re.split(r"^// -----// IR Dump (Before|After) .*//----- //$", f.read(),
+                                flags=re.M)
+        # One dump before and after the pass per function (each of the whole
+        # module): the first before it ran on any, the last after all.
+        kinds = sections[1::2]
+        if not kinds or kinds[0] != "Before" or kinds[-1] != "After":
+            raise SystemExit(f"{args.dump}: expected IR dumps before and after the pass")
+        reference, mapped = (Emulator(Parser(resolve_aliases(text)).op())
+                             for text in (sections[2], sections[-1]))
+    else:
+        reference, mapped = load(args.reference), load(args.mapped)
     failed = 0
     for name in args.func or list(reference.functions):
         rng = np.random.default_rng(args.seed)
         inputs = random_arguments(reference.functions[name], rng)
+        for spec in args.fill:
+            index, value = spec.split("=", 1)
+            buffer = inputs[int(index)].buffer
+            buffer.data[...] = np.asarray(float(value)).astype(buffer.data.dtype)
         want_args, got_args = clone_arguments(inputs), clone_arguments(inputs)
         try:
             want = reference.call(name, want_args)

@@ -21,13 +21,16 @@
 
 using namespace mlir;
 
-void mlc::buildMlcToLinalgPipeline(OpPassManager &pm) {
+void mlc::buildMlcToLinalgPipeline(OpPassManager &pm,
+                                   bool keepKvCacheAttention) {
   pm.addPass(createInferShapesPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createFuseCompositesPass());
   pm.addPass(createParametersToArgumentsPass());
   pm.addPass(createExportEntryPointsPass());
-  pm.addPass(createConvertMlcToLinalgPass());
+  ConvertMlcToLinalgPassOptions lowering;
+  lowering.keepKvCacheAttention = keepKvCacheAttention;
+  pm.addPass(createConvertMlcToLinalgPass(lowering));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(createFuseElementwiseOpsPass());

@@ -23,6 +23,8 @@ using namespace mlir;
 
 void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
                                     const CudaPipelineOptions &options) {
+  // After elementwise fusion, which would take its payload apart.
+  pm.addNestedPass<func::FuncOp>(createCudaAttentionToLinalgPass());
   buildBufferizationPipeline(pm);
   // Intermediates are freed (on the device, through the module's hooks).
   bufferization::BufferDeallocationPipelineOptions dealloc;
@@ -55,6 +57,8 @@ void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
     pm.addPass(createGpuNVVMAttachTarget(target));
   }
   OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  // Views that kernels compute (at offsets read from device memory).
+  kernels.addPass(memref::createExpandStridedMetadataPass());
   kernels.addPass(createLowerAffinePass());
   kernels.addPass(createSCFToControlFlowPass());
   ConvertGpuOpsToNVVMOpsOptions nvvm;
@@ -74,7 +78,7 @@ void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
 
 void mlc::buildMlcCudaPipeline(OpPassManager &pm,
                                const CudaPipelineOptions &options) {
-  buildMlcToLinalgPipeline(pm);
+  buildMlcToLinalgPipeline(pm, /*keepKvCacheAttention=*/true);
   buildLinalgToCudaPipeline(pm, options);
 }
 

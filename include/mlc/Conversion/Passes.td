@@ -18,7 +18,15 @@ def ConvertMlcToLinalgPass : Pass<"convert-mlc-to-linalg", "::mlir::ModuleOp"> {
 
     Broadcasting is decided statically: a dimension broadcasts when its size
     is the static 1; two dynamic sizes are assumed equal.
+
+    With `keep-kv-cache-attention`, `mlc.attention` over a KV cache (with
+    `position`, without a mask) is left for the target to lower (the CUDA
+    pipeline's `mlc-cuda-attention-to-linalg`, after elementwise fusion).
   }];
+  let options = [
+    Option<"keepKvCacheAttention", "keep-kv-cache-attention", "bool",
+           "false", "Leave mlc.attention with a position and no mask">,
+  ];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
     "::mlir::arith::ArithDialect",

@@ -90,8 +90,11 @@ struct CudaPipelineOptions
 
 /// mlc graph passes and the lowering to linalg on tensors: shape
 /// refinement, canonicalization, parameters as entry arguments,
-/// convert-mlc-to-linalg, elementwise fusion.
-void buildMlcToLinalgPipeline(mlir::OpPassManager &pm);
+/// convert-mlc-to-linalg, elementwise fusion. `keepKvCacheAttention`
+/// leaves attention over a KV cache for the target to lower (see
+/// convert-mlc-to-linalg's option).
+void buildMlcToLinalgPipeline(mlir::OpPassManager &pm,
+                              bool keepKvCacheAttention = false);
 
 /// linalg on tensors to the LLVM dialect for CPUs: one-shot bufferization,
 /// ownership-based deallocation, loops, and the conversions to LLVM.

@@ -54,6 +54,7 @@ void mlc::populateMlcToLinalgPatterns(const TypeConverter &converter,
 namespace {
 struct ConvertMlcToLinalgPass
     : mlc::impl::ConvertMlcToLinalgPassBase<ConvertMlcToLinalgPass> {
+  using Base::Base;
   void runOnOperation() override {
     MLIRContext *context = &getContext();
     // Parameters reach compiled code as arguments, not as ops.
@@ -69,6 +70,10 @@ struct ConvertMlcToLinalgPass
     ConversionTarget target(*context);
     target.addIllegalDialect<MlcDialect>();
     target.addLegalOp<ParameterOp>();
+    if (keepKvCacheAttention)
+      target.addDynamicallyLegalOp<AttentionOp>([](AttentionOp op) {
+        return op.getPosition() && !op.getMask();
+      });
     target.addLegalDialect<affine::AffineDialect, arith::ArithDialect,
                            linalg::LinalgDialect, math::MathDialect,
                            scf::SCFDialect, tensor::TensorDialect>();

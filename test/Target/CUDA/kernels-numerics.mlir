@@ -234,6 +234,21 @@ func.func @copy_into_cache(%row: memref<1x2x1x32xf32>, %cache: memref<1x2x8x32xf
   return
 }
 
+// A copy into the cache row at a position that the kernel reads from
+// device memory (clamped into the cache, as mlc.update_slice does).
+// CHECK-DAG: OK copy_at_device_position
+func.func @copy_at_device_position(%row: memref<1x2x1x32xf32>, %cache: memref<1x2x8x32xf32>, %pos: memref<i64>) {
+  %p = memref.load %pos[] : memref<i64>
+  %i = arith.index_cast %p : i64 to index
+  %c0 = arith.constant 0 : index
+  %c7 = arith.constant 7 : index
+  %lo = arith.maxsi %i, %c0 : index
+  %at = arith.minsi %lo, %c7 : index
+  %slot = memref.subview %cache[0, 0, %at, 0] [1, 2, 1, 32] [1, 1, 1, 1] : memref<1x2x8x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: ?>>
+  memref.copy %row, %slot : memref<1x2x1x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: ?>>
+  return
+}
+
 // Constant globals read by kernels (element by element without an
 // alignment of their own, in 128-bit vectors with one), and one returned.
 memref.global "private" constant @table : memref<4xf32> = dense<[1.0, 2.0, 3.0, 4.0]>

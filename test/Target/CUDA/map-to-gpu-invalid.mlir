@@ -29,15 +29,22 @@ func.func @output_window(%x: memref<4x3xf32>, %y: memref<6xf32>) {
 
 // -----
 
-// A buffer at a position known only at run time (a KV cache slot): kernels
-// take bare pointers, which need static offsets.
-func.func @dynamic_offset(%row: memref<32xf32>, %cache: memref<8x32xf32>, %i: index) {
+// A cache row at a position read from a buffer that the function also
+// writes: a kernel would not read the value host code would have read.
+func.func @offset_from_written_buffer(%row: memref<32xf32>, %cache: memref<8x32xf32>, %pos: memref<i64>) {
+  %v = memref.load %pos[] : memref<i64>
+  %i = arith.index_cast %v : i64 to index
   %slot = memref.subview %cache[%i, 0] [1, 32] [1, 1] : memref<8x32xf32> to memref<32xf32, strided<[1], offset: ?>>
-  // expected-error @+1 {{'linalg.generic' op is not mapped to the GPU: a buffer with a dynamic shape, offset or strides (kernels take bare pointers): 'memref<32xf32, strided<[1], offset: ?>>'}}
+  // expected-error @+1 {{'linalg.generic' op is not mapped to the GPU: a view that kernels cannot compute (its offset or strides depend on a buffer this function writes): 'memref<32xf32, strided<[1], offset: ?>>'}}
   linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
       ins(%row : memref<32xf32>) outs(%slot : memref<32xf32, strided<[1], offset: ?>>) {
   ^bb0(%a: f32, %out: f32):
     linalg.yield %a : f32
+  }
+  %c1 = arith.constant 1 : i64
+  linalg.generic {indexing_maps = [affine_map<() -> ()>], iterator_types = []} outs(%pos : memref<i64>) {
+  ^bb0(%out: i64):
+    linalg.yield %c1 : i64
   }
   return
 }

@@ -130,6 +130,56 @@ func.func @copy_into_cache(%row: memref<1x2x1x32xf32>, %cache: memref<1x2x8x32xf
 
 // -----
 
+// A copy into the cache row at a position in device memory (a decode step's
+// start, as mlc.update_slice lowers): the load of the position, its clamp
+// and the view are computed by the kernel, which takes the cache and the
+// position buffer; host code keeps none of them. The offset is unknown, so
+// one element per thread.
+
+// CHECK-LABEL: func @copy_at_device_position
+// CHECK-SAME: %[[ROW:.*]]: memref<1x2x1x32xf32>, %[[CACHE:.*]]: memref<1x2x8x32xf32>, %[[POS:.*]]: memref<i64>
+// CHECK-NOT: memref.load
+// CHECK-NOT: memref.subview
+// CHECK: gpu.launch
+// CHECK: %[[P:.*]] = memref.load %[[POS]][] : memref<i64>
+// CHECK: %[[I:.*]] = arith.index_cast %[[P]] : i64 to index
+// CHECK: %[[SLOT:.*]] = memref.subview %[[CACHE]][0, 0, %{{.*}}, 0] [1, 2, 1, 32] [1, 1, 1, 1]
+// CHECK-NOT: vector.load
+// CHECK: memref.store %{{.*}}, %[[SLOT]]
+// CHECK: gpu.terminator
+// CHECK-NEXT: }
+// CHECK-NEXT: return
+func.func @copy_at_device_position(%row: memref<1x2x1x32xf32>, %cache: memref<1x2x8x32xf32>, %pos: memref<i64>) {
+  %p = memref.load %pos[] : memref<i64>
+  %i = arith.index_cast %p : i64 to index
+  %c0 = arith.constant 0 : index
+  %c7 = arith.constant 7 : index
+  %lo = arith.maxsi %i, %c0 : index
+  %at = arith.minsi %lo, %c7 : index
+  %slot = memref.subview %cache[0, 0, %at, 0] [1, 2, 1, 32] [1, 1, 1, 1] : memref<1x2x8x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: ?>>
+  memref.copy %row, %slot : memref<1x2x1x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: ?>>
+  return
+}
+
+// -----
+
+// A view at an offset host code has (a scalar argument): the kernel takes
+// the scalar and computes the view.
+
+// CHECK-LABEL: func @copy_at_host_offset
+// CHECK-SAME: %[[ROW:.*]]: memref<32xf32>, %[[CACHE:.*]]: memref<8x32xf32>, %[[I:.*]]: index
+// CHECK-NOT: memref.subview
+// CHECK: gpu.launch
+// CHECK: %[[SLOT:.*]] = memref.subview %[[CACHE]][%[[I]], 0] [1, 32] [1, 1]
+// CHECK: memref.store %{{.*}}, %[[SLOT]]
+func.func @copy_at_host_offset(%row: memref<32xf32>, %cache: memref<8x32xf32>, %i: index) {
+  %slot = memref.subview %cache[%i, 0] [1, 32] [1, 1] : memref<8x32xf32> to memref<32xf32, strided<[1], offset: ?>>
+  memref.copy %row, %slot : memref<32xf32> to memref<32xf32, strided<[1], offset: ?>>
+  return
+}
+
+// -----
+
 // A slice at offset 2: not 16-byte aligned, so one element per thread.
 
 // CHECK-LABEL: func @copy_unaligned

@@ -155,6 +155,12 @@ void mapGeneral(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
 bool mapContraction(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
                     int64_t blockSize, mlir::Value fill);
 
+/// A generic of mlc-cuda-attention-to-linalg (`attrs`: its `mlc.attention`)
+/// as the attention kernel (Attention.cpp); an error if its head sizes do
+/// not suit it.
+mlir::LogicalResult mapAttention(mlir::linalg::GenericOp op,
+                                 mlir::DictionaryAttr attrs);
+
 } // namespace mlc::cuda
 
 #endif // MLC_LIB_TARGET_CUDA_TRANSFORMS_KERNELS_H

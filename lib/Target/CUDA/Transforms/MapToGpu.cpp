@@ -31,6 +31,9 @@ namespace mlc {
 using namespace mlir;
 using namespace mlc::cuda;
 
+/// The attribute of mlc-cuda-attention-to-linalg's generics.
+static constexpr llvm::StringLiteral kAttentionAttr = "mlc.attention";
+
 /// Rows shorter than this are reduced by one thread each (general kernel)
 /// rather than by a block.
 static constexpr int64_t kMinBlockRow = 32;
@@ -216,6 +219,108 @@ static LogicalResult moveGlobalsIntoLaunches(func::FuncOp func) {
   return failure(result.wasInterrupted());
 }
 
+/// Function arguments that no op of `func` writes (through any view).
+static DenseSet<Value> readOnlyArguments(func::FuncOp func) {
+  DenseSet<Value> written;
+  func.walk([&](MemoryEffectOpInterface op) {
+    SmallVector<MemoryEffects::EffectInstance> effects;
+    op.getEffects(effects);
+    for (const MemoryEffects::EffectInstance &effect : effects)
+      if (isa<MemoryEffects::Write>(effect.getEffect()) && effect.getValue())
+        written.insert(viewRoot(effect.getValue()));
+  });
+  DenseSet<Value> result;
+  for (BlockArgument arg : func.getArguments())
+    if (isa<MemRefType>(arg.getType()) && !written.contains(arg))
+      result.insert(arg);
+  return result;
+}
+
+namespace {
+/// What a kernel can recompute from its arguments: views at offsets that
+/// host code computes (a KV cache's row at a position), and values host
+/// code reads from device memory, which it cannot, though every kernel can
+/// with the same result: a `memref.load` of a function argument that
+/// nothing writes (a decode step's position; it does not change during the
+/// call), and pure arithmetic on them. `sinkInto` clones them into
+/// launches, whose kernels then take the buffers they view and the scalars
+/// they start from.
+struct DeviceValues {
+  explicit DeviceValues(func::FuncOp func) : readOnly(readOnlyArguments(func)) {}
+
+  /// Whether `v` is a kernel argument (a buffer of static type, or a scalar
+  /// that host code has) or recomputable from kernel arguments.
+  bool isRecomputable(Value v) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (type ? isStaticBuffer(type) : !readsDevice(v))
+      return true;
+    Operation *def = v.getDefiningOp();
+    if (!def || def->getNumRegions())
+      return false;
+    if (auto load = dyn_cast<memref::LoadOp>(def))
+      return readOnly.contains(viewRoot(load.getMemRef())) &&
+             llvm::all_of(load.getIndices(),
+                          [&](Value i) { return isRecomputable(i); });
+    if (!isa<ViewLikeOpInterface>(def) && !isPure(def))
+      return false;
+    return llvm::all_of(def->getOperands(),
+                        [&](Value o) { return isRecomputable(o); });
+  }
+
+  /// Whether `v` depends on a load of device memory.
+  bool readsDevice(Value v) {
+    Operation *def = v.getDefiningOp();
+    if (!def || isa<memref::AllocOp, memref::GetGlobalOp>(def))
+      return false;
+    if (isa<memref::LoadOp>(def))
+      return true;
+    return llvm::any_of(def->getOperands(),
+                        [&](Value o) { return readsDevice(o); });
+  }
+
+  /// Whether a kernel must compute `v` itself rather than take it.
+  bool isComputedInKernel(Value v) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    return (type && !isStaticBuffer(type)) || readsDevice(v);
+  }
+
+  /// Clones what `launch` uses of such values into it, up to its arguments,
+  /// and erases the host copies no longer used.
+  void sinkInto(gpu::LaunchOp launch);
+
+  DenseSet<Value> readOnly;
+};
+} // namespace
+
+void DeviceValues::sinkInto(gpu::LaunchOp launch) {
+  llvm::SetVector<Value> captured;
+  getUsedValuesDefinedAbove(launch.getBody(), captured);
+  llvm::SetVector<Operation *> slice;
+  std::function<void(Value)> collect = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    if (!def || slice.contains(def) || !isComputedInKernel(v))
+      return;
+    for (Value o : def->getOperands())
+      collect(o);
+    slice.insert(def);
+  };
+  for (Value v : captured)
+    if (isComputedInKernel(v) && isRecomputable(v))
+      collect(v);
+  if (slice.empty())
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
+  IRMapping map;
+  for (Operation *op : slice)
+    b.clone(*op, map);
+  for (Value v : captured)
+    if (map.contains(v))
+      replaceAllUsesInRegionWith(v, map.lookup(v), launch.getBody());
+  for (Operation *op : llvm::reverse(slice))
+    if (op->use_empty())
+      op->erase();
+}
+
 /// Host code only allocates, views and launches: an op outside a launch
 /// that reads or writes a buffer would touch device memory from the host.
 static LogicalResult checkHostCode(func::FuncOp func) {
@@ -258,6 +363,8 @@ struct CudaMapToGpuPass
     }
     if (failed(copyReturnedGlobals(func)) || failed(copiesToGenerics(func)))
       return signalPassFailure();
+    DeviceValues values(func);
+    deviceValues = &values;
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     // Backwards: a kernel takes over the fill of its output before the fill
@@ -266,9 +373,12 @@ struct CudaMapToGpuPass
     for (linalg::LinalgOp linalgOp : llvm::reverse(ops))
       if (!erased.contains(linalgOp) && failed(map(linalgOp, erased)))
         return signalPassFailure();
+    func.walk([&](gpu::LaunchOp launch) { values.sinkInto(launch); });
     if (failed(moveGlobalsIntoLaunches(func)) || failed(checkHostCode(func)))
       return signalPassFailure();
   }
+
+  DeviceValues *deviceValues = nullptr;
 
   LogicalResult map(linalg::LinalgOp linalgOp, DenseSet<Operation *> &erased) {
     auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
@@ -283,11 +393,19 @@ struct CudaMapToGpuPass
       return op.emitOpError("is not mapped to the GPU: dynamic loop sizes");
     for (Value operand : op->getOperands())
       if (auto type = dyn_cast<MemRefType>(operand.getType());
-          type && !isStaticBuffer(type))
+          type && !type.hasStaticShape())
         return op.emitOpError("is not mapped to the GPU: a buffer with a "
-                              "dynamic shape, offset or strides (kernels "
-                              "take bare pointers): ")
+                              "dynamic shape (kernels take bare "
+                              "pointers): ")
                << type;
+      else if (type && !isStaticBuffer(type) &&
+               !deviceValues->isRecomputable(operand))
+        return op.emitOpError("is not mapped to the GPU: a view that "
+                              "kernels cannot compute (its offset or strides "
+                              "depend on a buffer this function writes): ")
+               << type;
+    if (auto attrs = op->getAttrOfType<DictionaryAttr>(kAttentionAttr))
+      return mapAttention(op, attrs);
     if (sizes.empty())
       sizes.push_back(1);
     if (product(sizes) == 0) {

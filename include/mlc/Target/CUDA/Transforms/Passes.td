@@ -5,6 +5,44 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CudaAttentionToLinalgPass
+    : Pass<"mlc-cuda-attention-to-linalg", "::mlir::func::FuncOp"> {
+  let summary = "KV-cache attention as a tagged linalg.generic for the "
+                "attention kernel";
+  let description = [{
+    Runs after `convert-mlc-to-linalg{keep-kv-cache-attention}` and
+    elementwise fusion in the CUDA pipeline (fusion would inline the
+    payload into its consumers and drop the inputs it does not read). An
+    `mlc.attention` with `position` and without a mask (a KV cache: query
+    row `i` at position `position + i`) becomes a `linalg.generic` over the
+    result [B, Hq, Sq, Dv] whose payload computes one element exactly: the
+    online softmax over the cache's rows `[0, min(position + i + 1, Skv))`
+    (causal; else `position + Sq`) of `scale * q . k`, weighting `v`, in
+    f32. Its inputs are q, k, v and the position (the payload reads the
+    first three whole with `tensor.extract`), and it carries
+    `mlc.attention = {group, scale, causal}`, by which
+    `mlc-cuda-map-to-gpu` gives it the attention kernel. The position stays
+    in device memory: the CPU lowering reads it on the host to size its
+    loops, which a GPU kernel (and a captured CUDA graph replayed at
+    another position) cannot.
+
+    ```mlir
+    %o = mlc.attention %q, %kc, %vc position(%pos) {causal} : (...) -> tensor<1x16x1x128xf32>
+    // becomes
+    %o = linalg.generic {..., iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+        ins(%q, %kc, %vc, %pos : ...) outs(%empty : tensor<1x16x1x128xf32>)
+        attrs = {mlc.attention = {causal = true, group = 2 : i64, scale = 0.088 : f64}} { ... }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
   let summary = "Map linalg generics and copies on buffers to gpu.launch kernels";
   let description = [{
@@ -36,6 +74,11 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
       map, `linalg.index`): one thread per point of the parallel loops, the
       reduction loops as `scf.for` inside the thread.
 
+    - A generic of `mlc-cuda-attention-to-linalg` (`mlc.attention`): one
+      block of 4 warps per query row and head, the warps over the cache's
+      rows (each with its online softmax), lanes over the head (head sizes
+      multiples of 32, at most 256), a shared-memory combine.
+
     A fill of a reduction's or contraction's output right before it is
     folded into its kernel. `memref.copy` becomes a copy kernel (strided
     views included). A constant global that a kernel reads is read by the
@@ -43,8 +86,15 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
     outlining copies it into the kernel's module: device memory); a returned
     global is first copied into a buffer.
 
-    Errors that name the op: dynamic shapes, offsets or strides (kernels
-    take bare pointers), an output map that is not a projected permutation
+    Kernels take bare pointers to buffers of static types, so a view at an
+    offset that host code computes (a KV cache row at a position) is
+    computed by the kernel: the view, the index arithmetic it starts from
+    and any `memref.load` of a function argument that nothing writes (the
+    position, in device memory, which host code cannot read) are cloned
+    into the launch, whose kernel takes the viewed buffer and the scalars.
+
+    Errors that name the op: dynamic shapes, views that kernels cannot
+    compute (offsets read from a buffer the function writes), an output map that is not a projected permutation
     of the parallel loops (two points would write one element), a mutable
     global read by a kernel, and any op left in host code that reads or
     writes a buffer (host code cannot touch device memory).

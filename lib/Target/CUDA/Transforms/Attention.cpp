@@ -1,0 +1,222 @@
+//===- Attention.cpp - the attention kernel over a KV cache ---------------===//
+//
+// The kernel of the generics that mlc-cuda-attention-to-linalg tags
+// `mlc.attention`: one block per (query row, query head), of kWarps warps.
+// The warps take the cache's valid rows in turn (row j to warp j % kWarps),
+// each with its own online softmax: its lanes hold Dk / 32 elements of the
+// query row and multiply them with the same elements of key row j, an xor
+// shuffle reduction gives the score to every lane, and each lane
+// accumulates its Dv / 32 elements of the output from value row j. The
+// warps' maxima, sums and accumulators are combined through shared memory.
+// The number of valid rows comes from the position in device memory.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include <limits>
+
+using namespace mlir;
+using namespace mlc::cuda;
+
+/// Warps per block: each takes every kWarps-th row of the cache.
+static constexpr int64_t kWarps = 4;
+
+namespace {
+/// Builds the kernel of one tagged generic.
+struct AttentionKernel {
+  AttentionKernel(linalg::GenericOp op) : kb(op), b(kb.b), loc(kb.loc) {}
+
+  KernelBuilder kb;
+  OpBuilder &b;
+  Location loc;
+
+  Value f32(double x) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(x));
+  }
+  Value toF32(Value x) {
+    Type t = b.getF32Type();
+    return x.getType() == t ? x : arith::ExtFOp::create(b, loc, t, x);
+  }
+
+  /// `count` consecutive elements of `memref` from `at` (its last index
+  /// the first of them), as f32: one vector load where the layout allows
+  /// it, else scalar loads.
+  SmallVector<Value> loadRow(Value memref, SmallVector<Value> at,
+                             int64_t count) {
+    auto type = cast<MemRefType>(memref.getType());
+    SmallVector<Value> values;
+    int64_t bytes = count * type.getElementTypeBitWidth() / 8;
+    if (count > 1 && bytes <= kVectorBytes && allowsVectors(memref, count)) {
+      auto vectorType = VectorType::get({count}, type.getElementType());
+      Value vec = vector::LoadOp::create(b, loc, vectorType, memref, at,
+                                         /*nontemporal=*/false,
+                                         llvm::MaybeAlign(bytes));
+      for (int64_t t = 0; t < count; ++t)
+        values.push_back(toF32(vector::ExtractOp::create(b, loc, vec, t)));
+      return values;
+    }
+    Value first = at.back();
+    for (int64_t t = 0; t < count; ++t) {
+      at.back() = arith::AddIOp::create(b, loc, first, kb.index(t));
+      values.push_back(toF32(memref::LoadOp::create(b, loc, memref, at)));
+    }
+    return values;
+  }
+
+  Value warpSum(Value value) {
+    for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
+      auto shuffle = gpu::ShuffleOp::create(b, loc, value, offset, kWarpSize,
+                                            gpu::ShuffleMode::XOR);
+      value = arith::AddFOp::create(b, loc, value, shuffle.getShuffleResult());
+    }
+    return value;
+  }
+
+  void build(DictionaryAttr attrs);
+};
+} // namespace
+
+void AttentionKernel::build(DictionaryAttr attrs) {
+  linalg::GenericOp op = kb.op;
+  Value q = op.getDpsInputOperand(0)->get();
+  Value k = op.getDpsInputOperand(1)->get();
+  Value v = op.getDpsInputOperand(2)->get();
+  Value position = op.getDpsInputOperand(3)->get();
+  Value out = op.getDpsInitOperand(0)->get();
+  auto qType = cast<MemRefType>(q.getType());
+  auto kType = cast<MemRefType>(k.getType());
+  auto outType = cast<MemRefType>(out.getType());
+  int64_t batch = qType.getDimSize(0), heads = qType.getDimSize(1);
+  int64_t queries = qType.getDimSize(2), depth = qType.getDimSize(3);
+  int64_t rows = kType.getDimSize(2), valueDepth = outType.getDimSize(3);
+  int64_t group = cast<IntegerAttr>(attrs.get("group")).getInt();
+  double scale = cast<FloatAttr>(attrs.get("scale")).getValueAsDouble();
+  bool causal = cast<BoolAttr>(attrs.get("causal")).getValue();
+  int64_t perLane = depth / kWarpSize, valuesPerLane = valueDepth / kWarpSize;
+  int64_t threads = kWarps * kWarpSize;
+
+  gpu::LaunchOp launch = kb.launch(heads, threads, queries, batch);
+  Value mShared = kb.workgroupBuffer(launch, {kWarps}, b.getF32Type());
+  Value lShared = kb.workgroupBuffer(launch, {kWarps}, b.getF32Type());
+  Value accShared =
+      kb.workgroupBuffer(launch, {kWarps, valueDepth}, b.getF32Type());
+  Value h = launch.getBlockIds().x, i = launch.getBlockIds().y;
+  Value bi = launch.getBlockIds().z, tid = launch.getThreadIds().x;
+  Value lane = arith::RemUIOp::create(b, loc, tid, kb.index(kWarpSize));
+  Value warp = arith::DivUIOp::create(b, loc, tid, kb.index(kWarpSize));
+  Value kvHead = arith::DivUIOp::create(b, loc, h, kb.index(group));
+
+  // The valid rows: those before the query's position (inclusive).
+  Value start = arith::IndexCastOp::create(
+      b, loc, b.getIndexType(),
+      memref::LoadOp::create(b, loc, position, ValueRange{}));
+  Value last = causal ? arith::AddIOp::create(
+                            b, loc, arith::AddIOp::create(b, loc, start, i),
+                            kb.index(1))
+                      : arith::AddIOp::create(b, loc, start,
+                                              kb.index(queries));
+  Value n = arith::MinSIOp::create(b, loc, last, kb.index(rows));
+
+  Value qFirst = arith::MulIOp::create(b, loc, lane, kb.index(perLane));
+  Value vFirst = arith::MulIOp::create(b, loc, lane, kb.index(valuesPerLane));
+  SmallVector<Value> qRow = loadRow(q, {bi, h, i, qFirst}, perLane);
+  SmallVector<Value> init = {f32(std::numeric_limits<float>::lowest()),
+                             f32(0)};
+  for (int64_t t = 0; t < valuesPerLane; ++t)
+    init.push_back(f32(0));
+  auto loop = scf::ForOp::create(
+      b, loc, warp, n, kb.index(kWarps), init,
+      [&](OpBuilder &nb, Location, Value j, ValueRange state) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        SmallVector<Value> kRow = loadRow(k, {bi, kvHead, j, qFirst}, perLane);
+        Value partial = f32(0);
+        for (int64_t t = 0; t < perLane; ++t)
+          partial = math::FmaOp::create(b, loc, qRow[t], kRow[t], partial);
+        Value score =
+            arith::MulFOp::create(b, loc, warpSum(partial), f32(scale));
+        Value m = arith::MaximumFOp::create(b, loc, state[0], score);
+        Value rescale =
+            math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, state[0], m));
+        Value p =
+            math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, score, m));
+        SmallVector<Value> next = {
+            m, math::FmaOp::create(b, loc, state[1], rescale, p)};
+        SmallVector<Value> vRow =
+            loadRow(v, {bi, kvHead, j, vFirst}, valuesPerLane);
+        for (int64_t t = 0; t < valuesPerLane; ++t)
+          next.push_back(math::FmaOp::create(
+              b, loc, p, vRow[t],
+              arith::MulFOp::create(b, loc, state[2 + t], rescale)));
+        scf::YieldOp::create(b, loc, next);
+      });
+
+  // Each warp's state into shared memory, then one thread per output
+  // element combines the warps'.
+  {
+    OpBuilder::InsertionGuard guard(b);
+    kb.ifThen(kb.cmp(arith::CmpIPredicate::eq, lane, kb.index(0)));
+    memref::StoreOp::create(b, loc, loop.getResult(0), mShared, warp);
+    memref::StoreOp::create(b, loc, loop.getResult(1), lShared, warp);
+  }
+  for (int64_t t = 0; t < valuesPerLane; ++t)
+    memref::StoreOp::create(
+        b, loc, loop.getResult(2 + t), accShared,
+        ValueRange{warp, arith::AddIOp::create(b, loc, vFirst, kb.index(t))});
+  gpu::BarrierOp::create(b, loc);
+  scf::ForOp::create(
+      b, loc, tid, kb.index(valueDepth), kb.index(threads), ValueRange{},
+      [&](OpBuilder &nb, Location, Value d, ValueRange) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        SmallVector<Value> ms;
+        for (int64_t w = 0; w < kWarps; ++w)
+          ms.push_back(memref::LoadOp::create(b, loc, mShared,
+                                              ValueRange{kb.index(w)}));
+        Value m = ms[0];
+        for (int64_t w = 1; w < kWarps; ++w)
+          m = arith::MaximumFOp::create(b, loc, m, ms[w]);
+        Value l = f32(0), acc = f32(0);
+        for (int64_t w = 0; w < kWarps; ++w) {
+          Value weight = math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, ms[w], m));
+          l = math::FmaOp::create(
+              b, loc,
+              memref::LoadOp::create(b, loc, lShared, ValueRange{kb.index(w)}),
+              weight, l);
+          acc = math::FmaOp::create(
+              b, loc,
+              memref::LoadOp::create(b, loc, accShared,
+                                     ValueRange{kb.index(w), d}),
+              weight, acc);
+        }
+        Value result = arith::DivFOp::create(b, loc, acc, l);
+        if (outType.getElementType() != result.getType())
+          result = arith::TruncFOp::create(b, loc, outType.getElementType(),
+                                           result);
+        memref::StoreOp::create(b, loc, result, out, ValueRange{bi, h, i, d});
+        scf::YieldOp::create(b, loc);
+      });
+}
+
+LogicalResult mlc::cuda::mapAttention(linalg::GenericOp op,
+                                      DictionaryAttr attrs) {
+  auto depth = cast<MemRefType>(op.getDpsInputOperand(0)->get().getType())
+                   .getDimSize(3);
+  auto valueDepth =
+      cast<MemRefType>(op.getDpsInitOperand(0)->get().getType()).getDimSize(3);
+  if (depth % kWarpSize || valueDepth % kWarpSize ||
+      depth > 8 * kWarpSize || valueDepth > 8 * kWarpSize)
+    return op.emitOpError("is not mapped to the GPU: the attention kernel "
+                          "needs head sizes that are multiples of 32, at "
+                          "most 256, not ")
+           << depth << " and " << valueDepth;
+  AttentionKernel(op).build(attrs);
+  op.erase();
+  return success();
+}

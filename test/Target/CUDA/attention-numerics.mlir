@@ -1,0 +1,32 @@
+// RUN: mlc-opt %s -mlc-cuda-pipeline=format=isa -mlir-print-ir-before=mlc-cuda-map-to-gpu -mlir-print-ir-after=mlc-cuda-map-to-gpu -mlir-print-op-generic -mlir-print-ir-module-scope -mlir-disable-threading -o /dev/null 2> %t.dump
+// RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --fill 3=21 | FileCheck %s
+// RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --fill 3=0 | FileCheck %s
+// RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --fill 3=62 | FileCheck %s
+
+// A decode step and a short prefill through mlc-cuda-pipeline: the new keys
+// and values written into the caches at the position, which the kernels
+// read from device memory (argument 3, set to 21, 0 and the cache's last
+// rows), then attention over the rows up to it (the attention kernel: warps
+// over rows with online softmaxes, lanes over the head, a shared-memory
+// combine), run in the SIMT emulator and compared with the generics before
+// mapping (the caches and the output). Positions 62 and 63 are the last
+// rows of the 64-row cache: prefill's 3 rows at 62 are clamped into it, as
+// mlc.update_slice does.
+
+// CHECK-DAG: OK decode
+func.func @decode(%q: tensor<1x4x1x32xf32>, %k: tensor<1x2x1x32xf32>, %v: tensor<1x2x1x32xf32>, %pos: tensor<i64>, %kc: tensor<1x2x64x32xf32>, %vc: tensor<1x2x64x32xf32>) -> (tensor<1x4x1x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) {
+  %kn = mlc.update_slice %kc, %k, %pos {axis = 2 : i64} : (tensor<1x2x64x32xf32>, tensor<1x2x1x32xf32>, tensor<i64>) -> tensor<1x2x64x32xf32>
+  %vn = mlc.update_slice %vc, %v, %pos {axis = 2 : i64} : (tensor<1x2x64x32xf32>, tensor<1x2x1x32xf32>, tensor<i64>) -> tensor<1x2x64x32xf32>
+  %o = mlc.attention %q, %kn, %vn position(%pos) {causal} : (tensor<1x4x1x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<i64>) -> tensor<1x4x1x32xf32>
+  return %o, %kn, %vn : tensor<1x4x1x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>
+}
+
+// Three query rows (causal: row i sees the rows up to position + i), head
+// size 64 (2 elements per lane), one query head per key/value head.
+// CHECK-DAG: OK prefill
+func.func @prefill(%q: tensor<1x2x3x64xf32>, %k: tensor<1x2x3x64xf32>, %v: tensor<1x2x3x64xf32>, %pos: tensor<i64>, %kc: tensor<1x2x64x64xf32>, %vc: tensor<1x2x64x64xf32>) -> (tensor<1x2x3x64xf32>, tensor<1x2x64x64xf32>, tensor<1x2x64x64xf32>) {
+  %kn = mlc.update_slice %kc, %k, %pos {axis = 2 : i64} : (tensor<1x2x64x64xf32>, tensor<1x2x3x64xf32>, tensor<i64>) -> tensor<1x2x64x64xf32>
+  %vn = mlc.update_slice %vc, %v, %pos {axis = 2 : i64} : (tensor<1x2x64x64xf32>, tensor<1x2x3x64xf32>, tensor<i64>) -> tensor<1x2x64x64xf32>
+  %o = mlc.attention %q, %kn, %vn position(%pos) {causal} : (tensor<1x2x3x64xf32>, tensor<1x2x64x64xf32>, tensor<1x2x64x64xf32>, tensor<i64>) -> tensor<1x2x3x64xf32>
+  return %o, %kn, %vn : tensor<1x2x3x64xf32>, tensor<1x2x64x64xf32>, tensor<1x2x64x64xf32>
+}
