@@ -115,6 +115,11 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  *
  * OFFSET is the byte offset of the tensor's dense row-major data from the
  * start of the file, a multiple of 64; the header is at most 64 MiB.
+ * mlc-compile writes it, or the runtime from a checkpoint folder
+ * (mlc_qwen3_write_params of mlc-c/Qwen3.h, the same bytes), which can also
+ * build it in memory at load (mlc_qwen3_load_with_weights) for a library
+ * compiled without weights. A Qwen3 library's metadata is the same either
+ * way.
  */
 #define MLC_PARAMS_FILE_VERSION 1
 

@@ -7,6 +7,11 @@
 |* the context, decode appends one and returns the next token's logits. The   *|
 |* KV cache holds up to max_context tokens.                                   *|
 |*                                                                            *|
+|* A library compiled from config.json alone (`mlc-compile ... --no-weights`) *|
+|* has no params.bin: mlc_qwen3_load_with_weights binds the weights of a      *|
+|* Hugging Face checkpoint folder at load, or mlc_qwen3_write_params writes   *|
+|* params.bin from one (see "Weights from a checkpoint" below).               *|
+|*                                                                            *|
 |* A library compiled for CUDA (its metadata has `target cuda`) runs on the   *|
 |* GPU through the same calls: see "CUDA libraries" below.                    *|
 |*                                                                            *|
@@ -43,6 +48,45 @@ typedef struct mlc_qwen3 mlc_qwen3;
  * sets the device up, uploads the weights and allocates the KV cache on it
  * (and reads MLC_CUDA_GRAPHS); see below. */
 MLC_RT_API mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out);
+
+/*
+ * Weights from a checkpoint. mlc_qwen3_load_with_weights loads OUT_DIR's
+ * libqwen3.so as mlc_qwen3_load does, but takes the weights from
+ * CHECKPOINT_DIR, a Hugging Face Qwen3 folder (config.json and
+ * model.safetensors, or model.safetensors.index.json and its shards),
+ * instead of OUT_DIR/params.bin (which may be absent; it is not read). The
+ * safetensors files are mapped and converted once into the layout and
+ * dtypes the library declares (projections transposed, q/k/v and gate/up
+ * side by side, lm_head also when tied; a library with bf16 matrices needs
+ * BF16 ones, one with f32 matrices widens F32, F16 or BF16 exactly), in
+ * anonymous memory holding the bytes params.bin would: the results are the
+ * same, bit for bit, as with the params.bin mlc-compile writes from that
+ * checkpoint. For a CUDA library that memory is uploaded, then released.
+ * The files are unmapped before it returns.
+ *
+ * Before converting, CHECKPOINT_DIR/config.json is checked against
+ * OUT_DIR/config.json (which mlc-compile writes): vocab_size, hidden_size,
+ * intermediate_size, num_hidden_layers, num_attention_heads,
+ * num_key_value_heads, head_dim, tie_word_embeddings, rms_norm_eps and
+ * rope_theta must be equal, and every tensor must be there with its shape.
+ * A mismatch is MLC_ERROR_INVALID_FILE with a message naming both files
+ * and each key that differs ("num_hidden_layers: 3 in the checkpoint, 2 in
+ * the library"), or the file and tensor. A NULL or empty checkpoint_dir is
+ * mlc_qwen3_load.
+ */
+MLC_RT_API mlc_status mlc_qwen3_load_with_weights(const char *dir,
+                                                  const char *checkpoint_dir,
+                                                  mlc_qwen3 **out);
+
+/* Writes the parameter file of OUT_DIR's library from CHECKPOINT_DIR (the
+ * checks and conversion of mlc_qwen3_load_with_weights) to `path`, or to
+ * OUT_DIR/params.bin when `path` is NULL or empty: the file mlc-compile
+ * writes when it compiles from that checkpoint, byte for byte. Written to
+ * PATH.tmp, then renamed. Fails with MLC_ERROR_INVALID_FILE on a
+ * mismatch, MLC_ERROR_IO when the file cannot be written. */
+MLC_RT_API mlc_status mlc_qwen3_write_params(const char *dir,
+                                             const char *checkpoint_dir,
+                                             const char *path);
 
 /* Frees the session and unloads the library (NULL is a no-op). */
 MLC_RT_API void mlc_qwen3_free(mlc_qwen3 *model);

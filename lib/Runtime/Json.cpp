@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -111,6 +112,79 @@ Value::Iterator &Value::Iterator::operator++() {
   node = document->nodes[valueIndex()].end;
   --remaining;
   return *this;
+}
+
+namespace {
+/// Appends compact JSON for `value` to `out`, stopping once `out` holds more
+/// than `limit` bytes.
+void appendJson(const Value &value, std::string &out, size_t limit) {
+  if (out.size() > limit)
+    return;
+  switch (value.kind()) {
+  case Kind::Missing:
+    return;
+  case Kind::Null:
+    out += "null";
+    return;
+  case Kind::Bool:
+    out += value.boolean() ? "true" : "false";
+    return;
+  case Kind::Number: {
+    int64_t whole;
+    if (value.integer(&whole)) {
+      out += std::to_string(whole);
+      return;
+    }
+    // The shortest form that reads back as the same double.
+    char buffer[32];
+    for (int precision = 1; precision <= 17; ++precision) {
+      std::snprintf(buffer, sizeof buffer, "%.*g", precision, value.number());
+      if (std::strtod(buffer, nullptr) == value.number())
+        break;
+    }
+    out += buffer;
+    return;
+  }
+  case Kind::String:
+    out += '"';
+    for (char c : value.string()) {
+      if (c == '"' || c == '\\')
+        out += '\\';
+      out += c;
+    }
+    out += '"';
+    return;
+  case Kind::Array:
+  case Kind::Object: {
+    bool object = value.isObject();
+    out += object ? '{' : '[';
+    bool first = true;
+    for (auto it = value.begin(); it != value.end(); ++it) {
+      if (!first)
+        out += ',';
+      first = false;
+      if (object) {
+        out += '"';
+        out += it.key();
+        out += "\":";
+      }
+      appendJson(*it, out, limit);
+      if (out.size() > limit)
+        return;
+    }
+    out += object ? '}' : ']';
+    return;
+  }
+  }
+}
+} // namespace
+
+std::string summarize(const Value &value, size_t maxChars) {
+  std::string text;
+  appendJson(value, text, maxChars);
+  if (text.size() > maxChars)
+    text = text.substr(0, maxChars > 3 ? maxChars - 3 : 0) + "...";
+  return text;
 }
 
 //===----------------------------------------------------------------------===//

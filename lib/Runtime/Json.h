@@ -41,6 +41,11 @@ enum class Kind : uint8_t {
 const char *kindName(Kind kind);
 
 class Document;
+class Value;
+
+/// `value` as compact JSON for a message (`[2,-1]`, `"eight"`, `2.5`), cut
+/// to `maxChars` with "..." when longer.
+std::string summarize(const Value &value, size_t maxChars = 40);
 
 /// A read-only handle to a value inside a Document (valid while the Document
 /// lives). A default-constructed Value, or the result of find() for an absent

@@ -23,6 +23,8 @@
 
 #include "mlc-c/Module.h"
 
+#include <cstring>
+
 namespace mlc::rt {
 
 namespace {
@@ -187,6 +189,22 @@ bool percentDecode(std::string_view encoded, std::string &decoded) {
     i += 2;
   }
   return true;
+}
+
+std::string percentEncode(std::string_view name) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : name) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+        (c >= '0' && c <= '9') || std::strchr("._:/-", c)) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    }
+  }
+  return out;
 }
 
 bool parseMetadata(std::string_view text, ModuleMetadata &metadata,

@@ -75,6 +75,10 @@ bool parseParamsHeader(std::string_view text, std::vector<ArgInfo> &tensors,
 /// Decodes %XX escapes; false on a malformed escape or a NUL byte.
 bool percentDecode(std::string_view encoded, std::string &decoded);
 
+/// Encodes a name as the metadata and parameter files write it: bytes
+/// outside [A-Za-z0-9._:/-] become %XX.
+std::string percentEncode(std::string_view name);
+
 } // namespace mlc::rt
 
 #endif // MLC_LIB_RUNTIME_METADATA_H

@@ -3,7 +3,9 @@
 // Implements mlc-c/Qwen3.h. libqwen3.so has five entry points (ABI 2 of
 // mlc-c/Module.h): embed, layer_prefill, layer_decode, head_prefill and
 // head_decode; its weights are `extern` params bound here from params.bin,
-// which is mapped, not read. A layer entry point's params are named
+// which is mapped, not read, or from a Hugging Face checkpoint folder,
+// converted at load into the bytes params.bin would hold (Qwen3Weights.h)
+// in anonymous memory. A layer entry point's params are named
 // `layer.<suffix>` and bound to `model.layers.<i>.<suffix>` for layer i. The
 // runtime runs embed, then each layer with that layer's KV cache (updated in
 // place), then the head.
@@ -18,6 +20,7 @@
 #include "Error.h"
 #include "Metadata.h"
 #include "Qwen3Cuda.h"
+#include "Qwen3Weights.h"
 #include "TensorUtils.h"
 
 #include "mlc-c/Module.h"
@@ -74,6 +77,9 @@ struct mlc_qwen3 {
   ModuleMetadata metadata;
   Mapping params;
   std::string paramsFile; ///< params.bin's device, inode, size and time.
+  /// Whether `params` maps params.bin (or holds weights converted from a
+  /// checkpoint, in anonymous memory).
+  bool paramsFileBacked = true;
   std::unordered_map<std::string, ArgInfo> tensors;
   Entry embed, layerPrefill, layerDecode, headPrefill, headDecode;
   int64_t vocab = 0, hidden = 0, layers = 0, kvHeads = 0, context = 0,
@@ -111,29 +117,9 @@ std::string formatDims(const std::vector<int64_t> &dims) {
   return formatShape(static_cast<int32_t>(dims.size()), dims.data());
 }
 
-/// Maps DIR/params.bin and indexes its tensors.
-mlc_status mapParams(mlc_qwen3 &model) {
-  std::string path = model.dir + "/params.bin";
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return fail(MLC_ERROR_IO, "cannot open '" + path + "': " +
-                                  std::strerror(errno));
-  struct stat st;
-  if (fstat(fd, &st) != 0 || st.st_size <= 0) {
-    close(fd);
-    return fail(MLC_ERROR_INVALID_FILE, "'" + path + "' is empty");
-  }
-  model.params.size = static_cast<size_t>(st.st_size);
-  model.paramsFile =
-      std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
-      std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
-      "." + std::to_string(st.st_mtim.tv_nsec);
-  model.params.data =
-      mmap(nullptr, model.params.size, PROT_READ, MAP_PRIVATE, fd, 0);
-  close(fd);
-  if (model.params.data == MAP_FAILED)
-    return fail(MLC_ERROR_IO, "cannot map '" + path + "': " +
-                                  std::strerror(errno));
+/// Indexes the tensors of the parameter file in model.params; `path` names
+/// it in messages.
+mlc_status indexParams(mlc_qwen3 &model, const std::string &path) {
   const char *base = static_cast<const char *>(model.params.data);
   std::string_view header(base, std::min(model.params.size, kMaxParamsHeader));
   std::vector<ArgInfo> tensors;
@@ -162,6 +148,118 @@ mlc_status mapParams(mlc_qwen3 &model) {
                   "'" + path + "': tensor '" + name + "' appears twice");
   }
   return MLC_OK;
+}
+
+/// Maps DIR/params.bin and indexes its tensors.
+mlc_status mapParams(mlc_qwen3 &model) {
+  std::string path = model.dir + "/params.bin";
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    return fail(MLC_ERROR_IO,
+                "cannot open '" + path +
+                    "': no such file (a library compiled with mlc-compile "
+                    "--no-weights binds a checkpoint's weights at load: "
+                    "mlc_qwen3_load_with_weights, --weights-dir of "
+                    "mlc-generate and mlc-chat; or mlc-bind-weights writes "
+                    "params.bin)");
+  if (fd < 0)
+    return fail(MLC_ERROR_IO,
+                "cannot open '" + path + "': " + std::strerror(errno));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size <= 0) {
+    close(fd);
+    return fail(MLC_ERROR_INVALID_FILE, "'" + path + "' is empty");
+  }
+  model.params.size = static_cast<size_t>(st.st_size);
+  model.paramsFile =
+      std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) + ":" +
+      std::to_string(st.st_size) + ":" + std::to_string(st.st_mtim.tv_sec) +
+      "." + std::to_string(st.st_mtim.tv_nsec);
+  model.params.data =
+      mmap(nullptr, model.params.size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (model.params.data == MAP_FAILED)
+    return fail(MLC_ERROR_IO,
+                "cannot map '" + path + "': " + std::strerror(errno));
+  return indexParams(model, path);
+}
+
+/// The params the library's entry points declare (each name once).
+mlc_status declaredParams(const mlc_qwen3 &model,
+                          std::vector<qwen3::ParamSpec> &specs) {
+  specs.clear();
+  std::unordered_map<std::string, size_t> seen;
+  for (const EntryMetadata &entry : model.metadata.entries)
+    for (const ArgInfo &param : entry.params) {
+      auto [it, added] = seen.emplace(param.name, specs.size());
+      if (added) {
+        specs.push_back({param.name, param.dtype, param.dims});
+        continue;
+      }
+      const qwen3::ParamSpec &first = specs[it->second];
+      if (first.dtype != param.dtype || first.dims != param.dims)
+        return failIn(model, MLC_ERROR_INVALID_MODULE,
+                      "param '" + param.name + "' of entry point '" +
+                          entry.name + "' is " + dtypeName(param.dtype) + " " +
+                          formatDims(param.dims) + ", another entry's is " +
+                          dtypeName(first.dtype) + " " +
+                          formatDims(first.dims));
+    }
+  return MLC_OK;
+}
+
+/// Opens checkpoint `checkpointDir` for the library: its config.json must
+/// describe the model of the library's (DIR/config.json) and its tensors
+/// the config; `layout` receives the parameter file of the library.
+mlc_status openCheckpoint(const mlc_qwen3 &model,
+                          const std::string &checkpointDir,
+                          std::unique_ptr<qwen3::Checkpoint> &checkpoint,
+                          qwen3::ParamsLayout &layout) {
+  std::string error;
+  qwen3::ModelConfig library;
+  if (!qwen3::readConfig(model.dir + "/config.json", library, error))
+    return failIn(model, MLC_ERROR_INVALID_FILE,
+                  "cannot check the checkpoint against the library's "
+                  "config.json (mlc-compile writes it next to libqwen3.so): " +
+                      error);
+  checkpoint = qwen3::Checkpoint::open(checkpointDir, error);
+  if (!checkpoint)
+    return failIn(model, MLC_ERROR_INVALID_FILE, error);
+  error = qwen3::compareConfigs(library, checkpoint->config());
+  if (!error.empty() || !checkpoint->verify(error))
+    return failIn(model, MLC_ERROR_INVALID_FILE, error);
+  std::vector<qwen3::ParamSpec> specs;
+  if (mlc_status status = declaredParams(model, specs))
+    return status;
+  if (!qwen3::planParams(specs, library.numLayers, layout, error))
+    return failIn(model, MLC_ERROR_INVALID_MODULE, error);
+  return MLC_OK;
+}
+
+/// Converts the weights of `checkpointDir` into anonymous memory holding the
+/// bytes params.bin would, and indexes them.
+mlc_status bindCheckpoint(mlc_qwen3 &model, const std::string &checkpointDir) {
+  std::unique_ptr<qwen3::Checkpoint> checkpoint;
+  qwen3::ParamsLayout layout;
+  if (mlc_status status =
+          openCheckpoint(model, checkpointDir, checkpoint, layout))
+    return status;
+  model.params.size = layout.size;
+  model.params.data = mmap(nullptr, layout.size, PROT_READ | PROT_WRITE,
+                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (model.params.data == MAP_FAILED)
+    return failIn(model, MLC_ERROR_OUT_OF_MEMORY,
+                  "cannot allocate " + std::to_string(layout.size) +
+                      " bytes for the weights of checkpoint " + checkpointDir);
+  std::string error;
+  if (!checkpoint->fill(layout, static_cast<char *>(model.params.data), error))
+    return failIn(model, MLC_ERROR_INVALID_FILE, error);
+  mprotect(model.params.data, model.params.size, PROT_READ);
+  // Sessions on the same library and unchanged checkpoint files share the
+  // weights on a device.
+  model.paramsFile = "checkpoint:" + checkpoint->files().identity();
+  model.paramsFileBacked = false;
+  return indexParams(model, "weights of checkpoint " + checkpointDir);
 }
 
 /// params.bin's tensor `name`, checked against `param`.
@@ -243,6 +341,7 @@ mlc_status setUpDevice(mlc_qwen3 &model, size_t cacheBytes, bool graphs) {
   config.module = model.cudaModule;
   config.free = model.free;
   config.paramsFile = model.paramsFile;
+  config.fileBacked = model.paramsFileBacked;
   config.layers = model.layers;
   config.context = model.context;
   config.cacheBytes = cacheBytes;
@@ -437,38 +536,52 @@ mlc_status forward(mlc_qwen3 *model, const int64_t *tokens, int64_t n,
 
 } // namespace
 
-mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
-  if (!out)
-    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_qwen3_load: out is NULL");
-  *out = nullptr;
-  if (!dir || !*dir)
-    return fail(MLC_ERROR_INVALID_ARGUMENT, "mlc_qwen3_load: empty path");
-  auto model = std::make_unique<mlc_qwen3>();
-  model->dir = dir;
+namespace {
 
+/// Loads DIR/libqwen3.so and parses its metadata.
+mlc_status openLibrary(mlc_qwen3 &model) {
   // The path has a slash: dlopen takes it as a path, not a library name.
-  std::string library = model->dir + "/libqwen3.so";
+  std::string library = model.dir + "/libqwen3.so";
   dlerror();
-  model->handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!model->handle) {
+  model.handle = dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!model.handle) {
     const char *why = dlerror();
     return fail(MLC_ERROR_IO, "cannot load '" + library +
                                   "': " + (why ? why : "dlopen failed"));
   }
   const char *text = static_cast<const char *>(
-      dlsym(model->handle, MLC_MODULE_METADATA_SYMBOL));
-  model->free = reinterpret_cast<mlc_module_free_fn>(
-      dlsym(model->handle, MLC_MODULE_FREE_SYMBOL));
-  if (!text || !model->free)
-    return failIn(*model, MLC_ERROR_INVALID_MODULE,
+      dlsym(model.handle, MLC_MODULE_METADATA_SYMBOL));
+  model.free = reinterpret_cast<mlc_module_free_fn>(
+      dlsym(model.handle, MLC_MODULE_FREE_SYMBOL));
+  if (!text || !model.free)
+    return failIn(model, MLC_ERROR_INVALID_MODULE,
                   "libqwen3.so is not a module compiled by mlc");
   std::string error;
   bool unsupported;
-  if (!parseMetadata(text, model->metadata, error, unsupported) ||
-      model->metadata.version != MLC_MODULE_ABI_VERSION_MULTI_ENTRY)
-    return failIn(*model, MLC_ERROR_INVALID_MODULE,
+  if (!parseMetadata(text, model.metadata, error, unsupported) ||
+      model.metadata.version != MLC_MODULE_ABI_VERSION_MULTI_ENTRY)
+    return failIn(model, MLC_ERROR_INVALID_MODULE,
                   "libqwen3.so has malformed metadata: " +
                       (error.empty() ? "not ABI 2" : error));
+  return MLC_OK;
+}
+
+/// mlc_qwen3_load(_with_weights): the weights from DIR/params.bin, or from
+/// `checkpointDir` when it is not null.
+mlc_status load(const char *function, const char *dir,
+                const char *checkpointDir, mlc_qwen3 **out) {
+  if (!out)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                std::string(function) + ": out is NULL");
+  *out = nullptr;
+  if (!dir || !*dir)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                std::string(function) + ": empty path");
+  auto model = std::make_unique<mlc_qwen3>();
+  model->dir = dir;
+  std::string library = model->dir + "/libqwen3.so";
+  if (mlc_status status = openLibrary(*model))
+    return status;
   // The environment first: a bad setting fails before anything is mapped
   // or uploaded.
   const char *threadsEnv = std::getenv("MLC_NUM_THREADS");
@@ -498,7 +611,8 @@ mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
     model->cudaModule =
         CudaModule::acquire(hooks, model->metadata, images, nullptr);
   }
-  if (mlc_status status = mapParams(*model))
+  if (mlc_status status = checkpointDir ? bindCheckpoint(*model, checkpointDir)
+                                        : mapParams(*model))
     return status;
 
   // Sizes: the layers present in params.bin, the rest from the signatures.
@@ -568,6 +682,40 @@ mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
             dlsym(model->handle, MLC_MODULE_SET_NUM_THREADS_SYMBOL)))
       set(numThreads);
   *out = model.release();
+  return MLC_OK;
+}
+
+} // namespace
+
+mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out) {
+  return load("mlc_qwen3_load", dir, nullptr, out);
+}
+
+mlc_status mlc_qwen3_load_with_weights(const char *dir,
+                                       const char *checkpoint_dir,
+                                       mlc_qwen3 **out) {
+  return load("mlc_qwen3_load_with_weights", dir,
+              checkpoint_dir && *checkpoint_dir ? checkpoint_dir : nullptr,
+              out);
+}
+
+mlc_status mlc_qwen3_write_params(const char *dir, const char *checkpoint_dir,
+                                  const char *path) {
+  if (!dir || !*dir || !checkpoint_dir || !*checkpoint_dir)
+    return fail(MLC_ERROR_INVALID_ARGUMENT,
+                "mlc_qwen3_write_params: empty library or checkpoint path");
+  mlc_qwen3 model;
+  model.dir = dir;
+  if (mlc_status status = openLibrary(model))
+    return status;
+  std::unique_ptr<qwen3::Checkpoint> checkpoint;
+  qwen3::ParamsLayout layout;
+  if (mlc_status status =
+          openCheckpoint(model, checkpoint_dir, checkpoint, layout))
+    return status;
+  std::string file = path && *path ? path : model.dir + "/params.bin", error;
+  if (!checkpoint->write(layout, file, error))
+    return failIn(model, MLC_ERROR_IO, error);
   return MLC_OK;
 }
 

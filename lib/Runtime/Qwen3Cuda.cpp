@@ -165,13 +165,17 @@ mlc_status Qwen3Cuda::uploadWeights(CudaCall &call) {
       return failed(status);
   }
   // Tensor by tensor from the mapped file: the host never holds a second
-  // copy of the weights, and their pages are dropped once uploaded.
+  // copy of the weights, and their pages are dropped once uploaded. (Not
+  // those of weights converted into anonymous memory: dropped, a page
+  // shared with a tensor not uploaded yet would read back as zeros. The
+  // caller frees that memory whole after the upload.)
   for (const Tensor &t : config.tensors) {
     if (mlc_status status = call.upload(
             offsetPointer(created->block, created->offsets[t.name]), t.host,
             t.bytes, "tensor '" + t.name + "' of params.bin"))
       return failed(status);
-    dropPages(t.host, t.bytes);
+    if (config.fileBacked)
+      dropPages(t.host, t.bytes);
   }
   shared = created;
   weights = std::move(created);

@@ -73,6 +73,9 @@ public:
     /// What identifies params.bin (device, inode, size, modification
     /// time): sessions of one library and one file share the weights.
     std::string paramsFile;
+    /// The tensors are in a mapping of params.bin (whose pages can be
+    /// dropped and read back), not in memory converted from a checkpoint.
+    bool fileBacked = true;
     std::vector<Tensor> tensors;
     int64_t layers = 0, context = 0;
     uint64_t cacheBytes = 0;   ///< One layer's k (or v) cache.

@@ -3,11 +3,16 @@
 //   mlc-compile MODEL -o OUT.so [--target cpu|cuda] [--cpu NAME] [-O N]
 //       [--gpu-arch sm_80,sm_90] [--input-shape 2x16x256 ...]
 //   mlc-compile CHECKPOINT_DIR -o OUT_DIR [--max-context N] [--target cpu]
+//   mlc-compile CONFIG_OR_CHECKPOINT_DIR -o OUT_DIR --no-weights
+//       [--weights auto|bf16|f32]
 //
 // MODEL is an ONNX file (.onnx) or mlc IR (.mlir); CHECKPOINT_DIR a Hugging
 // Face Qwen3 folder (config.json with model_type qwen3, safetensors), which
 // becomes OUT_DIR/libqwen3.so + params.bin + the tokenizer files
-// (mlc-c/Qwen3.h runs it). Exit codes: 0 success, 1 error, 2 usage, 3 the
+// (mlc-c/Qwen3.h runs it). With --no-weights a config.json (or a folder
+// holding one) is enough: no params.bin is written, and the weights are
+// bound at load (mlc_qwen3_load_with_weights, mlc-generate --weights-dir,
+// mlc-bind-weights). Exit codes: 0 success, 1 error, 2 usage, 3 the
 // model uses ops mlc does not support.
 //
 //===----------------------------------------------------------------------===//
@@ -38,17 +43,53 @@ int fail(const llvm::Twine &message, int code = kError) {
   return code;
 }
 
-/// Compiles the Qwen3 checkpoint in `dir` into `outDir`.
-int compileQwen3(MLIRContext &context, llvm::StringRef dir,
+/// Compiles the Qwen3 checkpoint in `input` into `outDir`; with `noWeights`,
+/// from `input`'s config.json alone (`input` may be that file).
+int compileQwen3(MLIRContext &context, llvm::StringRef input,
                  llvm::StringRef outDir, int64_t maxContext,
-                 llvm::StringRef weights, mlc::CompileOptions options) {
-  auto checkpoint = mlc::qwen3::Checkpoint::open(dir);
-  if (!checkpoint)
-    return fail(llvm::toString(checkpoint.takeError()));
-  if (llvm::Error e = (*checkpoint)->verify())
-    return fail(llvm::toString(std::move(e)));
-  const mlc::qwen3::Config &config = (*checkpoint)->config();
-  options.progress("read " + dir.str() + ": " +
+                 llvm::StringRef weights, bool noWeights,
+                 mlc::CompileOptions options) {
+  llvm::SmallString<256> dir(input), configPath(input);
+  if (llvm::sys::fs::is_directory(input)) {
+    llvm::sys::path::append(configPath, "config.json");
+  } else {
+    llvm::sys::path::remove_filename(dir);
+    if (dir.empty())
+      dir = ".";
+  }
+  auto loaded = mlc::qwen3::loadConfig(configPath);
+  if (!loaded)
+    return fail(llvm::toString(loaded.takeError()));
+  const mlc::qwen3::Config &config = *loaded;
+  std::unique_ptr<mlc::qwen3::CheckpointWeights> checkpoint;
+  bool bf16Matrices;
+  if (noWeights) {
+    // Without weights to look at, the dtype is the user's or the config's.
+    llvm::StringRef dtype = config.torchDtype;
+    if (weights == "auto" && dtype != "bfloat16" && dtype != "float32" &&
+        dtype != "float16")
+      return fail("--no-weights: the torch_dtype of " + configPath + " is " +
+                      (dtype.empty() ? std::string("absent")
+                                     : "'" + dtype.str() + "'") +
+                      ", not bfloat16, float16 or float32: say --weights "
+                      "bf16 or --weights f32",
+                  kUsage);
+    bf16Matrices =
+        weights == "bf16" || (weights == "auto" && dtype == "bfloat16");
+  } else {
+    auto opened = mlc::qwen3::CheckpointWeights::open(dir);
+    if (!opened)
+      return fail(llvm::toString(opened.takeError()) +
+                  " (--no-weights compiles from config.json alone)");
+    checkpoint = std::move(*opened);
+    bf16Matrices = checkpoint->hasBf16Matrices();
+    if (weights == "bf16" && !bf16Matrices)
+      return fail("--weights bf16 needs a checkpoint whose matrices are bf16 "
+                  "(this one is " +
+                      config.torchDtype + ")",
+                  kUsage);
+  }
+  options.progress("read " + configPath.str().str() + ": " +
                    std::to_string(config.numLayers) + " layers, hidden " +
                    std::to_string(config.hiddenSize) + ", vocabulary " +
                    std::to_string(config.vocabSize));
@@ -64,25 +105,32 @@ int compileQwen3(MLIRContext &context, llvm::StringRef dir,
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return fail("cannot create " + outDir + ": " + ec.message());
 
+  build.bf16Weights = weights != "f32" && bf16Matrices;
+  options.progress(
+      std::string("weights in ") +
+      (build.bf16Weights ? "bf16 (as stored; computed in f32)" : "f32") +
+      (noWeights ? ", bound at load" : ""));
+  OwningOpRef<ModuleOp> module =
+      mlc::qwen3::buildModule(&context, config, build);
   llvm::SmallString<256> path(outDir);
   llvm::sys::path::append(path, "params.bin");
-  bool bf16Matrices = mlc::qwen3::hasBf16Matrices(**checkpoint);
-  if (weights == "bf16" && !bf16Matrices)
-    return fail("--weights bf16 needs a checkpoint whose matrices are bf16 "
-                "(this one is " + config.torchDtype + ")",
-                kUsage);
-  build.bf16Weights = weights != "f32" && bf16Matrices;
-  options.progress(std::string("weights in ") +
-                   (build.bf16Weights ? "bf16 (as stored; computed in f32)"
-                                      : "f32"));
-  if (llvm::Error e = mlc::qwen3::writeParameterFile(
-          **checkpoint, path, build.bf16Weights, options.progress))
-    return fail(llvm::toString(std::move(e)));
-  options.progress("wrote " + path.str().str());
+  if (checkpoint) {
+    if (llvm::Error e =
+            checkpoint->writeParameterFile(*module, path, options.progress))
+      return fail(llvm::toString(std::move(e)));
+    options.progress("wrote " + path.str().str());
+  } else if (llvm::sys::fs::exists(path)) {
+    // An earlier compile's weights would be loaded with this library.
+    if (std::error_code ec = llvm::sys::fs::remove(path))
+      return fail("cannot remove " + path + ": " + ec.message());
+    options.progress("removed " + path.str().str() + " (no weights)");
+  }
   for (const char *name : {"config.json", "generation_config.json",
                            "tokenizer.json", "tokenizer_config.json"}) {
     llvm::SmallString<256> from(dir), to(outDir);
     llvm::sys::path::append(from, name);
+    if (llvm::StringRef(name) == "config.json")
+      from = configPath;
     llvm::sys::path::append(to, name);
     if (!llvm::sys::fs::exists(from)) {
       llvm::WithColor::warning(llvm::errs(), "mlc-compile")
@@ -93,8 +141,6 @@ int compileQwen3(MLIRContext &context, llvm::StringRef dir,
       return fail("cannot copy " + from + " to " + to + ": " + ec.message());
   }
 
-  OwningOpRef<ModuleOp> module =
-      mlc::qwen3::buildModule(&context, config, build);
   options.progress("built the model (KV cache of " +
                    std::to_string(build.maxContext) + " tokens)");
   path = outDir;
@@ -153,6 +199,14 @@ int main(int argc, char **argv) {
       cl::desc("Qwen3: how the matrices are stored: auto (bf16 when the "
                "checkpoint's are, else f32), bf16 or f32"),
       cl::init("auto"), cl::cat(category));
+  cl::opt<bool> noWeights(
+      "no-weights",
+      cl::desc("Qwen3: compile from config.json alone (a file, or a folder "
+               "holding one) and write no params.bin; the weights are bound "
+               "at load (mlc-generate --weights-dir, mlc-bind-weights). The "
+               "matrices' dtype is --weights, or auto: config.json's "
+               "torch_dtype"),
+      cl::cat(category));
   cl::opt<bool> printKernels(
       "print-kernels",
       cl::desc("Print the kernels of each entry point (Qwen3: layer_decode "
@@ -220,14 +274,21 @@ int main(int argc, char **argv) {
     return fail("--max-context must be positive", kUsage);
   if (weights != "auto" && weights != "bf16" && weights != "f32")
     return fail("--weights must be auto, bf16 or f32", kUsage);
-  if (llvm::sys::fs::is_directory(input) && !inputShapes.empty())
+  bool qwen3 = llvm::sys::fs::is_directory(input) ||
+               (noWeights && llvm::sys::path::extension(input) == ".json");
+  if (noWeights && !qwen3)
+    return fail("--no-weights is for Qwen3 (a config.json or a checkpoint "
+                "folder)",
+                kUsage);
+  if (qwen3 && !inputShapes.empty())
     return fail("--input-shape is for models, not Qwen3 checkpoints", kUsage);
-  if (llvm::sys::fs::is_directory(input) && target != "cpu")
+  if (qwen3 && target != "cpu")
     return fail("Qwen3 checkpoints compile for --target cpu (the GPU "
                 "library is not written yet)",
                 kUnsupported);
-  if (llvm::sys::fs::is_directory(input))
-    return compileQwen3(context, input, output, maxContext, weights, options);
+  if (qwen3)
+    return compileQwen3(context, input, output, maxContext, weights, noWeights,
+                        options);
 
   llvm::StringRef extension = llvm::sys::path::extension(input);
   if (extension != ".onnx" && extension != ".mlir")

@@ -1,10 +1,13 @@
 //===- mlc-chat.cpp - chat with a Qwen3 library ---------------------------===//
 //
-//   mlc-chat --lib OUT_DIR [--system TEXT] [--max-tokens N] [--no-think]
+//   mlc-chat --lib OUT_DIR [--weights-dir CHECKPOINT_DIR] [--system TEXT]
+//            [--max-tokens N] [--no-think]
 //            [--temperature T] [--top-k K] [--top-p P]
 //            [--repetition-penalty R] [--seed S]
 //
-// Reads user turns from stdin, one per line, and streams the replies. Each
+// --weights-dir binds the weights of a Hugging Face checkpoint folder at
+// load instead of OUT_DIR/params.bin (as mlc-generate). Reads user turns
+// from stdin, one per line, and streams the replies. Each
 // turn is rendered with the checkpoint's chat template and appended to the
 // session (the KV cache keeps the conversation; earlier turns are not
 // re-rendered, so reasoning the model wrote stays in its context). Commands:
@@ -30,8 +33,8 @@ using namespace mlc::tools;
 namespace {
 
 const char *const kUsage =
-    "usage: mlc-chat --lib OUT_DIR [--system TEXT] [--max-tokens N] "
-    "[--no-think]\n"
+    "usage: mlc-chat --lib OUT_DIR [--weights-dir CHECKPOINT_DIR]\n"
+    "                [--system TEXT] [--max-tokens N] [--no-think]\n"
     "                [--temperature T] [--top-k K] [--top-p P]\n"
     "                [--repetition-penalty R] [--seed S]\n"
     "Type a message and Enter; /reset starts over, /exit quits.\n";
@@ -44,7 +47,7 @@ int usage(const std::string &message) {
 } // namespace
 
 int main(int argc, char **argv) {
-  const char *lib = nullptr, *system = nullptr;
+  const char *lib = nullptr, *system = nullptr, *weightsDir = nullptr;
   long maxTokens = 1024;
   bool think = true;
   mlc_sampling_params sampling = {0.6f, 20, 0.95f, 1.0f, 0};
@@ -64,6 +67,8 @@ int main(int argc, char **argv) {
     char *end = nullptr;
     if (arg == "--lib") {
       lib = value;
+    } else if (arg == "--weights-dir") {
+      weightsDir = value;
     } else if (arg == "--system") {
       system = value;
     } else if (parseGenerationOption(arg, value, maxTokens, sampling, end)) {
@@ -85,7 +90,8 @@ int main(int argc, char **argv) {
   }
   std::unique_ptr<mlc_sampler, decltype(&mlc_sampler_free)> samplerOwner(
       generator.sampler, mlc_sampler_free);
-  if (mlc_qwen3_load(lib, &generator.model) != MLC_OK) {
+  if (mlc_qwen3_load_with_weights(lib, weightsDir, &generator.model) !=
+      MLC_OK) {
     printError("mlc-chat", "loading " + std::string(lib));
     return 1;
   }

@@ -1,11 +1,15 @@
 //===- mlc-generate.cpp - generate text with a Qwen3 library --------------===//
 //
-//   mlc-generate --lib OUT_DIR (--prompt TEXT | --prompt-ids ID,...)
-//                [--max-tokens N] [--raw] [--no-think] [--temperature T]
+//   mlc-generate --lib OUT_DIR [--weights-dir CHECKPOINT_DIR]
+//                (--prompt TEXT | --prompt-ids ID,...) [--max-tokens N] [--raw]
+//                [--no-think] [--temperature T]
 //                [--top-k K] [--top-p P] [--repetition-penalty R] [--seed S]
 //                [--dump-logits DIR]
 //
-// OUT_DIR is what `mlc-compile CHECKPOINT_DIR -o OUT_DIR` wrote. --prompt is
+// OUT_DIR is what `mlc-compile CHECKPOINT_DIR -o OUT_DIR` wrote;
+// --weights-dir binds the weights of a Hugging Face checkpoint folder at
+// load instead of OUT_DIR/params.bin (a library compiled with --no-weights
+// has none; mlc_qwen3_load_with_weights). --prompt is
 // a user message put in the checkpoint's chat template (--raw: the text as
 // is) and tokenized with its tokenizer; --prompt-ids are token ids, used as
 // they are. The prompt is prefilled, then tokens are generated one decode
@@ -38,7 +42,8 @@ using namespace mlc::tools;
 namespace {
 
 const char *const kUsage =
-    "usage: mlc-generate --lib OUT_DIR (--prompt TEXT | --prompt-ids ID,...)\n"
+    "usage: mlc-generate --lib OUT_DIR [--weights-dir CHECKPOINT_DIR]\n"
+    "                    (--prompt TEXT | --prompt-ids ID,...)\n"
     "                    [--max-tokens N] [--raw] [--no-think]\n"
     "                    [--temperature T] [--top-k K] [--top-p P]\n"
     "                    [--repetition-penalty R] [--seed S]\n"
@@ -90,7 +95,8 @@ int writeNpy(const std::string &path, mlc_dtype dtype,
 } // namespace
 
 int main(int argc, char **argv) {
-  const char *lib = nullptr, *dumpDir = nullptr, *promptText = nullptr;
+  const char *lib = nullptr, *dumpDir = nullptr, *promptText = nullptr,
+             *weightsDir = nullptr;
   std::vector<int64_t> prompt;
   long maxTokens = 256;
   bool raw = false, think = true;
@@ -115,6 +121,8 @@ int main(int argc, char **argv) {
     char *end = nullptr;
     if (arg == "--lib") {
       lib = value;
+    } else if (arg == "--weights-dir") {
+      weightsDir = value;
     } else if (arg == "--prompt") {
       promptText = value;
     } else if (arg == "--prompt-ids") {
@@ -144,7 +152,7 @@ int main(int argc, char **argv) {
   std::unique_ptr<mlc_sampler, decltype(&mlc_sampler_free)> samplerOwner(
       generator.sampler, mlc_sampler_free);
   auto start = std::chrono::steady_clock::now();
-  if (mlc_qwen3_load(lib, &generator.model) != MLC_OK)
+  if (mlc_qwen3_load_with_weights(lib, weightsDir, &generator.model) != MLC_OK)
     return failWith("loading " + std::string(lib));
   std::unique_ptr<mlc_qwen3, decltype(&mlc_qwen3_free)> modelOwner(
       generator.model, mlc_qwen3_free);

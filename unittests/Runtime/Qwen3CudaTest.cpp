@@ -9,13 +9,15 @@
 // can fail), the weights uploaded once, the only copies per step (token ids
 // and positions up, logits down), device memory running out for the
 // weights or the KV cache, failed steps that leave the session usable and
-// a sticky one that does not, modules that break the ABI, and two sessions
-// of one library.
+// a sticky one that does not, modules that break the ABI, two sessions of
+// one library, and the weights bound at load from a checkpoint folder
+// (mlc_qwen3_load_with_weights) instead of params.bin.
 //
 //===----------------------------------------------------------------------===//
 
 #include "FakeCudaTestUtils.h"
 #include "RuntimeTestUtils.h"
+#include "SafetensorsTestUtils.h"
 
 #include "mlc-c/Qwen3.h"
 
@@ -859,6 +861,109 @@ TEST_F(Qwen3CudaTest, SessionsShareWeightsOfOneFileOnly) {
   mlc_qwen3 *c = load();
   EXPECT_EQ(count("alloc 2304"), 3u);
   expectLogits(prefill(c, {3, 1, 4}), Reference().last({3, 1, 4}, 0), "c");
+}
+
+/// The Hugging Face checkpoint that `ref`'s params.bin is converted from:
+/// the projections [out, in] (q, k, v the column blocks of qkv; the
+/// tensors the fake library does not read, zeros), lm_head untied.
+void writeCheckpoint(const std::string &dir, const Reference &ref) {
+  using ::mlc::test::rawBytes;
+  using ::mlc::test::RawTensor;
+  mkdir(dir.c_str(), 0777);
+  std::ofstream(dir + "/config.json") << R"({
+    "model_type": "qwen3", "vocab_size": 8, "hidden_size": 4,
+    "intermediate_size": 4, "num_hidden_layers": )"
+                                      << kLayers << R"(,
+    "num_attention_heads": 2, "num_key_value_heads": 2, "head_dim": 2,
+    "rms_norm_eps": 1e-06, "rope_theta": 10000, "tie_word_embeddings": false,
+    "torch_dtype": "bfloat16"})";
+  /// [rows, cols] of `source` ([cols, stride] from column `first`),
+  /// transposed.
+  auto transposed = [](const std::vector<uint16_t> &source, int64_t rows,
+                       int64_t cols, int64_t stride, int64_t first) {
+    std::vector<uint16_t> out(rows * cols);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        out[r * cols + c] = source[c * stride + first + r];
+    return rawBytes(out);
+  };
+  std::string zeros(2 * kHidden * kHidden, '\0');
+  std::vector<RawTensor> tensors = {
+      {"model.embed_tokens.weight",
+       "BF16",
+       {kVocab, kHidden},
+       rawBytes(ref.embed)},
+      {"model.norm.weight", "F32", {kHidden}, rawBytes(ref.norm)},
+      {"lm_head.weight",
+       "BF16",
+       {kVocab, kHidden},
+       transposed(ref.lm, kVocab, kHidden, kVocab, 0)}};
+  for (int64_t l = 0; l < kLayers; ++l) {
+    std::string prefix = "model.layers." + std::to_string(l) + ".";
+    const Reference::Layer &layer = ref.layers[l];
+    tensors.push_back({prefix + "input_layernorm.weight",
+                       "F32",
+                       {kHidden},
+                       rawBytes(layer.a)});
+    for (auto [name, first] : {std::pair{"q", 0}, {"k", 4}, {"v", 8}})
+      tensors.push_back({prefix + "self_attn." + name + "_proj.weight",
+                         "BF16",
+                         {4, kHidden},
+                         transposed(layer.qkv, 4, kHidden, 12, first)});
+    tensors.push_back({prefix + "mlp.down_proj.weight",
+                       "BF16",
+                       {kHidden, kHidden},
+                       transposed(layer.down, kHidden, kHidden, kHidden, 0)});
+    for (const char *name : {"self_attn.o_proj.weight", "mlp.gate_proj.weight",
+                             "mlp.up_proj.weight"})
+      tensors.push_back({prefix + name, "BF16", {kHidden, kHidden}, zeros});
+    for (const char *name :
+         {"self_attn.q_norm.weight", "self_attn.k_norm.weight"})
+      tensors.push_back(
+          {prefix + name, "BF16", {kHeadDim}, zeros.substr(0, 4)});
+    tensors.push_back({prefix + "post_attention_layernorm.weight",
+                       "BF16",
+                       {kHidden},
+                       zeros.substr(0, 8)});
+  }
+  std::ofstream(dir + "/model.safetensors", std::ios::binary)
+      << ::mlc::test::safetensorsFile(tensors);
+}
+
+TEST_F(Qwen3CudaTest, WeightsBoundAtLoadFromACheckpoint) {
+  // The library folder without params.bin, with the checkpoint's
+  // config.json (as mlc-compile --no-weights leaves it).
+  Reference ref;
+  std::string checkpoint = dir + "_checkpoint";
+  writeCheckpoint(checkpoint, ref);
+  unlink((dir + "/params.bin").c_str());
+  std::ifstream config(checkpoint + "/config.json");
+  std::ofstream(dir + "/config.json") << config.rdbuf();
+  mlc_qwen3 *model = nullptr;
+  ASSERT_EQ(
+      mlc_qwen3_load_with_weights(dir.c_str(), checkpoint.c_str(), &model),
+      MLC_OK)
+      << mlc_last_error();
+  sessions.push_back(model);
+  // The converted tensors the library reads went up, one block as from
+  // params.bin; the checkpoint's files are no longer mapped.
+  EXPECT_EQ(count("alloc 2304"), 1u);
+  std::ifstream maps("/proc/self/maps");
+  std::string text(std::istreambuf_iterator<char>(maps), {});
+  EXPECT_THAT(text, ::testing::Not(HasSubstr(checkpoint)));
+  generate(model, 4);
+
+  // A second session of the same library and checkpoint shares the
+  // weights on the device.
+  mlc_qwen3 *again = nullptr;
+  ASSERT_EQ(
+      mlc_qwen3_load_with_weights(dir.c_str(), checkpoint.c_str(), &again),
+      MLC_OK)
+      << mlc_last_error();
+  sessions.push_back(again);
+  EXPECT_EQ(count("alloc 2304"), 1u);
+  expectLogits(prefill(again, {3, 1, 4}), Reference().last({3, 1, 4}, 0),
+               "second session");
 }
 
 TEST_F(Qwen3CudaTest, MlcGenerateRunsOnTheDevice) {

@@ -391,3 +391,32 @@ def test_rewriting_a_folder_removes_the_other_layout(tmp_path):
     assert len([f for f in os.listdir(folder) if f.endswith(".safetensors")]) == 3
     generate(folder, "--layers", "1")
     assert sorted(f for f in os.listdir(folder) if "safetensors" in f) == ["model.safetensors"]
+
+
+def test_generator_needs_only_numpy(tmp_path):
+    """The generator runs with numpy alone, so that the machine that holds a
+    checkpoint (and binds it to a library compiled without weights) needs
+    nothing else: with torch, safetensors, transformers and onnx blocked it
+    writes a checkpoint, and it imports no module outside the standard
+    library (beyond what numpy and the interpreter's start-up load)."""
+    out = tmp_path / "c"
+    code = "\n".join([
+        "import runpy, sys",
+        "import numpy  # With what it and the interpreter's start-up load.",
+        "before = set(sys.modules)",
+        "for name in ('torch', 'safetensors', 'transformers', 'onnx'):",
+        "    sys.modules[name] = None",
+        f"sys.argv = [{GENERATOR!r}, '--preset', 'tiny', '--layers', '1',",
+        f"            '--out', {str(out)!r}, '--quiet']",
+        "try:",
+        "    runpy.run_path(sys.argv[0], run_name='__main__')",
+        "except SystemExit as exit:",
+        "    assert not exit.code, exit.code",
+        "loaded = {m.split('.')[0] for m, v in sys.modules.items()",
+        "          if v is not None and m not in before}",
+        "extra = sorted(loaded - set(sys.stdlib_module_names) - {'numpy', '__main__'})",
+        "assert not extra, f'imports beyond numpy: {extra}'",
+    ])
+    run("-c", code)
+    assert (out / "model.safetensors").stat().st_size > 0
+    assert json.loads((out / "config.json").read_text())["num_hidden_layers"] == 1

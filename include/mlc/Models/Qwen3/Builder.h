@@ -11,7 +11,7 @@
 #ifndef MLC_MODELS_QWEN3_BUILDER_H
 #define MLC_MODELS_QWEN3_BUILDER_H
 
-#include "mlc/Models/Qwen3/Checkpoint.h"
+#include "mlc/Models/Qwen3/Config.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 

@@ -1,33 +1,56 @@
 //===- ParameterFile.h - write a Qwen3 checkpoint as params.bin -*- C++ -*-===//
 //
-// Converts the weights of a checkpoint once, at compile time, into the
-// parameter file format of mlc-c/Module.h (f32, dense, 64-byte aligned),
-// which the runtime maps and binds to the `extern` params of libqwen3.so.
+// mlc-compile's side of params.bin: the weights of a checkpoint folder,
+// read by the runtime's safetensors reader and converted by the runtime's
+// conversion (lib/Runtime/Qwen3Weights.h, the code mlc_qwen3_load_with_weights
+// runs at load) into the params the built module declares. There is one
+// conversion: a library compiled with --no-weights and bound to the same
+// checkpoint at load reads the same bytes.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef MLC_MODELS_QWEN3_PARAMETERFILE_H
 #define MLC_MODELS_QWEN3_PARAMETERFILE_H
 
-#include "mlc/Models/Qwen3/Checkpoint.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
 #include <functional>
+#include <memory>
+
+namespace mlc::rt::qwen3 {
+class Checkpoint;
+} // namespace mlc::rt::qwen3
 
 namespace mlc::qwen3 {
 
-/// Writes every tensor of expectedTensors(checkpoint.config()) to `path` as
-/// f32 (the matrices as bf16 with `bf16Weights`: bit for bit the
-/// checkpoint's, which must then be bf16), with the projections (`*_proj.weight`, `lm_head.weight`) transposed
-/// to [in, out], the layout a matmul streams for one token; lm_head.weight
-/// is written (from the embedding) also when it is tied. `progress`, if set,
-/// receives a line per finished layer.
-llvm::Error
-writeParameterFile(const Checkpoint &checkpoint, llvm::StringRef path,
-                   bool bf16Weights,
-                   const std::function<void(llvm::StringRef)> &progress = {});
+/// The weights of a checkpoint folder (config.json and its safetensors),
+/// memory-mapped.
+class CheckpointWeights {
+public:
+  /// Opens `dir` and checks that every tensor its config.json implies is
+  /// there with its shape and a float dtype (one error listing every
+  /// problem, naming the files and tensors).
+  static llvm::Expected<std::unique_ptr<CheckpointWeights>>
+  open(llvm::StringRef dir);
+  ~CheckpointWeights();
 
-/// True if every matrix Qwen3 reads is bf16 in the checkpoint, so that
-/// writing them in bf16 (BuildOptions::bf16Weights) loses nothing.
-bool hasBf16Matrices(const Checkpoint &checkpoint);
+  /// True if every matrix Qwen3 reads is bf16 in the checkpoint, so that
+  /// keeping them in bf16 (BuildOptions::bf16Weights) loses nothing.
+  bool hasBf16Matrices() const;
+
+  /// Writes the params that `module` (from buildModule) declares to `path`
+  /// in the parameter file format of mlc-c/Module.h: the projections
+  /// transposed to [in, out], q/k/v and gate/up side by side, lm_head also
+  /// when tied, each in the module's dtype. `progress`, if set, receives a
+  /// line per converted layer.
+  llvm::Error writeParameterFile(
+      mlir::ModuleOp module, llvm::StringRef path,
+      const std::function<void(llvm::StringRef)> &progress = {}) const;
+
+private:
+  explicit CheckpointWeights(std::unique_ptr<rt::qwen3::Checkpoint> checkpoint);
+  std::unique_ptr<rt::qwen3::Checkpoint> checkpoint;
+};
 
 } // namespace mlc::qwen3
 
