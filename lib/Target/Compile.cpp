@@ -464,7 +464,9 @@ Error mlc::compileToSharedLibrary(ModuleOp module, llvm::StringRef outputPath,
 
   // mlc -> linalg; parameters become trailing arguments.
   PassManager toLinalg(context);
-  buildMlcToLinalgPipeline(toLinalg);
+  // CUDA lowers attention over a KV cache itself (mlc-cuda-pipeline).
+  buildMlcToLinalgPipeline(toLinalg,
+                           /*keepKvCacheAttention=*/cuda);
   if (failed(toLinalg.run(module)))
     return makeError("lowering to linalg failed (see the diagnostics above)");
   step("lowered to linalg");
