@@ -69,12 +69,10 @@ struct AttentionKernel {
   }
 
   Value warpSum(Value value) {
-    for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
-      auto shuffle = gpu::ShuffleOp::create(b, loc, value, offset, kWarpSize,
-                                            gpu::ShuffleMode::XOR);
-      value = arith::AddFOp::create(b, loc, value, shuffle.getShuffleResult());
-    }
-    return value;
+    return warpReduce(
+        kb,
+        [&](Value x, Value y) { return arith::AddFOp::create(b, loc, x, y); },
+        value);
   }
 
   void build(DictionaryAttr attrs);

@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Kernels.h"
 #include "mlc/Dialect/Mlc/IR/MlcOps.h"
 #include "mlc/Target/CUDA/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -30,9 +31,7 @@ namespace mlc {
 } // namespace mlc
 
 using namespace mlir;
-
-/// The attribute that marks the generic and carries what the kernel needs.
-static constexpr llvm::StringLiteral kAttentionAttr = "mlc.attention";
+using mlc::cuda::kAttentionAttr;
 
 /// The payload of result element [b, h, i, d]: with keys j in [0, n) where
 /// n = min(position + i + 1, Skv) (causal) or min(position + Sq, Skv),

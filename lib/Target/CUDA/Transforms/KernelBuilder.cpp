@@ -196,14 +196,21 @@ Value KernelBuilder::cmp(arith::CmpIPredicate predicate, Value lhs, Value rhs) {
   return arith::CmpIOp::create(b, loc, predicate, lhs, rhs);
 }
 
-Value mlc::cuda::warpReduce(KernelBuilder &kb, Operation *combiner,
+Value mlc::cuda::warpReduce(KernelBuilder &kb,
+                            function_ref<Value(Value, Value)> combine,
                             Value value) {
   for (int32_t offset = kWarpSize / 2; offset > 0; offset /= 2) {
     auto shuffle = gpu::ShuffleOp::create(kb.b, kb.loc, value, offset,
                                           kWarpSize, gpu::ShuffleMode::XOR);
-    value = kb.apply(combiner, value, shuffle.getShuffleResult());
+    value = combine(value, shuffle.getShuffleResult());
   }
   return value;
+}
+
+Value mlc::cuda::warpReduce(KernelBuilder &kb, Operation *combiner,
+                            Value value) {
+  return warpReduce(
+      kb, [&](Value a, Value b) { return kb.apply(combiner, a, b); }, value);
 }
 
 bool mlc::cuda::indexesInnermostLast(AffineMap map) {

@@ -19,6 +19,9 @@ namespace mlc::cuda {
 
 inline constexpr int64_t kWarpSize = 32;
 inline constexpr int64_t kVectorBytes = 16;
+/// The attribute of mlc-cuda-attention-to-linalg's generics, read by
+/// mlc-cuda-map-to-gpu.
+inline constexpr llvm::StringLiteral kAttentionAttr = "mlc.attention";
 
 /// Emits the loads, the generic's payload and the stores of one kernel, on
 /// vectors of `width` lanes or on scalars.
@@ -102,7 +105,11 @@ struct KernelBuilder {
 };
 
 /// Combination of `value` across the lanes of a warp with xor shuffles
-/// (every lane gets the result).
+/// (every lane gets the result), by `combine` or by a clone of `combiner`.
+mlir::Value
+warpReduce(KernelBuilder &kb,
+           llvm::function_ref<mlir::Value(mlir::Value, mlir::Value)> combine,
+           mlir::Value value);
 mlir::Value warpReduce(KernelBuilder &kb, mlir::Operation *combiner,
                        mlir::Value value);
 

@@ -31,9 +31,6 @@ namespace mlc {
 using namespace mlir;
 using namespace mlc::cuda;
 
-/// The attribute of mlc-cuda-attention-to-linalg's generics.
-static constexpr llvm::StringLiteral kAttentionAttr = "mlc.attention";
-
 /// Rows shorter than this are reduced by one thread each (general kernel)
 /// rather than by a block.
 static constexpr int64_t kMinBlockRow = 32;
@@ -181,44 +178,6 @@ static LogicalResult copyReturnedGlobals(func::FuncOp func) {
   return failure(result.wasInterrupted());
 }
 
-/// Kernels read constant globals themselves: a memref.get_global (and the
-/// views of it) that a launch uses from host code is cloned into the launch,
-/// so that gpu-kernel-outlining copies the global into the kernel's
-/// gpu.module (device memory) instead of passing a host pointer.
-static LogicalResult moveGlobalsIntoLaunches(func::FuncOp func) {
-  WalkResult result = func.walk([&](gpu::LaunchOp launch) {
-    llvm::SetVector<Value> captured;
-    getUsedValuesDefinedAbove(launch.getBody(), captured);
-    for (Value v : captured) {
-      SmallVector<Operation *> chain;
-      Value source = v;
-      while (auto view = source.getDefiningOp<ViewLikeOpInterface>()) {
-        chain.push_back(view);
-        source = view.getViewSource();
-      }
-      auto getGlobal = source.getDefiningOp<memref::GetGlobalOp>();
-      if (!getGlobal)
-        continue;
-      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
-          getGlobal, getGlobal.getNameAttr());
-      if (!global || !global.getConstant()) {
-        getGlobal.emitOpError("is not mapped to the GPU: kernels read only "
-                              "constant globals (each kernel gets its own "
-                              "copy)");
-        return WalkResult::interrupt();
-      }
-      chain.push_back(getGlobal);
-      OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
-      IRMapping map;
-      for (Operation *op : llvm::reverse(chain))
-        b.clone(*op, map);
-      replaceAllUsesInRegionWith(v, map.lookup(v), launch.getBody());
-    }
-    return WalkResult::advance();
-  });
-  return failure(result.wasInterrupted());
-}
-
 /// Function arguments that no op of `func` writes (through any view).
 static DenseSet<Value> readOnlyArguments(func::FuncOp func) {
   DenseSet<Value> written;
@@ -236,17 +195,26 @@ static DenseSet<Value> readOnlyArguments(func::FuncOp func) {
   return result;
 }
 
+/// The memref.get_global that `v` is (a view of), if any.
+static memref::GetGlobalOp globalOf(Value v) {
+  return viewRoot(v).getDefiningOp<memref::GetGlobalOp>();
+}
+
 namespace {
-/// What a kernel can recompute from its arguments: views at offsets that
-/// host code computes (a KV cache's row at a position), and values host
-/// code reads from device memory, which it cannot, though every kernel can
-/// with the same result: a `memref.load` of a function argument that
-/// nothing writes (a decode step's position; it does not change during the
-/// call), and pure arithmetic on them. `sinkInto` clones them into
-/// launches, whose kernels then take the buffers they view and the scalars
-/// they start from.
-struct DeviceValues {
-  explicit DeviceValues(func::FuncOp func) : readOnly(readOnlyArguments(func)) {}
+/// What kernels compute themselves rather than take as arguments:
+/// - constant globals and views of them: cloned into the launch, so that
+///   gpu-kernel-outlining copies the global into the kernel's gpu.module
+///   (device memory) instead of passing a host pointer;
+/// - views at offsets that host code computes (a KV cache's row at a
+///   position): kernels take bare pointers to buffers of static type;
+/// - values host code reads from device memory, which it cannot, though
+///   every kernel can with the same result: a `memref.load` of a function
+///   argument that nothing writes (a decode step's position; it does not
+///   change during the call), and pure arithmetic on them.
+/// `sinkInto` clones them into launches, whose kernels then take the
+/// buffers they view and the scalars they start from.
+struct KernelValues {
+  explicit KernelValues(func::FuncOp func) : readOnly(readOnlyArguments(func)) {}
 
   /// Whether `v` is a kernel argument (a buffer of static type, or a scalar
   /// that host code has) or recomputable from kernel arguments.
@@ -272,27 +240,27 @@ struct DeviceValues {
     Operation *def = v.getDefiningOp();
     if (!def || isa<memref::AllocOp, memref::GetGlobalOp>(def))
       return false;
-    if (isa<memref::LoadOp>(def))
-      return true;
-    return llvm::any_of(def->getOperands(),
+    return isa<memref::LoadOp>(def) ||
+           llvm::any_of(def->getOperands(),
                         [&](Value o) { return readsDevice(o); });
   }
 
   /// Whether a kernel must compute `v` itself rather than take it.
   bool isComputedInKernel(Value v) {
     auto type = dyn_cast<MemRefType>(v.getType());
-    return (type && !isStaticBuffer(type)) || readsDevice(v);
+    return (type && (!isStaticBuffer(type) || globalOf(v))) || readsDevice(v);
   }
 
   /// Clones what `launch` uses of such values into it, up to its arguments,
-  /// and erases the host copies no longer used.
-  void sinkInto(gpu::LaunchOp launch);
+  /// and erases the host copies no longer used. Fails on a mutable global
+  /// (each kernel would get its own copy).
+  LogicalResult sinkInto(gpu::LaunchOp launch);
 
   DenseSet<Value> readOnly;
 };
 } // namespace
 
-void DeviceValues::sinkInto(gpu::LaunchOp launch) {
+LogicalResult KernelValues::sinkInto(gpu::LaunchOp launch) {
   llvm::SetVector<Value> captured;
   getUsedValuesDefinedAbove(launch.getBody(), captured);
   llvm::SetVector<Operation *> slice;
@@ -304,11 +272,20 @@ void DeviceValues::sinkInto(gpu::LaunchOp launch) {
       collect(o);
     slice.insert(def);
   };
-  for (Value v : captured)
+  for (Value v : captured) {
+    if (memref::GetGlobalOp getGlobal = globalOf(v)) {
+      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+          getGlobal, getGlobal.getNameAttr());
+      if (!global || !global.getConstant())
+        return getGlobal.emitOpError(
+            "is not mapped to the GPU: kernels read only constant globals "
+            "(each kernel gets its own copy)");
+    }
     if (isComputedInKernel(v) && isRecomputable(v))
       collect(v);
+  }
   if (slice.empty())
-    return;
+    return success();
   OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
   IRMapping map;
   for (Operation *op : slice)
@@ -319,6 +296,7 @@ void DeviceValues::sinkInto(gpu::LaunchOp launch) {
   for (Operation *op : llvm::reverse(slice))
     if (op->use_empty())
       op->erase();
+  return success();
 }
 
 /// Host code only allocates, views and launches: an op outside a launch
@@ -363,24 +341,26 @@ struct CudaMapToGpuPass
     }
     if (failed(copyReturnedGlobals(func)) || failed(copiesToGenerics(func)))
       return signalPassFailure();
-    DeviceValues values(func);
-    deviceValues = &values;
+    KernelValues values(func);
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     // Backwards: a kernel takes over the fill of its output before the fill
     // would become a kernel of its own.
     DenseSet<Operation *> erased;
     for (linalg::LinalgOp linalgOp : llvm::reverse(ops))
-      if (!erased.contains(linalgOp) && failed(map(linalgOp, erased)))
+      if (!erased.contains(linalgOp) &&
+          failed(map(linalgOp, values, erased)))
         return signalPassFailure();
-    func.walk([&](gpu::LaunchOp launch) { values.sinkInto(launch); });
-    if (failed(moveGlobalsIntoLaunches(func)) || failed(checkHostCode(func)))
+    WalkResult sunk = func.walk([&](gpu::LaunchOp launch) {
+      return failed(values.sinkInto(launch)) ? WalkResult::interrupt()
+                                             : WalkResult::advance();
+    });
+    if (sunk.wasInterrupted() || failed(checkHostCode(func)))
       return signalPassFailure();
   }
 
-  DeviceValues *deviceValues = nullptr;
-
-  LogicalResult map(linalg::LinalgOp linalgOp, DenseSet<Operation *> &erased) {
+  LogicalResult map(linalg::LinalgOp linalgOp, KernelValues &values,
+                    DenseSet<Operation *> &erased) {
     auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
     if (!op || !op.hasPureBufferSemantics())
       return linalgOp.emitOpError(
@@ -399,7 +379,7 @@ struct CudaMapToGpuPass
                               "pointers): ")
                << type;
       else if (type && !isStaticBuffer(type) &&
-               !deviceValues->isRecomputable(operand))
+               !values.isRecomputable(operand))
         return op.emitOpError("is not mapped to the GPU: a view that "
                               "kernels cannot compute (its offset or strides "
                               "depend on a buffer this function writes): ")
