@@ -1241,9 +1241,12 @@ def main():
                          help="also compare the buffers of memref.alloc, in order (debugging)")
     args = parser.parse_args()
 
+    def parse(text):
+        return Emulator(Parser(resolve_aliases(text)).op())
+
     def load(path):
         with open(path) as f:
-            return Emulator(Parser(resolve_aliases(f.read())).op())
+            return parse(f.read())
 
     if args.command == "compare-dump":
         with open(args.dump) as f:
@@ -1254,8 +1257,7 @@ def main():
         kinds = sections[1::2]
         if not kinds or kinds[0] != "Before" or kinds[-1] != "After":
             raise SystemExit(f"{args.dump}: expected IR dumps before and after the pass")
-        reference, mapped = (Emulator(Parser(resolve_aliases(text)).op())
-                             for text in (sections[2], sections[-1]))
+        reference, mapped = parse(sections[2]), parse(sections[-1])
     else:
         reference, mapped = load(args.reference), load(args.mapped)
     failed = 0
