@@ -288,19 +288,9 @@ bool readConfig(const std::string &path, ModelConfig &config,
                 std::string &error) {
   config = ModelConfig();
   config.path = path;
-  std::string text;
-  if (!readTextFile(path, text, error))
-    return false;
   json::Document document;
-  std::string parseError;
-  if (!document.parse(text, parseError)) {
-    error = path + " is not valid JSON: " + parseError;
+  if (!readJsonObjectFile(path, document, error))
     return false;
-  }
-  if (!document.root().isObject()) {
-    error = path + ": expected a JSON object";
-    return false;
-  }
   ConfigReader reader{path, document.root(), {}};
   json::Value modelType = reader.get("model_type", /*required=*/true);
   if (!modelType.isMissing() && modelType.string() != "qwen3")

@@ -215,6 +215,23 @@ bool readTextFile(const std::string &path, std::string &text,
   return true;
 }
 
+bool readJsonObjectFile(const std::string &path, json::Document &document,
+                        std::string &error) {
+  std::string text;
+  if (!readTextFile(path, text, error))
+    return false;
+  std::string parseError;
+  if (!document.parse(text, parseError)) {
+    error = path + " is not valid JSON: " + parseError;
+    return false;
+  }
+  if (!document.root().isObject()) {
+    error = path + ": expected a JSON object";
+    return false;
+  }
+  return true;
+}
+
 std::string formatDims(const std::vector<int64_t> &dims) {
   std::string text = "[";
   for (size_t i = 0; i < dims.size(); ++i)
@@ -365,20 +382,10 @@ bool SafetensorsFolder::addFile(const std::string &path, std::string &error) {
 bool SafetensorsFolder::addShards(const std::string &dir,
                                   const std::string &indexPath,
                                   std::string &error) {
-  std::string text;
-  if (!readTextFile(indexPath, text, error))
-    return false;
   json::Document document;
-  std::string parseError;
-  if (!document.parse(text, parseError)) {
-    error = indexPath + " is not valid JSON: " + parseError;
+  if (!readJsonObjectFile(indexPath, document, error))
     return false;
-  }
   json::Value root = document.root();
-  if (!root.isObject()) {
-    error = indexPath + ": expected a JSON object";
-    return false;
-  }
   json::Value weightMap = root.find("weight_map");
   if (weightMap.isMissing()) {
     error = "missing key 'weight_map' in " + indexPath;

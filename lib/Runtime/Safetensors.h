@@ -22,6 +22,8 @@
 #ifndef MLC_LIB_RUNTIME_SAFETENSORS_H
 #define MLC_LIB_RUNTIME_SAFETENSORS_H
 
+#include "Json.h"
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -56,6 +58,12 @@ std::string formatDims(const std::vector<int64_t> &dims);
 /// with "cannot read PATH: why" in `error`.
 bool readTextFile(const std::string &path, std::string &text,
                   std::string &error);
+
+/// Reads and parses `path`, whose root must be a JSON object; false with
+/// "PATH is not valid JSON: why" or "PATH: expected a JSON object" (or
+/// readTextFile's error) in `error`.
+bool readJsonObjectFile(const std::string &path, json::Document &document,
+                        std::string &error);
 
 class SafetensorsFolder {
 public:
