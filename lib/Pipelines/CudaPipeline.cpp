@@ -41,6 +41,7 @@ void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createCudaMergeKernelModulesPass());
+  pm.addPass(createCudaExpandKernelBuffersPass());
   // Host constants that only the launches used; globals that only kernels
   // read (outlining copied them into the kernel module).
   pm.addPass(createCanonicalizerPass());

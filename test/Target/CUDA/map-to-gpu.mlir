@@ -187,14 +187,37 @@ func.func @fill_then_max(%x: memref<2x512xf32>, %y: memref<2xf32>) {
 
 // -----
 
-#id = affine_map<(d0) -> (d0)>
-func.func @dynamic(%x: memref<?xf32>, %y: memref<?xf32>) {
-  // expected-error @+1 {{is not mapped to the GPU: dynamic loop sizes}}
-  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]}
-      ins(%x : memref<?xf32>) outs(%y : memref<?xf32>) {
+// Dynamic sizes: host code computes the grid from the buffers' sizes and
+// launches only a grid that is not empty; the kernel bounds its threads by
+// the size it takes as an argument. A copy of dynamic shape is such a
+// kernel too. Dynamic strides of a buffer of identity layout are multiples
+// of its static innermost size: 4 floats per thread.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @dynamic
+// CHECK-SAME: %[[X:.*]]: memref<?x8xf32>, %[[Y:.*]]: memref<?x8xf32>, %[[Z:.*]]: memref<?xf32>, %[[W:.*]]: memref<?xf32>
+// CHECK: %[[ROWS:.*]] = memref.dim %[[X]], %c0
+// CHECK: %[[COUNT:.*]] = arith.muli %[[ROWS]], %c2
+// CHECK: %[[GRID:.*]] = arith.ceildivui %[[COUNT]], %c256
+// CHECK: %[[NONEMPTY:.*]] = arith.cmpi ne, %[[GRID]], %c0
+// CHECK: scf.if %[[NONEMPTY]] {
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[GRID]],
+// CHECK: arith.cmpi ult, %{{.*}}, %[[COUNT]]
+// CHECK: vector.load %[[X]]{{.*}} {alignment = 16 : i64} : memref<?x8xf32>, vector<4xf32>
+// CHECK: vector.store {{.*}}, %[[Y]]
+// CHECK: %[[N:.*]] = memref.dim %[[Z]], %{{.*}}
+// CHECK: arith.ceildivui %[[N]], %c256
+// CHECK: gpu.launch
+// CHECK: memref.load %[[Z]]
+// CHECK: memref.store {{.*}}, %[[W]]
+func.func @dynamic(%x: memref<?x8xf32>, %y: memref<?x8xf32>, %z: memref<?xf32>, %w: memref<?xf32>) {
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : memref<?x8xf32>) outs(%y : memref<?x8xf32>) {
   ^bb0(%a: f32, %out: f32):
-    linalg.yield %a : f32
+    %e = math.exp %a : f32
+    linalg.yield %e : f32
   }
+  memref.copy %z, %w : memref<?xf32> to memref<?xf32>
   return
 }
 

@@ -90,7 +90,9 @@ void AttentionKernel::build(DictionaryAttr attrs) {
   auto kType = cast<MemRefType>(k.getType());
   auto outType = cast<MemRefType>(out.getType());
   int64_t batch = qType.getDimSize(0), heads = qType.getDimSize(1);
-  int64_t queries = qType.getDimSize(2), depth = qType.getDimSize(3);
+  int64_t depth = qType.getDimSize(3);
+  // The result's loops are (batch, head, query row, element).
+  OpFoldResult queries = kb.loopSizes[2];
   int64_t rows = kType.getDimSize(2), valueDepth = outType.getDimSize(3);
   int64_t group = cast<IntegerAttr>(attrs.get("group")).getInt();
   double scale = cast<FloatAttr>(attrs.get("scale")).getValueAsDouble();
@@ -98,7 +100,8 @@ void AttentionKernel::build(DictionaryAttr attrs) {
   int64_t perLane = depth / kWarpSize, valuesPerLane = valueDepth / kWarpSize;
   int64_t threads = kWarps * kWarpSize;
 
-  gpu::LaunchOp launch = kb.launch(heads, threads, queries, batch);
+  gpu::LaunchOp launch = kb.launch(b.getIndexAttr(heads), threads, queries,
+                                   b.getIndexAttr(batch));
   Value mShared = kb.workgroupBuffer(launch, {kWarps}, b.getF32Type());
   Value lShared = kb.workgroupBuffer(launch, {kWarps}, b.getF32Type());
   Value accShared =
@@ -117,7 +120,7 @@ void AttentionKernel::build(DictionaryAttr attrs) {
                             b, loc, arith::AddIOp::create(b, loc, start, i),
                             kb.index(1))
                       : arith::AddIOp::create(b, loc, start,
-                                              kb.index(queries));
+                                              kb.value(queries));
   Value n = arith::MinSIOp::create(b, loc, last, kb.index(rows));
 
   Value qFirst = arith::MulIOp::create(b, loc, lane, kb.index(perLane));

@@ -170,6 +170,17 @@ bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
   std::optional<Contraction> c = matchContraction(op, sizes);
   if (!c)
     return false;
+  // Kernels for a dynamic M (a sequence): the matmul. The general kernel
+  // takes other dynamic loops.
+  auto isDynamic = [&](ArrayRef<unsigned> dims) {
+    return llvm::any_of(sizesOf(dims, sizes), ShapedType::isDynamic);
+  };
+  if (isDynamic(c->n) && !isDynamic(c->m))
+    c->swap();
+  if (isDynamic(c->n) || isDynamic(c->k) || isDynamic(c->batch))
+    return false;
+  if (isDynamic(c->m))
+    return mapMatmul(*c, fill);
   int64_t rows = c->size(c->m), columns = c->size(c->n);
   if (std::min(rows, columns) > kMaxGemvRows)
     return mapMatmul(*c, fill);

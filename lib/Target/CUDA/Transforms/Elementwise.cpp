@@ -41,7 +41,8 @@ static int64_t vectorWidth(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
           isa<arith::ConstantOp>(inner)))
       return 1;
   int64_t width = maxBits ? kVectorBytes * 8 / maxBits : 1;
-  if (width == 1 || sizes.back() % width)
+  if (width == 1 || ShapedType::isDynamic(sizes.back()) ||
+      sizes.back() % width)
     return 1;
   for (Value memref : vectorOperands)
     if (!allowsVectors(memref, width))
@@ -53,13 +54,13 @@ void mlc::cuda::mapElementwise(linalg::GenericOp op, ArrayRef<int64_t> sizes,
                                int64_t blockSize) {
   KernelBuilder kb(op, /*fill=*/nullptr, vectorWidth(op, sizes));
   OpBuilder &b = kb.b;
-  SmallVector<int64_t> items(sizes);
-  items.back() /= kb.width;
-  int64_t count = product(items);
-  gpu::LaunchOp launch =
-      kb.launch(llvm::divideCeil(count, blockSize), blockSize);
+  SmallVector<OpFoldResult> items = kb.loopSizes;
+  if (kb.width > 1)
+    items.back() = b.getIndexAttr(sizes.back() / kb.width);
+  OpFoldResult count = kb.product(items);
+  gpu::LaunchOp launch = kb.launch(kb.ceilDiv(count, blockSize), blockSize);
   Value id = kb.globalThreadId(launch, blockSize);
-  kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, id, kb.index(count)));
+  kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, id, kb.value(count)));
   SmallVector<Value> ivs = kb.delinearize(id, items);
   if (kb.width > 1)
     ivs.back() =

@@ -50,17 +50,6 @@ static int64_t vectorWidthAlong(const Contraction &c, unsigned dim,
   return width;
 }
 
-/// `ivs` with the loops `dims` set to `flat` split over their sizes.
-static SmallVector<Value> withLoops(KernelBuilder &kb, ArrayRef<Value> ivs,
-                                    ArrayRef<unsigned> dims, Value flat,
-                                    ArrayRef<int64_t> sizes) {
-  SmallVector<Value> result(ivs);
-  for (auto [d, iv] :
-       llvm::zip(dims, kb.delinearize(flat, sizesOf(dims, sizes))))
-    result[d] = iv;
-  return result;
-}
-
 /// Stores `init + sum` into the output at `ivs` (scalars).
 static void storeTotal(KernelBuilder &kb, const Contraction &c, Value sum,
                        ValueRange ivs) {
@@ -80,7 +69,8 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
   llvm::append_range(columnLoops, c.n);
   int64_t columns = c.size(columnLoops);
   int64_t warps = blockSize / kWarpSize;
-  gpu::LaunchOp launch = kb.launch(llvm::divideCeil(columns, warps), blockSize);
+  gpu::LaunchOp launch = kb.launch(
+      kb.b.getIndexAttr(llvm::divideCeil(columns, warps)), blockSize);
   Value tid = launch.getThreadIds().x;
   Value lane = arith::RemUIOp::create(b, loc, tid, kb.index(kWarpSize));
   Value warp = arith::DivUIOp::create(b, loc, tid, kb.index(kWarpSize));
@@ -91,7 +81,7 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
   // Whole warps leave together, so the shuffles below see all 32 lanes.
   kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, column, kb.index(columns)));
   SmallVector<Value> ivs(op.getNumLoops(), kb.index(0));
-  ivs = withLoops(kb, ivs, columnLoops, column, c.sizes);
+  ivs = kb.withLoops(ivs, columnLoops, column);
 
   // Each lane takes vectors lane, lane + 32, ... of K; `unroll` of them per
   // iteration where that divides evenly (loads in flight together), fewer
@@ -118,10 +108,10 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
     if (u)
       v = arith::AddIOp::create(b, loc, v, kb.index(u * kWarpSize));
     Value k = arith::MulIOp::create(b, loc, v, kb.index(width));
-    SmallVector<Value> at = withLoops(kb, ivs, c.k, k, c.sizes);
+    SmallVector<Value> at = kb.withLoops(ivs, c.k, k);
     matrix.push_back(kb.loadAt(c.rhs->get(), kb.indices(*c.rhs, at)));
     for (int64_t r = 0; r < rows; ++r) {
-      SmallVector<Value> atRow = withLoops(kb, at, c.m, kb.index(r), c.sizes);
+      SmallVector<Value> atRow = kb.withLoops(at, c.m, kb.index(r));
       vecs[u].push_back(kb.loadAt(c.lhs->get(), kb.indices(*c.lhs, atRow)));
     }
   }
@@ -146,7 +136,7 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
   }
   kb.ifThen(kb.cmp(arith::CmpIPredicate::eq, lane, kb.index(0)));
   for (int64_t r = 0; r < rows; ++r)
-    storeTotal(kb, c, sums[r], withLoops(kb, ivs, c.m, kb.index(r), c.sizes));
+    storeTotal(kb, c, sums[r], kb.withLoops(ivs, c.m, kb.index(r)));
   op.erase();
 }
 
@@ -169,7 +159,8 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
   int64_t groups = columns / width;
   int64_t blockColumns = kColumnThreads * width;
   int64_t groupBlocks = llvm::divideCeil(groups, kColumnThreads);
-  gpu::LaunchOp launch = kb.launch(groupBlocks * c.size(c.batch), threads);
+  gpu::LaunchOp launch = kb.launch(
+      kb.b.getIndexAttr(groupBlocks * c.size(c.batch)), threads);
   Value tid = launch.getThreadIds().x;
   Value bid = launch.getBlockIds().x;
   Value blockBatch = arith::DivUIOp::create(b, loc, bid, kb.index(groupBlocks));
@@ -182,10 +173,10 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
       arith::MulIOp::create(b, loc, blockGroup, kb.index(kColumnThreads)),
       columnThread);
   SmallVector<Value> ivs(op.getNumLoops(), kb.index(0));
-  ivs = withLoops(kb, ivs, c.batch, blockBatch, c.sizes);
+  ivs = kb.withLoops(ivs, c.batch, blockBatch);
   ivs =
-      withLoops(kb, ivs, c.n,
-                arith::MulIOp::create(b, loc, group, kb.index(width)), c.sizes);
+      kb.withLoops(ivs, c.n,
+                arith::MulIOp::create(b, loc, group, kb.index(width)));
 
   // Threads past the last column group still meet the barrier, with zeros.
   Value depthEnd = arith::SelectOp::create(
@@ -198,12 +189,12 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
                                  SmallVector<Value>(rows, kb.splat(zero)));
   b.setInsertionPointToStart(loop.getBody());
   SmallVector<Value> at =
-      withLoops(kb, ivs, c.k, loop.getInductionVar(), c.sizes);
+      kb.withLoops(ivs, c.k, loop.getInductionVar());
   Value y = c.operandValue(kb, /*rhsSide=*/true,
                            kb.loadAt(c.rhs->get(), kb.indices(*c.rhs, at)));
   SmallVector<Value> accs = llvm::to_vector_of<Value>(loop.getRegionIterArgs());
   for (int64_t r = 0; r < rows; ++r) {
-    SmallVector<Value> atRow = withLoops(kb, at, c.m, kb.index(r), c.sizes);
+    SmallVector<Value> atRow = kb.withLoops(at, c.m, kb.index(r));
     kb.width = 1;
     Value element =
         memref::LoadOp::create(b, loc, c.lhs->get(), kb.indices(*c.lhs, atRow));
@@ -268,8 +259,8 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
       sum = vector::ExtractOp::create(b, loc, sum, j);
     OpBuilder::InsertPoint after = b.saveInsertionPoint();
     kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, n, kb.index(columns)));
-    SmallVector<Value> atOut = withLoops(kb, ivs, c.n, n, c.sizes);
-    storeTotal(kb, c, sum, withLoops(kb, atOut, c.m, row, c.sizes));
+    SmallVector<Value> atOut = kb.withLoops(ivs, c.n, n);
+    storeTotal(kb, c, sum, kb.withLoops(atOut, c.m, row));
     b.restoreInsertionPoint(after);
   }
   op.erase();

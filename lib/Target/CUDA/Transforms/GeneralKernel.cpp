@@ -37,18 +37,17 @@ static SmallVector<unsigned> threadLoops(linalg::GenericOp op) {
   return loops;
 }
 
-void mlc::cuda::mapGeneral(linalg::GenericOp op, ArrayRef<int64_t> sizes,
-                           int64_t blockSize, Value fill) {
+void mlc::cuda::mapGeneral(linalg::GenericOp op, int64_t blockSize,
+                           Value fill) {
   KernelBuilder kb(op, fill);
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
   SmallVector<unsigned> parallel = threadLoops(op);
-  SmallVector<int64_t> threadSizes = sizesOf(parallel, sizes);
-  int64_t count = product(threadSizes);
-  gpu::LaunchOp launch =
-      kb.launch(llvm::divideCeil(count, blockSize), blockSize);
+  SmallVector<OpFoldResult> threadSizes = kb.sizesOf(parallel);
+  OpFoldResult count = kb.product(threadSizes);
+  gpu::LaunchOp launch = kb.launch(kb.ceilDiv(count, blockSize), blockSize);
   Value id = kb.globalThreadId(launch, blockSize);
-  kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, id, kb.index(count)));
+  kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, id, kb.value(count)));
 
   // Loop indices: the thread's point, and 0 for the reduction loops until
   // their scf.for exists (outputs do not depend on them).
@@ -75,8 +74,9 @@ void mlc::cuda::mapGeneral(linalg::GenericOp op, ArrayRef<int64_t> sizes,
 
   SmallVector<scf::ForOp> loops;
   for (unsigned d : reductions) {
-    auto loop = scf::ForOp::create(b, loc, kb.index(0), kb.index(sizes[d]),
-                                   kb.index(1), values);
+    auto loop = scf::ForOp::create(b, loc, kb.index(0),
+                                   kb.value(kb.loopSizes[d]), kb.index(1),
+                                   values);
     b.setInsertionPointToStart(loop.getBody());
     ivs[d] = loop.getInductionVar();
     values = llvm::to_vector_of<Value>(loop.getRegionIterArgs());

@@ -11,11 +11,85 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
 using namespace mlc::cuda;
+
+std::optional<std::pair<OpOperand *, unsigned>>
+mlc::cuda::loopDimension(linalg::GenericOp op, unsigned d) {
+  AffineExpr loop = getAffineDimExpr(d, op.getContext());
+  for (OpOperand &operand : op->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()))
+      continue;
+    for (auto [i, e] :
+         llvm::enumerate(op.getMatchingIndexingMap(&operand).getResults()))
+      if (e == loop)
+        return std::make_pair(&operand, static_cast<unsigned>(i));
+  }
+  return std::nullopt;
+}
+
+/// The sizes of `op`'s loops: a memref.dim (folded) of the loopDimension of
+/// each dynamic one. A verified generic has one for every loop: its
+/// shapes-to-loops map exists.
+static SmallVector<OpFoldResult> loopSizesOf(OpBuilder &b, Location loc,
+                                             linalg::GenericOp op) {
+  SmallVector<OpFoldResult> sizes;
+  for (auto [d, size] : llvm::enumerate(op.getStaticLoopRanges())) {
+    if (!ShapedType::isDynamic(size)) {
+      sizes.push_back(b.getIndexAttr(size));
+      continue;
+    }
+    auto [operand, dim] = *loopDimension(op, d);
+    sizes.push_back(b.createOrFold<memref::DimOp>(loc, operand->get(),
+                                                  static_cast<int64_t>(dim)));
+  }
+  return sizes;
+}
+
+KernelBuilder::KernelBuilder(linalg::GenericOp op, Value fill, int64_t width)
+    : b(op), loc(op.getLoc()), op(op), width(width), fill(fill),
+      loopSizes(loopSizesOf(b, loc, op)) {}
+
+Value KernelBuilder::value(OpFoldResult size) {
+  if (std::optional<int64_t> c = getConstantIntValue(size))
+    return index(*c);
+  return cast<Value>(size);
+}
+
+SmallVector<OpFoldResult> KernelBuilder::sizesOf(ArrayRef<unsigned> dims) {
+  return llvm::map_to_vector(dims, [&](unsigned d) { return loopSizes[d]; });
+}
+
+OpFoldResult KernelBuilder::product(ArrayRef<OpFoldResult> sizes) {
+  int64_t known = 1;
+  Value dynamic;
+  for (OpFoldResult s : sizes) {
+    if (std::optional<int64_t> c = getConstantIntValue(s))
+      known *= *c;
+    else
+      dynamic = dynamic ? arith::MulIOp::create(b, loc, dynamic, value(s))
+                              .getResult()
+                        : value(s);
+  }
+  if (!dynamic)
+    return b.getIndexAttr(known);
+  if (known == 1)
+    return dynamic;
+  return arith::MulIOp::create(b, loc, dynamic, index(known)).getResult();
+}
+
+OpFoldResult KernelBuilder::ceilDiv(OpFoldResult size, int64_t divisor) {
+  if (std::optional<int64_t> c = getConstantIntValue(size))
+    return b.getIndexAttr(llvm::divideCeil(*c, divisor));
+  if (divisor == 1)
+    return size;
+  return arith::CeilDivUIOp::create(b, loc, value(size), index(divisor))
+      .getResult();
+}
 
 Value KernelBuilder::index(int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
@@ -26,16 +100,17 @@ Value KernelBuilder::constant(TypedAttr value) {
 }
 
 SmallVector<Value> KernelBuilder::delinearize(Value id,
-                                              ArrayRef<int64_t> sizes) {
+                                              ArrayRef<OpFoldResult> sizes) {
   SmallVector<Value> ivs(sizes.size());
   for (int64_t i = sizes.size() - 1; i >= 0; --i) {
-    if (sizes[i] == 1) {
+    if (isConstantIntValue(sizes[i], 1)) {
       ivs[i] = index(0);
       continue;
     }
-    Value size = index(sizes[i]);
-    bool outermost =
-        llvm::all_of(sizes.take_front(i), [](int64_t s) { return s == 1; });
+    Value size = value(sizes[i]);
+    bool outermost = llvm::all_of(sizes.take_front(i), [](OpFoldResult s) {
+      return isConstantIntValue(s, 1);
+    });
     // The outermost index is what is left (the caller bounds it).
     ivs[i] =
         outermost ? id : arith::RemUIOp::create(b, loc, id, size).getResult();
@@ -43,6 +118,15 @@ SmallVector<Value> KernelBuilder::delinearize(Value id,
       id = arith::DivUIOp::create(b, loc, id, size);
   }
   return ivs;
+}
+
+SmallVector<Value> KernelBuilder::withLoops(ArrayRef<Value> ivs,
+                                            ArrayRef<unsigned> dims,
+                                            Value flat) {
+  SmallVector<Value> result(ivs);
+  for (auto [d, iv] : llvm::zip(dims, delinearize(flat, sizesOf(dims))))
+    result[d] = iv;
+  return result;
 }
 
 SmallVector<Value> KernelBuilder::indices(AffineMap map, ValueRange ivs) {
@@ -160,11 +244,24 @@ void KernelBuilder::emitPayload(IRMapping &map, ValueRange ivs,
   }
 }
 
-gpu::LaunchOp KernelBuilder::launch(int64_t grid, int64_t block, int64_t gridY,
-                                    int64_t gridZ) {
+gpu::LaunchOp KernelBuilder::launch(OpFoldResult grid, int64_t block,
+                                    OpFoldResult gridY, OpFoldResult gridZ) {
   Value one = index(1);
-  auto launch = gpu::LaunchOp::create(b, loc, index(grid), index(gridY),
-                                      index(gridZ), index(block), one, one);
+  SmallVector<Value> sizes;
+  Value nonEmpty;
+  for (OpFoldResult size : {grid, gridY, gridZ}) {
+    sizes.push_back(size ? value(size) : one);
+    if (!size || getConstantIntValue(size))
+      continue;
+    Value positive = cmp(arith::CmpIPredicate::ne, sizes.back(), index(0));
+    nonEmpty = nonEmpty ? arith::AndIOp::create(b, loc, nonEmpty, positive)
+                              .getResult()
+                        : positive;
+  }
+  if (nonEmpty)
+    ifThen(nonEmpty);
+  auto launch = gpu::LaunchOp::create(b, loc, sizes[0], sizes[1], sizes[2],
+                                      index(block), one, one);
   b.setInsertionPointToEnd(&launch.getBody().front());
   gpu::TerminatorOp::create(b, loc);
   b.setInsertionPointToStart(&launch.getBody().front());
@@ -243,6 +340,21 @@ static bool hasAlignedBase(Value root) {
          *global.getAlignment() % kVectorBytes == 0;
 }
 
+/// Whether the dynamic strides of `memref` are multiples of `width` (see
+/// allowsVectors).
+static bool hasDynamicStridesOf(Value memref, int64_t width) {
+  Value v = memref;
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>()) {
+    if (isa<memref::ReinterpretCastOp>(view))
+      return false; // Strides of its own.
+    v = view.getViewSource();
+  }
+  auto root = cast<MemRefType>(v.getType());
+  return root.getLayout().isIdentity() && root.getRank() > 0 &&
+         !root.isDynamicDim(root.getRank() - 1) &&
+         root.getShape().back() % width == 0;
+}
+
 bool mlc::cuda::allowsVectors(Value memref, int64_t width) {
   auto type = cast<MemRefType>(memref.getType());
   SmallVector<int64_t> strides;
@@ -252,11 +364,15 @@ bool mlc::cuda::allowsVectors(Value memref, int64_t width) {
   if (strides.back() != 1 || ShapedType::isDynamic(offset) ||
       offset % width != 0)
     return false;
-  return llvm::all_of(ArrayRef(strides).drop_back(),
-                      [&](int64_t s) {
-                        return !ShapedType::isDynamic(s) && s % width == 0;
-                      }) &&
-         hasAlignedBase(viewRoot(memref));
+  ArrayRef<int64_t> outer = ArrayRef(strides).drop_back();
+  if (llvm::any_of(outer, [&](int64_t s) {
+        return !ShapedType::isDynamic(s) && s % width != 0;
+      }))
+    return false;
+  if (llvm::any_of(outer, ShapedType::isDynamic) &&
+      !hasDynamicStridesOf(memref, width))
+    return false;
+  return hasAlignedBase(viewRoot(memref));
 }
 
 SmallVector<int64_t> mlc::cuda::sizesOf(ArrayRef<unsigned> dims,

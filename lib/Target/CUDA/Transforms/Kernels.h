@@ -28,8 +28,7 @@ inline constexpr llvm::StringLiteral kAttentionAttr = "mlc.attention";
 struct KernelBuilder {
   /// Builds in front of `op`, the generic the kernel replaces.
   explicit KernelBuilder(mlir::linalg::GenericOp op, mlir::Value fill = {},
-                         int64_t width = 1)
-      : b(op), loc(op.getLoc()), op(op), width(width), fill(fill) {}
+                         int64_t width = 1);
 
   mlir::OpBuilder b;
   mlir::Location loc;
@@ -38,13 +37,30 @@ struct KernelBuilder {
   /// The value a fill folded into this kernel wrote to the (single) output,
   /// read instead of the output's initial contents; null if none.
   mlir::Value fill;
+  /// `op`'s loop sizes: index attributes where static, else a memref.dim of
+  /// an operand that host code computes in front of `op` (kernels take it
+  /// as an argument, and grids are computed from it).
+  llvm::SmallVector<mlir::OpFoldResult> loopSizes;
 
   mlir::Value index(int64_t v);
   mlir::Value constant(mlir::TypedAttr value);
 
+  /// `size` as a value (a constant if static).
+  mlir::Value value(mlir::OpFoldResult size);
+  /// The sizes of loops `dims`, and products and quotients of sizes, folded
+  /// where static.
+  llvm::SmallVector<mlir::OpFoldResult> sizesOf(llvm::ArrayRef<unsigned> dims);
+  mlir::OpFoldResult product(llvm::ArrayRef<mlir::OpFoldResult> sizes);
+  mlir::OpFoldResult ceilDiv(mlir::OpFoldResult size, int64_t divisor);
+
   /// `id` split into indices of `sizes` (row-major, the last fastest).
-  llvm::SmallVector<mlir::Value> delinearize(mlir::Value id,
-                                             llvm::ArrayRef<int64_t> sizes);
+  llvm::SmallVector<mlir::Value>
+  delinearize(mlir::Value id, llvm::ArrayRef<mlir::OpFoldResult> sizes);
+
+  /// `ivs` with the loops `dims` set to `flat` split over their sizes.
+  llvm::SmallVector<mlir::Value> withLoops(llvm::ArrayRef<mlir::Value> ivs,
+                                           llvm::ArrayRef<unsigned> dims,
+                                           mlir::Value flat);
 
   /// The indices `map` gives for the loop indices `ivs` (one per loop).
   llvm::SmallVector<mlir::Value> indices(mlir::AffineMap map,
@@ -86,9 +102,12 @@ struct KernelBuilder {
                    mlir::Operation *skip = nullptr);
 
   /// A launch of `grid` x `block` threads (x dimension, `gridY` and `gridZ`
-  /// blocks in y and z); the builder is left in its body.
-  mlir::gpu::LaunchOp launch(int64_t grid, int64_t block, int64_t gridY = 1,
-                             int64_t gridZ = 1);
+  /// blocks in y and z, 1 if null); the builder is left in its body. Where
+  /// a grid size is dynamic, host code launches only if no size is 0 (CUDA
+  /// rejects empty grids).
+  mlir::gpu::LaunchOp launch(mlir::OpFoldResult grid, int64_t block,
+                             mlir::OpFoldResult gridY = {},
+                             mlir::OpFoldResult gridZ = {});
 
   /// `blockIdx.x * block + threadIdx.x`.
   mlir::Value globalThreadId(mlir::gpu::LaunchOp launch, int64_t block);
@@ -113,14 +132,22 @@ warpReduce(KernelBuilder &kb,
 mlir::Value warpReduce(KernelBuilder &kb, mlir::Operation *combiner,
                        mlir::Value value);
 
+/// The first operand (a buffer) and dimension that loop `d` indexes alone:
+/// their size is the loop's.
+std::optional<std::pair<mlir::OpOperand *, unsigned>>
+loopDimension(mlir::linalg::GenericOp op, unsigned d);
+
 /// Whether the innermost loop indexes `map` once, as its last result.
 bool indexesInnermostLast(mlir::AffineMap map);
 
 /// Whether vectors of `width` elements along the innermost dimension of
-/// `memref` are contiguous and start at multiples of their size: static
-/// strides and offset, innermost stride 1, the other strides and the offset
-/// multiples of `width`, and a base address aligned to 16 bytes (buffers of
-/// host code are; a constant global must say so, as bufferization's do).
+/// `memref` are contiguous and start at multiples of their size: a static
+/// offset, innermost stride 1, the other strides and the offset multiples
+/// of `width`, and a base address aligned to 16 bytes (buffers of host code
+/// are; a constant global must say so, as bufferization's do). A dynamic
+/// stride qualifies in a view of a buffer of identity layout whose
+/// innermost size is a multiple of `width`: the buffer's dynamic strides
+/// are multiples of that size, and views pick strides or multiply them.
 bool allowsVectors(mlir::Value memref, int64_t width);
 
 /// The buffer `v` is a view of (through subviews, reshapes and casts).
@@ -153,8 +180,8 @@ void mapRowReduction(mlir::linalg::GenericOp op, mlir::Operation *combiner,
 
 /// Anything else with valid output maps: one thread per point of the
 /// parallel loops, the reduction loops as scf.for inside the thread.
-void mapGeneral(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
-                int64_t blockSize, mlir::Value fill);
+void mapGeneral(mlir::linalg::GenericOp op, int64_t blockSize,
+                mlir::Value fill);
 
 /// A contraction `C += f(A) * g(B)` with f32 accumulation as a GEMV (at
 /// most `kMaxGemvRows` rows) or a tiled matmul; false (and `op` untouched)

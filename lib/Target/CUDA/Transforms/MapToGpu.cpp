@@ -130,8 +130,6 @@ static LogicalResult copiesToGenerics(func::FuncOp func) {
       continue;
     }
     auto type = cast<MemRefType>(copy.getTarget().getType());
-    if (!type.hasStaticShape())
-      return copy.emitOpError("is not mapped to the GPU: dynamic shape");
     OpBuilder b(copy);
     AffineMap id = b.getMultiDimIdentityMap(type.getRank());
     linalg::GenericOp::create(
@@ -201,26 +199,32 @@ static memref::GetGlobalOp globalOf(Value v) {
 }
 
 namespace {
-/// What kernels compute themselves rather than take as arguments:
+/// What kernels take, and what they compute themselves. Kernels take bare
+/// pointers (../shared/notes/mlir22-gpu.md, pitfall 5) and scalars:
+/// - a buffer of static type as its pointer;
+/// - any other buffer that host code has (a view at an offset host code
+///   computes, a buffer of a sequence's length) as its base pointer and the
+///   dynamic parts of its offset, sizes and strides, from which the kernel
+///   rebuilds it (mlc-cuda-expand-kernel-buffers, after outlining);
+/// - a scalar that host code has as itself.
+/// Kernels compute themselves:
 /// - constant globals and views of them: cloned into the launch, so that
 ///   gpu-kernel-outlining copies the global into the kernel's gpu.module
 ///   (device memory) instead of passing a host pointer;
-/// - views at offsets that host code computes (a KV cache's row at a
-///   position): kernels take bare pointers to buffers of static type;
 /// - values host code reads from device memory, which it cannot, though
 ///   every kernel can with the same result: a `memref.load` of a function
 ///   argument that nothing writes (a decode step's position; it does not
-///   change during the call), and pure arithmetic on them.
-/// `sinkInto` clones them into launches, whose kernels then take the
-/// buffers they view and the scalars they start from.
+///   change during the call), pure arithmetic on them, and views at offsets
+///   computed from them (a KV cache's row at the position).
+/// `sinkInto` clones those into launches and passes the buffers.
 struct KernelValues {
   explicit KernelValues(func::FuncOp func) : readOnly(readOnlyArguments(func)) {}
 
-  /// Whether `v` is a kernel argument (a buffer of static type, or a scalar
-  /// that host code has) or recomputable from kernel arguments.
+  /// Whether `v` is a kernel argument (a buffer or a scalar that host code
+  /// has) or recomputable from kernel arguments.
   bool isRecomputable(Value v) {
     auto type = dyn_cast<MemRefType>(v.getType());
-    if (type ? isStaticBuffer(type) : !readsDevice(v))
+    if ((type && isStaticBuffer(type)) || !readsDevice(v))
       return true;
     Operation *def = v.getDefiningOp();
     if (!def || def->getNumRegions())
@@ -247,8 +251,7 @@ struct KernelValues {
 
   /// Whether a kernel must compute `v` itself rather than take it.
   bool isComputedInKernel(Value v) {
-    auto type = dyn_cast<MemRefType>(v.getType());
-    return (type && (!isStaticBuffer(type) || globalOf(v))) || readsDevice(v);
+    return (isa<MemRefType>(v.getType()) && globalOf(v)) || readsDevice(v);
   }
 
   /// Clones what `launch` uses of such values into it, up to its arguments,
@@ -284,8 +287,6 @@ LogicalResult KernelValues::sinkInto(gpu::LaunchOp launch) {
     if (isComputedInKernel(v) && isRecomputable(v))
       collect(v);
   }
-  if (slice.empty())
-    return success();
   OpBuilder b = OpBuilder::atBlockBegin(&launch.getBody().front());
   IRMapping map;
   for (Operation *op : slice)
@@ -369,26 +370,20 @@ struct CudaMapToGpuPass
     if (op.getNumDpsInits() == 0)
       return op.emitOpError("is not mapped to the GPU: no outputs");
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
-    if (ShapedType::isDynamicShape(sizes))
-      return op.emitOpError("is not mapped to the GPU: dynamic loop sizes");
     for (Value operand : op->getOperands())
       if (auto type = dyn_cast<MemRefType>(operand.getType());
-          type && !type.hasStaticShape())
-        return op.emitOpError("is not mapped to the GPU: a buffer with a "
-                              "dynamic shape (kernels take bare "
-                              "pointers): ")
-               << type;
-      else if (type && !isStaticBuffer(type) &&
-               !values.isRecomputable(operand))
-        return op.emitOpError("is not mapped to the GPU: a view that "
-                              "kernels cannot compute (its offset or strides "
-                              "depend on a buffer this function writes): ")
+          type && !isStaticBuffer(type) && !values.isRecomputable(operand))
+        return op.emitOpError(
+                   "is not mapped to the GPU: a buffer whose offset, sizes "
+                   "or strides come from device memory (kernels recompute "
+                   "only views at offsets loaded from arguments that the "
+                   "function does not write): ")
                << type;
     if (auto attrs = op->getAttrOfType<DictionaryAttr>(kAttentionAttr))
       return mapAttention(op, attrs);
     if (sizes.empty())
       sizes.push_back(1);
-    if (product(sizes) == 0) {
+    if (!ShapedType::isDynamicShape(sizes) && product(sizes) == 0) {
       op.erase();
       return success();
     }
@@ -401,7 +396,7 @@ struct CudaMapToGpuPass
       if (hasDimOrConstantMaps(op))
         mapElementwise(op, sizes, blockSize);
       else
-        mapGeneral(op, sizes, blockSize, /*fill=*/nullptr);
+        mapGeneral(op, blockSize, /*fill=*/nullptr);
       return success();
     }
 
@@ -423,7 +418,7 @@ struct CudaMapToGpuPass
         sizes.back() >= kMinBlockRow && hasDimOrConstantMaps(op))
       mapRowReduction(op, combiner, sizes, blockSize, fillValue);
     else
-      mapGeneral(op, sizes, blockSize, fillValue);
+      mapGeneral(op, blockSize, fillValue);
     takeFill();
     return success();
   }

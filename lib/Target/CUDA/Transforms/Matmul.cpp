@@ -47,8 +47,9 @@ struct Stager {
   /// Whether the 4 rows (columns) of a thread are contiguous in `operand`
   /// and can be loaded as one aligned vector.
   bool readsVectors(OpOperand *operand) const {
+    int64_t size = c.sizes[tileLoops.back()];
     return !tileLoops.empty() && c.innermostLoop(operand) == tileLoops.back() &&
-           c.sizes[tileLoops.back()] % kPerThread == 0 &&
+           !ShapedType::isDynamic(size) && size % kPerThread == 0 &&
            allowsVectors(operand->get(), kPerThread);
   }
 
@@ -56,7 +57,8 @@ struct Stager {
     OpBuilder &b = kb.b;
     Location loc = kb.loc;
     OpOperand *operand = rhsSide ? c.rhs : c.lhs;
-    int64_t extent = c.size(tileLoops), depth = c.size(c.k);
+    Value extent = kb.value(kb.product(kb.sizesOf(tileLoops)));
+    int64_t depth = c.size(c.k);
     // Consecutive threads on consecutive k where k is the operand's
     // contiguous dimension, else on consecutive rows (columns).
     bool alongK = c.innermostLoop(operand) == c.k.back();
@@ -70,21 +72,17 @@ struct Stager {
     Value k = arith::AddIOp::create(b, loc, k0, ki);
     Value kInside = kb.cmp(arith::CmpIPredicate::ult, k, kb.index(depth));
     Value kClamped = arith::MinUIOp::create(b, loc, k, kb.index(depth - 1));
-    SmallVector<Value> at(ivs);
-    for (auto [d, iv] :
-         llvm::zip(c.k, kb.delinearize(kClamped, sizesOf(c.k, c.sizes))))
-      at[d] = iv;
+    SmallVector<Value> at = kb.withLoops(ivs, c.k, kClamped);
     Value first = arith::AddIOp::create(
         b, loc, tileStart,
         arith::MulIOp::create(b, loc, group, kb.index(kPerThread)));
     Type f32 = c.add->getResult(0).getType();
     Value zero = kb.constant(b.getFloatAttr(f32, 0.0));
     auto rowIndices = [&](Value row) {
-      SmallVector<Value> atRow(at);
-      for (auto [d, iv] : llvm::zip(
-               tileLoops, kb.delinearize(row, sizesOf(tileLoops, c.sizes))))
-        atRow[d] = iv;
-      return kb.indices(*operand, atRow);
+      return kb.indices(*operand, kb.withLoops(at, tileLoops, row));
+    };
+    auto extentMinus = [&](int64_t x) {
+      return arith::SubIOp::create(b, loc, extent, kb.index(x));
     };
     Value vector;
     if (!alongK && readsVectors(operand)) {
@@ -92,9 +90,9 @@ struct Stager {
       // inside or outside, the extent being a multiple of 4).
       Value inside = arith::AndIOp::create(
           b, loc, kInside,
-          kb.cmp(arith::CmpIPredicate::ult, first, kb.index(extent)));
+          kb.cmp(arith::CmpIPredicate::ult, first, extent));
       Value clamped =
-          arith::MinUIOp::create(b, loc, first, kb.index(extent - kPerThread));
+          arith::MinUIOp::create(b, loc, first, extentMinus(kPerThread));
       kb.width = kPerThread;
       Value elements = kb.loadAt(operand->get(), rowIndices(clamped));
       vector = arith::SelectOp::create(b, loc, inside,
@@ -107,9 +105,8 @@ struct Stager {
         Value row = arith::AddIOp::create(b, loc, first, kb.index(j));
         Value inside = arith::AndIOp::create(
             b, loc, kInside,
-            kb.cmp(arith::CmpIPredicate::ult, row, kb.index(extent)));
-        Value clamped =
-            arith::MinUIOp::create(b, loc, row, kb.index(extent - 1));
+            kb.cmp(arith::CmpIPredicate::ult, row, extent));
+        Value clamped = arith::MinUIOp::create(b, loc, row, extentMinus(1));
         Value element =
             memref::LoadOp::create(b, loc, operand->get(), rowIndices(clamped));
         elements.push_back(arith::SelectOp::create(
@@ -124,17 +121,22 @@ struct Stager {
 } // namespace
 
 bool mlc::cuda::mapMatmul(const Contraction &c, Value fill) {
-  int64_t rows = c.size(c.m), columns = c.size(c.n), depth = c.size(c.k);
+  int64_t columns = c.size(c.n), depth = c.size(c.k);
   int64_t gridX = llvm::divideCeil(columns, kTile);
-  int64_t gridY = llvm::divideCeil(rows, kTile);
   int64_t batches = c.size(c.batch);
-  if (gridY > kMaxGridYZ || batches > kMaxGridYZ)
+  // A dynamic M of more than 65535 tiles (4M rows) fails at launch.
+  bool dynamicRows = llvm::any_of(sizesOf(c.m, c.sizes), ShapedType::isDynamic);
+  if ((!dynamicRows && llvm::divideCeil(c.size(c.m), kTile) > kMaxGridYZ) ||
+      batches > kMaxGridYZ)
     return false;
   linalg::GenericOp op = c.op;
   KernelBuilder kb(op, fill);
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
-  gpu::LaunchOp launch = kb.launch(gridX, kThreads, gridY, batches);
+  OpFoldResult rows = kb.product(kb.sizesOf(c.m));
+  gpu::LaunchOp launch =
+      kb.launch(b.getIndexAttr(gridX), kThreads, kb.ceilDiv(rows, kTile),
+                b.getIndexAttr(batches));
   Value tid = launch.getThreadIds().x;
   Value side = kb.index(kThreadsPerSide);
   Value tx = arith::RemUIOp::create(b, loc, tid, side);
@@ -143,11 +145,9 @@ bool mlc::cuda::mapMatmul(const Contraction &c, Value fill) {
       arith::MulIOp::create(b, loc, launch.getBlockIds().y, kb.index(kTile));
   Value columnStart =
       arith::MulIOp::create(b, loc, launch.getBlockIds().x, kb.index(kTile));
-  SmallVector<Value> ivs(op.getNumLoops(), kb.index(0));
-  for (auto [d, iv] :
-       llvm::zip(c.batch, kb.delinearize(launch.getBlockIds().z,
-                                         sizesOf(c.batch, c.sizes))))
-    ivs[d] = iv;
+  SmallVector<Value> ivs = kb.withLoops(
+      SmallVector<Value>(op.getNumLoops(), kb.index(0)), c.batch,
+      launch.getBlockIds().z);
 
   Type f32 = c.add->getResult(0).getType();
   auto vec = VectorType::get({kPerThread}, f32);
@@ -195,11 +195,8 @@ bool mlc::cuda::mapMatmul(const Contraction &c, Value fill) {
       arith::MulIOp::create(b, loc, tx, kb.index(kPerThread)));
   for (int64_t i = 0; i < kPerThread; ++i) {
     Value row = arith::AddIOp::create(b, loc, firstRow, kb.index(i));
-    SmallVector<Value> atRow(ivs);
-    for (auto [d, iv] :
-         llvm::zip(c.m, kb.delinearize(row, sizesOf(c.m, c.sizes))))
-      atRow[d] = iv;
-    Value rowInside = kb.cmp(arith::CmpIPredicate::ult, row, kb.index(rows));
+    SmallVector<Value> atRow = kb.withLoops(ivs, c.m, row);
+    Value rowInside = kb.cmp(arith::CmpIPredicate::ult, row, kb.value(rows));
     for (int64_t j = 0; j < kPerThread; ++j) {
       Value column = arith::AddIOp::create(b, loc, firstColumn, kb.index(j));
       Value inside = arith::AndIOp::create(
@@ -207,10 +204,7 @@ bool mlc::cuda::mapMatmul(const Contraction &c, Value fill) {
           kb.cmp(arith::CmpIPredicate::ult, column, kb.index(columns)));
       OpBuilder::InsertPoint after = b.saveInsertionPoint();
       kb.ifThen(inside);
-      SmallVector<Value> at(atRow);
-      for (auto [d, iv] :
-           llvm::zip(c.n, kb.delinearize(column, sizesOf(c.n, c.sizes))))
-        at[d] = iv;
+      SmallVector<Value> at = kb.withLoops(atRow, c.n, column);
       Value sum = vector::ExtractOp::create(b, loc, slabs.getResult(i), j);
       kb.store(kb.apply(c.add, kb.initial(*c.out, at), sum), *c.out, at);
       b.restoreInsertionPoint(after);

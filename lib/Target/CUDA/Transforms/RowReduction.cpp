@@ -37,20 +37,23 @@ void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
   KernelBuilder kb(op, fill);
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
-  ArrayRef<int64_t> rows = sizes.drop_back();
+  ArrayRef<OpFoldResult> rows = ArrayRef(kb.loopSizes).drop_back();
   int64_t rowLength = sizes.back();
   // Short rows get fewer warps (idle threads would only add barrier work).
   int64_t threads =
-      std::min<int64_t>(blockSize, llvm::alignTo(rowLength, kWarpSize));
+      ShapedType::isDynamic(rowLength)
+          ? blockSize
+          : std::min<int64_t>(blockSize, llvm::alignTo(rowLength, kWarpSize));
   int64_t numWarps = threads / kWarpSize;
-  gpu::LaunchOp launch = kb.launch(product(rows), threads);
+  gpu::LaunchOp launch = kb.launch(kb.product(rows), threads);
   Value neutral = kb.constant(*arith::getNeutralElement(combiner));
   Value tid = launch.getThreadIds().x;
   SmallVector<Value> ivs = kb.delinearize(launch.getBlockIds().x, rows);
 
   // Each thread combines elements tid, tid + threads, ... of the row.
-  auto loop = scf::ForOp::create(b, loc, tid, kb.index(rowLength),
-                                 kb.index(threads), ValueRange{neutral});
+  auto loop =
+      scf::ForOp::create(b, loc, tid, kb.value(kb.loopSizes.back()),
+                         kb.index(threads), ValueRange{neutral});
   b.setInsertionPointToStart(loop.getBody());
   ivs.push_back(loop.getInductionVar());
   IRMapping map;

@@ -86,15 +86,23 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
     outlining copies it into the kernel's module: device memory); a returned
     global is first copied into a buffer.
 
-    Kernels take bare pointers to buffers of static types, so a view at an
-    offset that host code computes (a KV cache row at a position) is
-    computed by the kernel: the view, the index arithmetic it starts from
-    and any `memref.load` of a function argument that nothing writes (the
-    position, in device memory, which host code cannot read) are cloned
+    Dynamic loop sizes (a sequence length) are `memref.dim`s of operands in
+    host code, which computes the grids from them and launches only grids
+    that are not empty; kernels take them as arguments, and buffers of
+    dynamic type too (`mlc-cuda-expand-kernel-buffers` passes those by
+    descriptor after outlining). GEMV needs static sizes; a contraction
+    with a dynamic M is a matmul, one with another dynamic loop a general
+    kernel.
+
+    Values that host code would read from device memory are computed by
+    the kernels: a `memref.load` of a function argument that nothing writes
+    (the position, in device memory), the arithmetic on it and views at
+    offsets computed from it (a KV cache row at the position) are cloned
     into the launch, whose kernel takes the viewed buffer and the scalars.
 
-    Errors that name the op: dynamic shapes, views that kernels cannot
-    compute (offsets read from a buffer the function writes), an output map that is not a projected permutation
+    Errors that name the op: buffers whose offset or sizes come from other
+    device memory (a shape read from a tensor, an offset from a buffer the
+    function writes), an output map that is not a projected permutation
     of the parallel loops (two points would write one element), a mutable
     global read by a kernel, and any op left in host code that reads or
     writes a buffer (host code cannot touch device memory).
@@ -168,6 +176,36 @@ def CudaMergeKernelModulesPass
            "Name of the gpu.module that receives every kernel">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def CudaExpandKernelBuffersPass
+    : Pass<"mlc-cuda-expand-kernel-buffers", "::mlir::ModuleOp"> {
+  let summary = "Pass kernel buffers of dynamic type as base pointer and "
+                "scalars";
+  let description = [{
+    Kernels take bare pointers (`convert-gpu-to-nvvm` with
+    `use-bare-ptr-memref-call-conv`), which needs buffers of static shape,
+    strides and offset. After `gpu-kernel-outlining`, every kernel argument
+    of another buffer type (a view at an offset that host code computes, a
+    buffer as long as a sequence) becomes its base buffer, a `memref` of
+    rank 0, followed by the dynamic parts of its offset, sizes and strides
+    as `index` arguments. The kernel rebuilds the buffer, of the same type,
+    with `memref.reinterpret_cast`; each `gpu.launch_func` passes the
+    results of `memref.extract_strided_metadata`. This runs after outlining:
+    before it, canonicalization folds the pair back into the buffer.
+
+    ```mlir
+    gpu.func @k(%a: memref<?x64xf32>) kernel { ... }
+    // becomes
+    gpu.func @k(%base: memref<f32>, %size: index, %stride: index) kernel {
+      %a = memref.reinterpret_cast %base to offset: [0],
+          sizes: [%size, 64], strides: [%stride, 1]
+          : memref<f32> to memref<?x64xf32>
+      ...
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
 def CudaSerializePass : Pass<"mlc-cuda-serialize", "::mlir::ModuleOp"> {
