@@ -2,7 +2,8 @@
 //
 //   mlc-compile MODEL -o OUT.so [--target cpu|cuda] [--cpu NAME] [-O N]
 //       [--gpu-arch sm_80,sm_90] [--input-shape 2x16x256 ...]
-//   mlc-compile CHECKPOINT_DIR -o OUT_DIR [--max-context N] [--target cpu]
+//   mlc-compile CHECKPOINT_DIR -o OUT_DIR [--max-context N]
+//       [--target cpu|cuda] [--gpu-arch sm_80,sm_90]
 //   mlc-compile CONFIG_OR_CHECKPOINT_DIR -o OUT_DIR --no-weights
 //       [--weights auto|bf16|f32]
 //
@@ -282,10 +283,6 @@ int main(int argc, char **argv) {
                 kUsage);
   if (qwen3 && !inputShapes.empty())
     return fail("--input-shape is for models, not Qwen3 checkpoints", kUsage);
-  if (qwen3 && target != "cpu")
-    return fail("Qwen3 checkpoints compile for --target cpu (the GPU "
-                "library is not written yet)",
-                kUnsupported);
   if (qwen3)
     return compileQwen3(context, input, output, maxContext, weights, noWeights,
                         options);

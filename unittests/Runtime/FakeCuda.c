@@ -80,6 +80,7 @@ enum {
 enum {
   kMaxDevices = 8,
   kMaxObjects = 256,
+  kMaxFunctions = 512, /* per module: a Qwen3 library has about 50 */
   kMaxParams = FAKE_HOST_KERNEL_MAX_PARAMS
 };
 
@@ -104,7 +105,7 @@ typedef struct {
   char *bytes; /* a copy of the image */
   size_t size;
   const FakeHostKernel *hostKernels; /* in the image, or NULL */
-  Function functions[32];
+  Function functions[kMaxFunctions];
   int numFunctions;
 } Module;
 
@@ -685,7 +686,7 @@ EXPORT CUresult cuModuleGetFunction(Function **function, Module *module,
        p = memmem(p + 1, (size_t)(end - p - 1), name, n)) {
     if ((p == begin || !isWordChar(p[-1])) &&
         (p + n == end || !isWordChar(p[n]))) {
-      if (module->numFunctions == 32)
+      if (module->numFunctions == kMaxFunctions)
         return CUDA_ERROR_OUT_OF_MEMORY;
       Function *f = &module->functions[module->numFunctions++];
       snprintf(f->name, sizeof f->name, "%s", name);
