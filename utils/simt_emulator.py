@@ -3,7 +3,8 @@
 check the kernels of mlc-cuda-map-to-gpu numerically without a GPU.
 
     simt_emulator.py compare REFERENCE.mlir MAPPED.mlir [--func NAME] [--seed S]
-                             [--rtol R] [--atol A] [--fill N=VALUE]
+                             [--rtol R] [--atol A] [--dim N]
+                             [--fill N=VALUE] [--fill N=arange:START]
     simt_emulator.py compare-dump DUMP [the same options]
 
 Both files are in MLIR's generic form (`mlc-opt -mlir-print-op-generic`):
@@ -14,6 +15,12 @@ arguments; the buffers of its arguments and results afterwards must agree
 (floats within rtol/atol, integers exactly). Prints one line per function
 and exits non-zero on any difference or error.
 
+Arguments of dynamic shape (memref<1x?x64xf32>) take --dim N for every `?`
+(a sequence length, the same in all arguments). --fill N=VALUE sets every
+element of argument N to VALUE (a scalar position, say); --fill
+N=arange:START sets its elements, in order, to START, START+1, ... (the
+positions of a prefill's rows).
+
 Kernels run as a GPU would schedule them, block after block: the threads of
 a block execute in lockstep (every value is a numpy array over the block's
 threads), control flow that diverges (scf.if, scf.for with per-thread
@@ -21,13 +28,17 @@ bounds) runs under a mask of the active threads, gpu.shuffle exchanges
 values between the lanes of each warp of 32 and gpu.barrier separates
 epochs of shared memory. The emulator stops with an error, naming the op,
 at anything a GPU would get wrong or leave undefined:
-  * an index out of bounds (memref.load/store, vector.load/store);
+  * an index out of bounds (memref.load/store, vector.load/store), or a view
+    (memref.subview, memref.reinterpret_cast) outside its buffer;
   * a vector access at an address its `alignment` does not hold (buffers
     start 64-byte aligned, globals as their `alignment` says);
   * a race: an element written by two threads of one kernel, or read by one
     thread and written by another (global memory: within the kernel; shared
     memory: between two barriers);
   * a barrier or shuffle that not all threads (lanes) reach;
+  * a launch with an empty grid or block (host code guards dynamic grids);
+  * a memref.cast to a type whose static sizes, strides or offset the value
+    does not have;
   * a read of memory nobody wrote (buffers from memref.alloc start as NaN or
     a sentinel integer, and no result may contain one).
 The reference's linalg.generic ops run as their loop nest: the reduction
@@ -346,7 +357,7 @@ class MemRefType:
             self.strides, acc = [], 1
             for d in reversed(self.shape):
                 self.strides.insert(0, acc)
-                acc *= d if d is not None else 0
+                acc = None if acc is None or d is None else acc * d
 
 
 def vector_type(text):
@@ -386,25 +397,34 @@ class MemRef:
     def view(self, offset, shape, strides):
         return MemRef(self.buffer, offset, shape, strides, self.elem, self.lanes)
 
-    def to_numpy(self):
+    def elements(self):
+        """The addresses of all elements in the buffer, in row-major order."""
         index = np.full(self.shape or [1], self.offset, dtype=np.int64)
         for d, (n, s) in enumerate(zip(self.shape, self.strides)):
             shape = [1] * len(self.shape)
             shape[d] = n
             index = index + (np.arange(n) * s).reshape(shape)
-        data = self.buffer.data[index.reshape(-1)]
+        return index.reshape(-1)
+
+    def to_numpy(self):
+        data = self.buffer.data[self.elements()]
         return data.reshape(self.shape + ([self.lanes] if self.lanes > 1 else []))
 
 
-def new_memref(type_text, fill=None):
+def new_memref(type_text, fill=None, sizes=()):
+    """A new contiguous buffer of `type_text`, `sizes` for its `?` dims."""
     t = MemRefType(type_text)
-    size = int(np.prod(t.shape)) if t.shape else 1
+    sizes = list(sizes)
+    if len(sizes) != t.shape.count(None):
+        raise EmulationError(f"{type_text}: {len(sizes)} sizes for its dynamic dimensions")
+    shape = [int(sizes.pop(0)) if d is None else d for d in t.shape]
+    size = int(np.prod(shape)) if shape else 1
     buffer = Buffer(t.elem, t.lanes, size, t.space, fill)
     strides, acc = [], 1
-    for d in reversed(t.shape):
+    for d in reversed(shape):
         strides.insert(0, acc)
         acc *= d
-    return MemRef(buffer, 0, list(t.shape), strides, t.elem, t.lanes)
+    return MemRef(buffer, 0, shape, strides, t.elem, t.lanes)
 
 
 def per_thread(value, type_text, shape):
@@ -505,6 +525,17 @@ def affine_eval(expr, dims):
             raise EmulationError(f"affine expression {expr} is not supported")
         code = AFFINE_CACHE[expr] = compile(py, expr, "eval")
     return eval(code, {"__builtins__": {}}, {f"d{i}": v for i, v in enumerate(dims)})
+
+
+def static_values(op, key):
+    """The integers of the property `key` (array<i64: ...>), None for `?`."""
+    values = [int(v) for v in re.findall(r"-?\d+", op.props[key].partition(":")[2])]
+    return [None if v == -9223372036854775808 else v for v in values]
+
+
+def mixed(statics, dynamic):
+    """`statics` with each None replaced by the next of `dynamic`."""
+    return [next(dynamic) if v is None else v for v in statics]
 
 
 def parse_affine_map(text):
@@ -852,9 +883,7 @@ class Emulator:
         return [result]
 
     def op_memref_alloc(self, op, args, env, mask):
-        if args:
-            self.fail(op, "dynamic allocations are not supported")
-        memref = new_memref(op.result_types[0])
+        memref = new_memref(op.result_types[0], sizes=[self.uniform(op, a, mask) for a in args])
         self.allocations.append(memref)
         return [memref]
 
@@ -878,32 +907,49 @@ class Emulator:
             self.global_buffers[name] = memref
         return [self.global_buffers[name]]
 
+    def uniform(self, op, v, mask):
+        """`v` as one integer: inside a kernel, every active thread must
+        compute the same value (a view's offset, a size, a dimension)."""
+        v = np.asarray(v)
+        if v.ndim == 0:
+            return int(v)
+        active = v[mask] if mask is not None and mask.shape == v.shape else v
+        if active.size and np.any(active != active.flat[0]):
+            self.fail(op, "an offset, size or index that differs between threads")
+        return int(active.flat[0]) if active.size else int(v.flat[0])
+
+    def check_type(self, op, memref, type_text):
+        """Fails unless `memref` has the static sizes, strides (but for unit
+        dimensions) and offset of `type_text`."""
+        t = MemRefType(type_text)
+        bad = len(t.shape) != len(memref.shape) or t.offset not in (None, memref.offset)
+        for size, stride, n, s in zip(t.shape, t.strides, memref.shape, memref.strides):
+            bad |= size not in (None, n) or (stride not in (None, s) and n != 1)
+        if bad:
+            self.fail(op, f"a value of sizes {memref.shape}, strides {memref.strides} and offset "
+                          f"{memref.offset} as {type_text}")
+
+    def op_memref_dim(self, op, args, env, mask):
+        memref, index = args
+        return [np.int64(memref.shape[self.uniform(op, index, mask)])]
+
     def op_memref_subview(self, op, args, env, mask):
         source = args[0]
-        def static(key):
-            return [int(v) for v in re.findall(r"-?\d+", op.props[key].split(":", 1)[1])]
-        offsets, sizes, strides = static("static_offsets"), static("static_sizes"), static("static_strides")
-        def uniform(v):
-            # A view inside a kernel: every active thread computes the same
-            # offset (sizes, strides) or the view is not one buffer.
-            v = np.asarray(v)
-            if v.ndim == 0:
-                return int(v)
-            active = v[mask] if mask is not None and mask.shape == v.shape else v
-            if active.size and np.any(active != active.flat[0]):
-                self.fail(op, "a view whose offset or size differs between threads")
-            return int(active.flat[0]) if active.size else int(v.flat[0])
-        dynamic = (uniform(v) for v in args[1:])
-        dyn = -9223372036854775808
-        offsets = [int(next(dynamic)) if o == dyn else o for o in offsets]
-        sizes = [int(next(dynamic)) if s == dyn else s for s in sizes]
-        strides = [int(next(dynamic)) if s == dyn else s for s in strides]
+        dynamic = (self.uniform(op, v, mask) for v in args[1:])
+        offsets = mixed(static_values(op, "static_offsets"), dynamic)
+        sizes = mixed(static_values(op, "static_sizes"), dynamic)
+        strides = mixed(static_values(op, "static_strides"), dynamic)
+        for d, (o, n, s) in enumerate(zip(offsets, sizes, strides)):
+            if n and (o < 0 or o + (n - 1) * s >= source.shape[d]):
+                self.fail(op, f"a view of {n} elements from {o} (stride {s}) out of bounds of "
+                              f"dimension {d} of {source.shape}")
         offset = source.offset + sum(o * s for o, s in zip(offsets, source.strides))
         new_strides = [s * t for s, t in zip(source.strides, strides)]
         result = MemRefType(op.result_types[0])
-        # Rank-reducing subviews drop unit dimensions (the leftmost first).
+        # Rank-reducing subviews drop static unit dimensions (the leftmost
+        # first).
         keep, r = [], 0
-        for d, size in enumerate(sizes):
+        for d, size in enumerate(static_values(op, "static_sizes")):
             droppable = size == 1 and len(sizes) - d > len(result.shape) - r
             if r < len(result.shape) and result.shape[r] == size and not droppable:
                 keep.append(d)
@@ -912,7 +958,9 @@ class Emulator:
                 self.fail(op, "rank reduction not understood")
         if len(keep) != len(result.shape):
             self.fail(op, "rank reduction not understood")
-        return [source.view(offset, [sizes[d] for d in keep], [new_strides[d] for d in keep])]
+        view = source.view(offset, [sizes[d] for d in keep], [new_strides[d] for d in keep])
+        self.check_type(op, view, op.result_types[0])
+        return [view]
 
     def reassociation(self, op):
         groups = re.findall(r"\[([\d,\s]*)\]", op.props["reassociation"])
@@ -929,31 +977,51 @@ class Emulator:
             for a, b in zip(group, group[1:]):
                 if source.strides[a] != source.strides[b] * source.shape[b] and source.shape[a] != 1 and source.shape[b] != 1:
                     self.fail(op, "non-contiguous collapse")
-        return [source.view(source.offset, shape, strides)]
+        view = source.view(source.offset, shape, strides)
+        self.check_type(op, view, op.result_types[0])
+        return [view]
 
     def op_memref_expand_shape(self, op, args, env, mask):
-        source = args[0]
-        result = MemRefType(op.result_types[0])
-        shape, strides = list(result.shape), [0] * len(result.shape)
+        source, *sizes = args
+        shape = mixed(static_values(op, "static_output_shape"),
+                      (self.uniform(op, v, mask) for v in sizes))
+        strides = [0] * len(shape)
         for d, group in enumerate(self.reassociation(op)):
+            if int(np.prod([shape[r] for r in group])) != source.shape[d]:
+                self.fail(op, f"sizes {shape} for dimension {d} of {source.shape}")
             stride = source.strides[d]
             for r in reversed(group):
                 strides[r] = stride
                 stride *= shape[r]
-        return [source.view(source.offset, shape, strides)]
+        view = source.view(source.offset, shape, strides)
+        self.check_type(op, view, op.result_types[0])
+        return [view]
 
     def op_memref_cast(self, op, args, env, mask):
+        self.check_type(op, args[0], op.result_types[0])
         return [args[0]]
 
     def op_memref_reinterpret_cast(self, op, args, env, mask):
-        self.fail(op, "not supported by the emulator")
+        source = args[0]
+        dynamic = (self.uniform(op, v, mask) for v in args[1:])
+        (offset,) = mixed(static_values(op, "static_offsets"), dynamic)
+        sizes = mixed(static_values(op, "static_sizes"), dynamic)
+        strides = mixed(static_values(op, "static_strides"), dynamic)
+        view = source.view(offset, sizes, strides)
+        if all(sizes):
+            low = offset + sum(min(0, (n - 1) * s) for n, s in zip(sizes, strides))
+            high = offset + sum(max(0, (n - 1) * s) for n, s in zip(sizes, strides))
+            if low < 0 or high >= len(source.buffer.data):
+                self.fail(op, f"a view of elements {low} to {high} of a buffer of "
+                              f"{len(source.buffer.data)}")
+        self.check_type(op, view, op.result_types[0])
+        return [view]
 
     def op_memref_copy(self, op, args, env, mask):
         source, target = args
-        data = source.to_numpy()
-        for index in itertools.product(*[range(n) for n in target.shape]):
-            address = target.offset + sum(i * s for i, s in zip(index, target.strides))
-            target.buffer.data[address] = data[index] if index else data.reshape(-1)[0]
+        if source.shape != target.shape:
+            self.fail(op, f"a copy of {source.shape} into {target.shape}")
+        target.buffer.data[target.elements()] = source.buffer.data[source.elements()]
 
     def op_scf_if(self, op, args, env, mask):
         cond = np.asarray(args[0])
@@ -1019,6 +1087,8 @@ class Emulator:
         if segments[0] or any(segments[7:]):
             self.fail(op, "async, cluster or dynamic shared memory launches are not supported")
         gx, gy, gz, bx, by, bz = [int(a) for a in args[:6]]
+        if min(gx, gy, gz, bx, by, bz) < 1:
+            self.fail(op, f"an empty grid ({gx}, {gy}, {gz}) or block ({bx}, {by}, {bz})")
         block = op.regions[0]
         if any("workgroup" not in t for _, t in block.args[12:]):
             self.fail(op, "private attributions are not supported")
@@ -1128,13 +1198,18 @@ class Emulator:
 # Driver.
 
 
-def random_arguments(func, rng):
+def random_arguments(func, rng, dim):
+    """Seeded random buffers for the arguments of `func`, of size `dim` in
+    every dynamic dimension."""
     block = func.regions[0]
     args = []
     for _, type_text in block.args:
         if not type_text.startswith("memref<"):
             raise EmulationError(f"argument of type {type_text}")
-        memref = new_memref(type_text)
+        dynamic = MemRefType(type_text).shape.count(None)
+        if dynamic and dim is None:
+            raise EmulationError(f"an argument of type {type_text}: give its dynamic sizes with --dim N")
+        memref = new_memref(type_text, sizes=[dim] * dynamic)
         elem = memref.elem
         shape = memref.buffer.data.shape
         if is_float(elem):
@@ -1234,9 +1309,12 @@ def main():
                          help="compare with the reference computed in float64 instead: the "
                               "mapped results may be at most 4 times (or rtol) as far from it "
                               "as the reference in the IR's types (for long chains of kernels)")
+        cmd.add_argument("--dim", type=int,
+                         help="the size of every dynamic (?) dimension of the arguments")
         cmd.add_argument("--fill", action="append", default=[], metavar="N=VALUE",
                          help="argument N (from 0) holds VALUE everywhere instead of random "
-                              "values (a KV cache step's position, say)")
+                              "values (a KV cache step's position, say), or with "
+                              "N=arange:START the values START, START+1, ... in order")
         cmd.add_argument("--allocations", action="store_true",
                          help="also compare the buffers of memref.alloc, in order (debugging)")
     args = parser.parse_args()
@@ -1263,11 +1341,20 @@ def main():
     failed = 0
     for name in args.func or list(reference.functions):
         rng = np.random.default_rng(args.seed)
-        inputs = random_arguments(reference.functions[name], rng)
+        try:
+            inputs = random_arguments(reference.functions[name], rng, args.dim)
+        except EmulationError as e:
+            print(f"ERROR {name}: {e}")
+            failed += 1
+            continue
         for spec in args.fill:
             index, value = spec.split("=", 1)
-            buffer = inputs[int(index)].buffer
-            buffer.data[...] = np.asarray(float(value)).astype(buffer.data.dtype)
+            data = inputs[int(index)].buffer.data
+            if value.startswith("arange:"):
+                start = int(value[len("arange:"):])
+                data[...] = np.arange(start, start + data.size).reshape(data.shape).astype(data.dtype)
+            else:
+                data[...] = np.asarray(float(value)).astype(data.dtype)
         want_args, got_args = clone_arguments(inputs), clone_arguments(inputs)
         try:
             want = reference.call(name, want_args)
