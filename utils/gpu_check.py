@@ -4,15 +4,17 @@ NVIDIA GPU that has no MLIR/LLVM, compared with references made here.
 
     /usr/bin/python3 utils/gpu_check.py bundle OUT_DIR [--onnx-subset FILE]
         [--onnx-filter REGEX] [--models decoder_block,mobilenet_v2,resnet18]
-        [--gpu-arch sm_80,sm_90] [--limit-mb 60] [--build-dir build]
+        [--qwen3 tiny,0.6b] [--gpu-arch sm_80,sm_90] [--limit-mb 60]
+        [--build-dir build]
     python3 OUT_DIR/gpu_check.py run OUT_DIR [--results FILE]
     /usr/bin/python3 utils/gpu_check.py selftest WORK_DIR [--build-dir build]
 
 `bundle` (on the build machine: needs mlc built with the CUDA toolkit,
 ONNX and PyTorch) writes a self-contained folder:
 
-  bin/mlc-run, lib/libmlcrt.so   the runtime-only runner (no MLIR/LLVM)
-  gpu_check.py, tensor_compare.py
+  bin/mlc-run, bin/mlc-generate, lib/libmlcrt.so
+                                 the runtime-only runners (no MLIR/LLVM)
+  gpu_check.py, tensor_compare.py, qwen3_checkpoint.py
   onnx/NAME/model.so ...         ONNX backend node tests, compiled with
                                  mlc-compile --target cuda; inputs (.pb) and
                                  ONNX's expected outputs (as .npy)
@@ -20,6 +22,16 @@ ONNX and PyTorch) writes a self-contained folder:
                                  inputs, PyTorch's outputs and mlc's CPU
                                  outputs (the path every GPU result must
                                  agree with)
+  qwen3/NAME/lib/libqwen3.so ... Qwen3 libraries compiled for CUDA from
+                                 config.json alone (--no-weights) and the
+                                 logits and greedy tokens of the CPU library
+                                 compiled with the weights: tiny (2 layers,
+                                 hidden 64) and 0.6b (Qwen3-0.6B's widths, 2
+                                 layers). The weights are not carried: `run`
+                                 writes the same seeded checkpoint with
+                                 qwen3_checkpoint.py (numpy only), checks it
+                                 against the bundle's SHA-256 sums and binds
+                                 it at load (mlc-generate --weights-dir)
   manifest.json                  the tests, their files and tolerances, and
                                  the tests that did not compile for CUDA
 
@@ -31,12 +43,15 @@ test with bin/mlc-run, prints the device and image the runtime chose,
 PASS / FAIL (why) per test and the totals, and writes them as JSON to
 --results. Node tests use ONNX's tolerances (rtol 1e-3, atol 1e-7); models
 rtol 1e-4 of the largest reference value against both references, as the
-CPU tests do. It exits 0 only if every test passed. Without a GPU every
+CPU tests do. Qwen3: the logits of every prompt position and decode step
+within rtol 1e-4 of the largest CPU logit (fp32 compute, bf16 weights),
+and the greedy tokens equal. It exits 0 only if every test passed. Without a GPU every
 test fails with the runtime's message (no driver, no device), which is
 reported once as SKIPPED with exit status 77.
 
 `selftest` (the test command's GPU execution test) bundles the node tests
-of utils/onnx-conformance-subset.txt into WORK_DIR and runs them here:
+of utils/onnx-conformance-subset.txt and the tiny Qwen3 into WORK_DIR and
+runs them here:
 SKIPPED (exit status 77, which ctest reports as skipped) on a machine
 without a GPU or without the CUDA toolkit to compile for one.
 """
@@ -175,9 +190,101 @@ def bundle_models(args, tools, out, manifest):
         shutil.rmtree(work, ignore_errors=True)
 
 
+# Qwen3 checkpoints (utils/models/qwen3_checkpoint.py arguments), the prompt
+# (token ids) and the tokens generated (greedy; the first from the prefill).
+QWEN3 = {"tiny": ["--preset", "tiny", "--seed", "1"],
+         "0.6b": ["--preset", "0.6b", "--layers", "2", "--seed", "3"]}
+QWEN3_PROMPT = "9707,11,1879,0,358,1079,264,1614"
+QWEN3_TOKENS = 9
+QWEN3_CONTEXT = 64
+QWEN3_OUTPUTS = ("prefill_logits", "decode_logits", "tokens")
+QWEN3_GENERATOR = os.path.join(ROOT, "utils", "models", "qwen3_checkpoint.py")
+
+
+def sha256_files(folder):
+    import hashlib
+    sums = {}
+    for name in sorted(os.listdir(folder)):
+        digest = hashlib.sha256()
+        with open(os.path.join(folder, name), "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        sums[name] = digest.hexdigest()
+    return sums
+
+
+def write_qwen3_checkpoint(generator, args, folder):
+    subprocess.run([sys.executable, generator, "--out", folder, "--quiet", *args], check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def generate(mlc_generate, library, out, env=None, weights_dir=None):
+    """mlc-generate's run of the check (its logits into `out`): the
+    completed process."""
+    cmd = [mlc_generate, "--lib", library, "--prompt-ids", QWEN3_PROMPT,
+           "--max-tokens", str(QWEN3_TOKENS), "--dump-logits", out]
+    if weights_dir:
+        cmd += ["--weights-dir", weights_dir]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=1200)
+
+
+def bundle_qwen3(args, tools, out, manifest):
+    names = [n for n in args.qwen3.split(",") if n]
+    for name in names:
+        if name not in QWEN3:
+            sys.exit(f"gpu_check: unknown Qwen3 checkpoint '{name}' "
+                     f"(available: {', '.join(QWEN3)})")
+    if not names:
+        return
+    shutil.copy(QWEN3_GENERATOR, out)
+    work = tempfile.mkdtemp(prefix="mlc-gpu-qwen3-")
+    try:
+        for name in names:
+            log(f"Qwen3 {name}: checkpoint, CUDA library, CPU reference")
+            checkpoint = os.path.join(work, name)
+            write_qwen3_checkpoint(QWEN3_GENERATOR, QWEN3[name], checkpoint)
+            dest = os.path.join(out, "qwen3", name)
+            os.makedirs(dest)
+            cmd = [tools["mlc-compile"], os.path.join(checkpoint, "config.json"), "-o",
+                   os.path.join(dest, "lib"), "--target", "cuda", "--no-weights",
+                   "--max-context", str(QWEN3_CONTEXT), "--quiet"]
+            if args.gpu_arch:
+                cmd += ["--gpu-arch", args.gpu_arch]
+            p = subprocess.run(cmd, capture_output=True, text=True, timeout=1200)
+            if p.returncode != 0:
+                shutil.rmtree(dest)
+                lines = [l for l in p.stderr.splitlines() if l.strip()]
+                manifest["not_compiled"].append(
+                    {"name": f"qwen3-{name}", "why": (lines or ["?"])[0][:300]})
+                continue
+            cpu_library = os.path.join(work, f"{name}.cpu")
+            p = subprocess.run([tools["mlc-compile"], checkpoint, "-o", cpu_library,
+                                "--max-context", str(QWEN3_CONTEXT), "--quiet"],
+                               capture_output=True, text=True)
+            if p.returncode != 0:
+                sys.exit(f"gpu_check: mlc-compile of Qwen3 {name} for the CPU failed: {p.stderr}")
+            reference = os.path.join(work, f"{name}.ref")
+            p = generate(tools["mlc-generate"], cpu_library, reference)
+            if p.returncode != 0:
+                sys.exit(f"gpu_check: the CPU library of Qwen3 {name} failed: {p.stderr}")
+            for what in QWEN3_OUTPUTS:
+                shutil.copy(os.path.join(reference, f"{what}.npy"),
+                            os.path.join(dest, f"cpu.{what}.npy"))
+            manifest["tests"].append({
+                "name": f"qwen3-{name}", "kind": "qwen3", "library": f"qwen3/{name}/lib",
+                "checkpoint": {"generator_args": QWEN3[name],
+                               "sha256": sha256_files(checkpoint)},
+                "references": [{"what": "mlc CPU", "relative_to_max": 1e-4,
+                                "outputs": {w: f"qwen3/{name}/cpu.{w}.npy"
+                                            for w in QWEN3_OUTPUTS}}]})
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def bundle(args):
     build = os.path.abspath(args.build_dir)
-    tools = {t: os.path.join(build, "bin", t) for t in ("mlc-compile", "mlc-run")}
+    tools = {t: os.path.join(build, "bin", t)
+             for t in ("mlc-compile", "mlc-run", "mlc-generate")}
     for path in tools.values():
         if not os.access(path, os.X_OK):
             sys.exit(f"gpu_check: {path} not found; build mlc first")
@@ -187,6 +294,7 @@ def bundle(args):
     os.makedirs(os.path.join(out, "bin"))
     os.makedirs(os.path.join(out, "lib"))
     shutil.copy(tools["mlc-run"], os.path.join(out, "bin"))
+    shutil.copy(tools["mlc-generate"], os.path.join(out, "bin"))
     shutil.copy(os.path.join(build, "lib", "libmlcrt.so"), os.path.join(out, "lib"))
     for script in ("gpu_check.py", "tensor_compare.py"):
         shutil.copy(os.path.join(HERE, script), out)
@@ -198,6 +306,7 @@ def bundle(args):
     if args.onnx_subset or args.onnx_filter:
         bundle_onnx(args, tools, out, manifest)
     bundle_models(args, tools, out, manifest)
+    bundle_qwen3(args, tools, out, manifest)
     with open(os.path.join(out, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1)
     size = folder_bytes(out) / 2**20
@@ -225,9 +334,48 @@ def check_model_output(got, want, limit):
     return None if error <= limit else f"relative error {error:.3g} > {limit:g}"
 
 
+def run_qwen3(bundle_dir, test, env, work):
+    """A Qwen3 test: (status, detail, device)."""
+    checkpoint = os.path.join(work, "checkpoint")
+    write_qwen3_checkpoint(os.path.join(bundle_dir, "qwen3_checkpoint.py"),
+                           test["checkpoint"]["generator_args"], checkpoint)
+    sums = sha256_files(checkpoint)
+    if sums != test["checkpoint"]["sha256"]:
+        differ = sorted(n for n in set(sums) | set(test["checkpoint"]["sha256"])
+                        if sums.get(n) != test["checkpoint"]["sha256"].get(n))
+        return "FAIL", (f"the checkpoint written here differs from the bundle's in "
+                        f"{', '.join(differ)} (numpy {np.__version__})"), None
+    p = generate(os.path.join(bundle_dir, "bin", "mlc-generate"),
+                 os.path.join(bundle_dir, test["library"]), work, env, checkpoint)
+    device = next((l.split("device:", 1)[1].strip() for l in p.stderr.splitlines()
+                   if l.startswith("mlc-generate: device:")), None)
+    if p.returncode != 0:
+        lines = [l for l in p.stderr.splitlines() if "error" in l] or p.stderr.splitlines()
+        return "FAIL", (lines[0] if lines else f"exit {p.returncode}")[:300], device
+    problems = []
+    for reference in test["references"]:
+        for what, path in reference["outputs"].items():
+            got = np.load(os.path.join(work, f"{what}.npy"))
+            want = np.load(os.path.join(bundle_dir, path))
+            if what == "tokens":
+                problem = None if np.array_equal(got, want) else \
+                    f"greedy tokens {got.tolist()}, expected {want.tolist()}"
+            else:
+                problem = check_model_output(got, want, reference["relative_to_max"])
+            if problem:
+                problems.append(f"{what} vs {reference['what']}: {problem}")
+    speeds = next((l.split(":", 1)[1].strip() for l in p.stderr.splitlines()
+                   if l.startswith("mlc-generate: prefill")), "")
+    if problems:
+        return "FAIL", "; ".join(problems), device
+    return "PASS", speeds, device
+
+
 def run_one(bundle_dir, test, env):
     work = tempfile.mkdtemp(prefix="mlc-gpu-run-")
     try:
+        if test["kind"] == "qwen3":
+            return run_qwen3(bundle_dir, test, env, work)
         cmd = [os.path.join(bundle_dir, "bin", "mlc-run"),
                os.path.join(bundle_dir, test["module"]),
                *[os.path.join(bundle_dir, p) for p in test["inputs"]], "--output-dir", work]
@@ -300,12 +448,14 @@ def main():
     b.add_argument("--onnx-filter", help="regex over node test names")
     b.add_argument("--models", default="",
                    help="models of utils/models/export_models.py, comma-separated")
+    b.add_argument("--qwen3", default="",
+                   help=f"Qwen3 checkpoints, comma-separated: {', '.join(QWEN3)}")
     b.add_argument("--gpu-arch", default="", help="mlc-compile --gpu-arch")
     b.add_argument("--limit-mb", type=float, default=60)
     r = sub.add_parser("run", help="run a bundle on this machine's GPU")
     r.add_argument("bundle_dir")
     r.add_argument("--results", help="write the results here as JSON")
-    t = sub.add_parser("selftest", help="bundle the ONNX subset and run it here")
+    t = sub.add_parser("selftest", help="bundle the ONNX subset and the tiny Qwen3, run them here")
     t.add_argument("work_dir")
     t.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     args = parser.parse_args()
@@ -320,7 +470,7 @@ def main():
         bundle_dir = os.path.join(args.work_dir, "bundle")
         bundle(parser.parse_args(
             ["bundle", bundle_dir, "--build-dir", args.build_dir, "--onnx-subset",
-             os.path.join(ROOT, "utils", "onnx-conformance-subset.txt")]))
+             os.path.join(ROOT, "utils", "onnx-conformance-subset.txt"), "--qwen3", "tiny"]))
         return run(parser.parse_args(["run", bundle_dir, "--results",
                                       os.path.join(args.work_dir, "results.json")]))
     return run(args)
