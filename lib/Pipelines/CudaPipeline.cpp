@@ -23,6 +23,7 @@ using namespace mlir;
 
 void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
                                     const CudaPipelineOptions &options) {
+  pm.addNestedPass<func::FuncOp>(createCudaFuseSharedProducersPass());
   // After elementwise fusion, which would take its payload apart.
   pm.addNestedPass<func::FuncOp>(createCudaAttentionToLinalgPass());
   buildBufferizationPipeline(pm);

@@ -110,9 +110,11 @@ void buildMlcCpuPipeline(mlir::OpPassManager &pm,
 /// with identity layouts at function boundaries, in-place results dropped.
 void buildBufferizationPipeline(mlir::OpPassManager &pm);
 
-/// linalg on tensors to kernels for NVIDIA GPUs: bufferization and
-/// deallocation, generics mapped to gpu.launch (mlc-cuda-map-to-gpu),
-/// outlining into one gpu.module, NVVM, and a gpu.binary with a cubin per
+/// linalg on tensors to kernels for NVIDIA GPUs: shared producers fused
+/// (mlc-cuda-fuse-shared-producers), KV-cache attention as a tagged generic,
+/// bufferization and deallocation, generics mapped to gpu.launch
+/// (mlc-cuda-map-to-gpu), outlining into one gpu.module with buffers of
+/// dynamic type passed by descriptor, NVVM, and a gpu.binary with a cubin per
 /// architecture and the PTX of the last (mlc-cuda-serialize). Host code
 /// stays in func/memref with gpu.launch_func.
 void buildLinalgToCudaPipeline(mlir::OpPassManager &pm,

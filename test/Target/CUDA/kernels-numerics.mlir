@@ -282,3 +282,54 @@ func.func @global_returned(%x: memref<4xf32>) -> memref<4xf32> {
   %g = memref.get_global @table : memref<4xf32>
   return %g : memref<4xf32>
 }
+
+// Initial values from a copy (a residual): the matvec's kernel reads `res`
+// where the output's contents would be, and the copy is no kernel of its
+// own. Then a zeroed buffer that bufferization fills once, copies for one
+// reduction and reuses for another: the fill moves to the second, the copy
+// becomes a fill for the first, and both fold into their kernels.
+
+// CHECK-DAG: OK residual_matvec
+func.func @residual_matvec(%x: memref<1x96xf32>, %w: memref<96x40xbf16>, %res: memref<1x40xf32>, %y: memref<1x40xf32>) {
+  memref.copy %res, %y : memref<1x40xf32> to memref<1x40xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<1x96xf32>, memref<96x40xbf16>) outs(%y : memref<1x40xf32>) {
+  ^bb0(%a: f32, %b: bf16, %acc: f32):
+    %e = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %e : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// CHECK-DAG: OK shared_zeros
+func.func @shared_zeros(%x: memref<3x64xf32>, %z: memref<3x64xf32>, %sx: memref<3xf32>, %sz: memref<3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %a = memref.alloc() {alignment = 64 : i64} : memref<3xf32>
+  %b = memref.alloc() {alignment = 64 : i64} : memref<3xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0) -> ()>, #id1], iterator_types = ["parallel"]}
+      ins(%zero : f32) outs(%a : memref<3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  memref.copy %a, %b : memref<3xf32> to memref<3xf32>
+  linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<3x64xf32>) outs(%b : memref<3xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %sq = arith.mulf %v, %v : f32
+    %s = arith.addf %acc, %sq : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %b, %sx : memref<3xf32> to memref<3xf32>
+  linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%z : memref<3x64xf32>) outs(%a : memref<3xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %s = arith.addf %acc, %v : f32
+    linalg.yield %s : f32
+  }
+  memref.copy %a, %sz : memref<3xf32> to memref<3xf32>
+  memref.dealloc %a : memref<3xf32>
+  memref.dealloc %b : memref<3xf32>
+  return
+}

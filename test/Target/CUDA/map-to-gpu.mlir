@@ -229,3 +229,82 @@ func.func @named(%x: memref<4xf32>) {
   linalg.fill ins(%zero : f32) outs(%x : memref<4xf32>)
   return
 }
+
+// -----
+
+// A copy into a reduction's output right before it is folded into the
+// kernel, which reads its initial values from the copy's source; a copy from
+// a view of the output itself is not (the kernel would read what it
+// writes).
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func @copy_folded
+// CHECK-SAME: %[[X:.*]]: memref<2x64xf32>, %[[R:.*]]: memref<2xf32>, %[[Y:.*]]: memref<2xf32>
+// CHECK: gpu.launch
+// CHECK: %[[INIT:.*]] = memref.load %[[R]][
+// CHECK: arith.addf %{{.*}}, %[[INIT]]
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
+func.func @copy_folded(%x: memref<2x64xf32>, %r: memref<2xf32>, %y: memref<2xf32>) {
+  memref.copy %r, %y : memref<2xf32> to memref<2xf32>
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<2x64xf32>) outs(%y : memref<2xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %s = arith.addf %out, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @copy_within_output
+// CHECK: gpu.launch
+// CHECK: gpu.launch
+func.func @copy_within_output(%x: memref<2x64xf32>, %y: memref<4xf32>) {
+  %lo = memref.subview %y[0] [2] [1] : memref<4xf32> to memref<2xf32, strided<[1]>>
+  %hi = memref.subview %y[2] [2] [1] : memref<4xf32> to memref<2xf32, strided<[1], offset: 2>>
+  memref.copy %lo, %hi : memref<2xf32, strided<[1]>> to memref<2xf32, strided<[1], offset: 2>>
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<2x64xf32>) outs(%hi : memref<2xf32, strided<[1], offset: 2>>) {
+  ^bb0(%a: f32, %out: f32):
+    %s = arith.addf %out, %a : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// One zeroed buffer for two reductions, copied for the first (what
+// bufferization makes of two fills that CSE merged): the copy becomes a
+// fill, the fill moves to the second reduction, and both fold: two kernels.
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+#scalar = affine_map<(d0) -> ()>
+#vec = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func @shared_zeros
+// CHECK-COUNT-2: gpu.launch
+// CHECK-NOT: gpu.launch
+func.func @shared_zeros(%x: memref<2x64xf32>, %a: memref<2xf32>, %b: memref<2xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [#scalar, #vec], iterator_types = ["parallel"]}
+      ins(%zero : f32) outs(%a : memref<2xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  memref.copy %a, %b : memref<2xf32> to memref<2xf32>
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<2x64xf32>) outs(%b : memref<2xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %s = arith.addf %out, %v : f32
+    linalg.yield %s : f32
+  }
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<2x64xf32>) outs(%a : memref<2xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %m = arith.maximumf %out, %v : f32
+    linalg.yield %m : f32
+  }
+  return
+}

@@ -166,7 +166,7 @@ mlc::cuda::matchContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
 }
 
 bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
-                               int64_t blockSize, Value fill) {
+                               int64_t blockSize, Value initSource) {
   std::optional<Contraction> c = matchContraction(op, sizes);
   if (!c)
     return false;
@@ -180,10 +180,10 @@ bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
   if (isDynamic(c->n) || isDynamic(c->k) || isDynamic(c->batch))
     return false;
   if (isDynamic(c->m))
-    return mapMatmul(*c, fill);
+    return mapMatmul(*c, initSource);
   int64_t rows = c->size(c->m), columns = c->size(c->n);
   if (std::min(rows, columns) > kMaxGemvRows)
-    return mapMatmul(*c, fill);
+    return mapMatmul(*c, initSource);
 
   // A GEMV: the side with at most kMaxGemvRows rows is the lhs. Where both
   // are that small, the orientation that reads the rhs along k wins.
@@ -197,8 +197,8 @@ bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
       (columns <= kMaxGemvRows && !readsAlongK(*c) && readsAlongK(swapped)))
     chosen = &swapped;
   if (readsAlongK(*chosen))
-    mapGemvAlongK(*chosen, blockSize, fill);
+    mapGemvAlongK(*chosen, blockSize, initSource);
   else
-    mapGemvAlongN(*chosen, blockSize, fill);
+    mapGemvAlongN(*chosen, blockSize, initSource);
   return true;
 }

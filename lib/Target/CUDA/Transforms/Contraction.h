@@ -63,13 +63,13 @@ std::optional<Contraction> matchContraction(mlir::linalg::GenericOp op,
 
 /// M <= kMaxGemvRows, rhs read along its innermost k loop: one warp per
 /// output column. Needs K >= 32.
-void mapGemvAlongK(const Contraction &c, int64_t blockSize, mlir::Value fill);
+void mapGemvAlongK(const Contraction &c, int64_t blockSize, mlir::Value initSource);
 /// M <= kMaxGemvRows, any layout (vectors where rhs's innermost loop is an
 /// n loop): threads along n, blocks split K.
-void mapGemvAlongN(const Contraction &c, int64_t blockSize, mlir::Value fill);
+void mapGemvAlongN(const Contraction &c, int64_t blockSize, mlir::Value initSource);
 /// Block tiles in shared memory, a register tile per thread; false (and
 /// nothing changed) if the grid would exceed CUDA's limits.
-bool mapMatmul(const Contraction &c, mlir::Value fill);
+bool mapMatmul(const Contraction &c, mlir::Value initSource);
 
 } // namespace mlc::cuda
 

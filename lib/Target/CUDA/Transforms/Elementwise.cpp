@@ -52,7 +52,7 @@ static int64_t vectorWidth(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
 
 void mlc::cuda::mapElementwise(linalg::GenericOp op, ArrayRef<int64_t> sizes,
                                int64_t blockSize) {
-  KernelBuilder kb(op, /*fill=*/nullptr, vectorWidth(op, sizes));
+  KernelBuilder kb(op, /*initSource=*/nullptr, vectorWidth(op, sizes));
   OpBuilder &b = kb.b;
   SmallVector<OpFoldResult> items = kb.loopSizes;
   if (kb.width > 1)

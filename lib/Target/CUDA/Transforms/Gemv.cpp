@@ -58,9 +58,9 @@ static void storeTotal(KernelBuilder &kb, const Contraction &c, Value sum,
 }
 
 void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
-                              Value fill) {
+                              Value initSource) {
   linalg::GenericOp op = c.op;
-  KernelBuilder kb(op, fill);
+  KernelBuilder kb(op, initSource);
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
   int64_t width = vectorWidthAlong(c, c.k.back(), /*lhsToo=*/true);
@@ -141,9 +141,9 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
 }
 
 void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
-                              Value fill) {
+                              Value initSource) {
   linalg::GenericOp op = c.op;
-  KernelBuilder kb(op, fill);
+  KernelBuilder kb(op, initSource);
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
   int64_t width =

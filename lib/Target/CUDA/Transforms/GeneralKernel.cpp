@@ -38,8 +38,8 @@ static SmallVector<unsigned> threadLoops(linalg::GenericOp op) {
 }
 
 void mlc::cuda::mapGeneral(linalg::GenericOp op, int64_t blockSize,
-                           Value fill) {
-  KernelBuilder kb(op, fill);
+                           Value initSource) {
+  KernelBuilder kb(op, initSource);
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
   SmallVector<unsigned> parallel = threadLoops(op);

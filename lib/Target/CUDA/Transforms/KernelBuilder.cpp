@@ -50,8 +50,8 @@ static SmallVector<OpFoldResult> loopSizesOf(OpBuilder &b, Location loc,
   return sizes;
 }
 
-KernelBuilder::KernelBuilder(linalg::GenericOp op, Value fill, int64_t width)
-    : b(op), loc(op.getLoc()), op(op), width(width), fill(fill),
+KernelBuilder::KernelBuilder(linalg::GenericOp op, Value initSource, int64_t width)
+    : b(op), loc(op.getLoc()), op(op), width(width), initSource(initSource),
       loopSizes(loopSizesOf(b, loc, op)) {}
 
 Value KernelBuilder::value(OpFoldResult size) {
@@ -194,9 +194,13 @@ void KernelBuilder::store(Value value, OpOperand &operand, ValueRange ivs) {
 }
 
 Value KernelBuilder::initial(OpOperand &init, ValueRange ivs) {
-  if (fill)
-    return splat(fill);
-  return load(init, ivs);
+  if (!initSource)
+    return load(init, ivs);
+  if (!isa<MemRefType>(initSource.getType()))
+    return splat(initSource);
+  // Kernels read initial values as scalars.
+  assert(width == 1 && "a copied initial value read as a vector");
+  return memref::LoadOp::create(b, loc, initSource, indices(init, ivs));
 }
 
 Value KernelBuilder::apply(Operation *like, Value lhs, Value rhs) {

@@ -27,16 +27,18 @@ inline constexpr llvm::StringLiteral kAttentionAttr = "mlc.attention";
 /// vectors of `width` lanes or on scalars.
 struct KernelBuilder {
   /// Builds in front of `op`, the generic the kernel replaces.
-  explicit KernelBuilder(mlir::linalg::GenericOp op, mlir::Value fill = {},
-                         int64_t width = 1);
+  explicit KernelBuilder(mlir::linalg::GenericOp op,
+                         mlir::Value initSource = {}, int64_t width = 1);
 
   mlir::OpBuilder b;
   mlir::Location loc;
   mlir::linalg::GenericOp op;
   int64_t width;
-  /// The value a fill folded into this kernel wrote to the (single) output,
-  /// read instead of the output's initial contents; null if none.
-  mlir::Value fill;
+  /// Where the (single) output's initial values come from when the fill or
+  /// copy that wrote them is folded into this kernel: the fill's value, or
+  /// the copied buffer (of the output's shape, read at the output's
+  /// indices); null if none (the output's contents).
+  mlir::Value initSource;
   /// `op`'s loop sizes: index attributes where static, else a memref.dim of
   /// an operand that host code computes in front of `op` (kernels take it
   /// as an argument, and grids are computed from it).
@@ -84,8 +86,8 @@ struct KernelBuilder {
   /// A vector of `width` elements (or a scalar) of `memref` at `indices`.
   mlir::Value loadAt(mlir::Value memref, mlir::ValueRange indices);
 
-  /// The initial value of output `init` at `ivs`: the folded fill's value,
-  /// else the output's contents.
+  /// The initial value of output `init` at `ivs`: from `initSource`, else
+  /// the output's contents.
   mlir::Value initial(mlir::OpOperand &init, mlir::ValueRange ivs);
 
   /// `like` (a binary op of the payload) applied to `lhs` and `rhs`.
@@ -159,8 +161,9 @@ llvm::SmallVector<int64_t> sizesOf(llvm::ArrayRef<unsigned> dims,
 int64_t product(llvm::ArrayRef<int64_t> sizes);
 
 // The kernel kinds. Each replaces `op` (and erases it) by a gpu.launch;
-// `fill`, if set, is the value of a fill of `op`'s single output that the
-// kernel takes over (the caller erases the fill).
+// `initSource`, if set, is where `op`'s single output's initial values come
+// from, a fill's value or a copy's source, the fill or copy that the kernel
+// takes over (the caller erases it).
 
 /// All loops parallel, every map a loop or constant per result: one thread
 /// per 128-bit vector (or element) of the innermost loop.
@@ -176,18 +179,18 @@ mlir::Operation *findCombiner(mlir::linalg::GenericOp op);
 /// per output element.
 void mapRowReduction(mlir::linalg::GenericOp op, mlir::Operation *combiner,
                      llvm::ArrayRef<int64_t> sizes, int64_t blockSize,
-                     mlir::Value fill);
+                     mlir::Value initSource);
 
 /// Anything else with valid output maps: one thread per point of the
 /// parallel loops, the reduction loops as scf.for inside the thread.
 void mapGeneral(mlir::linalg::GenericOp op, int64_t blockSize,
-                mlir::Value fill);
+                mlir::Value initSource);
 
 /// A contraction `C += f(A) * g(B)` with f32 accumulation as a GEMV (at
 /// most `kMaxGemvRows` rows) or a tiled matmul; false (and `op` untouched)
 /// if `op` is not such a contraction.
 bool mapContraction(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
-                    int64_t blockSize, mlir::Value fill);
+                    int64_t blockSize, mlir::Value initSource);
 
 /// A generic of mlc-cuda-attention-to-linalg (`attrs`: its `mlc.attention`)
 /// as the attention kernel (Attention.cpp); an error if its head sizes do

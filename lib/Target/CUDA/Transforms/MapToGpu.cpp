@@ -96,28 +96,119 @@ static Value filledValue(linalg::GenericOp fill) {
   return isa<ShapedType>(input.getType()) ? nullptr : input;
 }
 
-/// The fill of `op`'s single output right before it, if `op`'s kernel can
-/// take it over (one kernel less, and no read of the initial value): `op`
-/// writes every element of the output, and reads no view of it as an input
-/// (which would see the unfilled contents).
-static linalg::GenericOp findInitFill(linalg::GenericOp op) {
+/// The buffer that `op` copies whole into its output, if it is a copy
+/// generic (as copiesToGenerics makes them): one input and one output of
+/// identity maps, the input's element yielded.
+static Value copiedBuffer(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      !op.hasPureBufferSemantics() ||
+      !llvm::all_of(op.getIndexingMapsArray(),
+                    [](AffineMap map) { return map.isIdentity(); }) ||
+      op.getBody()->getOperations().size() != 1)
+    return nullptr;
+  auto arg =
+      dyn_cast<BlockArgument>(op.getBody()->getTerminator()->getOperand(0));
+  if (!arg || arg.getOwner() != op.getBody() || arg.getArgNumber() != 0)
+    return nullptr;
+  Value source = op.getDpsInputOperand(0)->get();
+  return isa<MemRefType>(source.getType()) ? source : nullptr;
+}
+
+/// The fill or copy that writes `op`'s single output right before it, if
+/// `op`'s kernel can take it over (one kernel less), and in `source` where
+/// the kernel reads the output's initial values from: the fill's value, or
+/// the buffer copied (of the output's shape, read at the output's indices).
+/// `op` must write every element of the output and read no view of it as
+/// an input (which would see the contents before); a copy's source must be
+/// another buffer.
+static linalg::GenericOp findInitializer(linalg::GenericOp op,
+                                         Value &source) {
   if (op.getNumDpsInits() != 1)
     return nullptr;
-  auto fill = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
+  auto prev = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
   OpOperand *init = op.getDpsInitOperand(0);
-  if (!fill || !fill.hasPureBufferSemantics() || !filledValue(fill) ||
-      fill.getDpsInitOperand(0)->get() != init->get())
+  if (!prev || !prev.hasPureBufferSemantics() || prev.getNumDpsInits() != 1 ||
+      prev.getDpsInitOperand(0)->get() != init->get())
     return nullptr;
+  Value root = viewRoot(init->get());
+  source = filledValue(prev);
+  if (!source) {
+    source = copiedBuffer(prev);
+    if (!source || viewRoot(source) == root)
+      return nullptr;
+  }
   auto type = cast<MemRefType>(init->get().getType());
   for (auto [i, e] :
        llvm::enumerate(op.getMatchingIndexingMap(init).getResults()))
     if (isa<AffineConstantExpr>(e) && type.getDimSize(i) != 1)
       return nullptr;
-  Value root = viewRoot(init->get());
   for (OpOperand *input : op.getDpsInputOperands())
     if (viewRoot(input->get()) == root)
       return nullptr;
-  return fill;
+  return prev;
+}
+
+/// Whether `op`, or an op nested in it, may read, write or free a view of
+/// `root` (an op without known effects may touch anything).
+static bool touches(Operation *op, Value root) {
+  WalkResult result = op->walk([&](Operation *inner) {
+    auto effects = dyn_cast<MemoryEffectOpInterface>(inner);
+    if (!effects)
+      return inner->hasTrait<OpTrait::HasRecursiveMemoryEffects>() ||
+                     inner->hasTrait<OpTrait::IsTerminator>()
+                 ? WalkResult::advance()
+                 : WalkResult::interrupt();
+    SmallVector<MemoryEffects::EffectInstance> instances;
+    effects.getEffects(instances);
+    for (const MemoryEffects::EffectInstance &instance : instances)
+      if (!instance.getValue() || viewRoot(instance.getValue()) == root)
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return result.wasInterrupted();
+}
+
+/// Fills moved to the first op after them that touches their buffer, where
+/// that op's kernel can take them over (findInitializer); a copy of a
+/// filled buffer into another becomes a fill of the other. Bufferization
+/// fills one zeroed buffer for two reductions and copies it for the first
+/// (CSE made the two fills one): two kernels, now none.
+static void forwardFills(func::FuncOp func) {
+  SmallVector<linalg::GenericOp> fills;
+  func.walk([&](linalg::GenericOp op) {
+    if (op.hasPureBufferSemantics() && filledValue(op))
+      fills.push_back(op);
+  });
+  while (!fills.empty()) {
+    linalg::GenericOp fill = fills.pop_back_val();
+    Value buffer = fill.getDpsInitOperand(0)->get();
+    Value root = viewRoot(buffer);
+    Operation *next = fill->getNextNode();
+    while (next && !touches(next, root))
+      next = next->getNextNode();
+    if (!next)
+      continue;
+    if (auto dealloc = dyn_cast<memref::DeallocOp>(next);
+        dealloc && dealloc.getMemref() == root &&
+        root.getDefiningOp<memref::AllocOp>()) {
+      fill.erase(); // Nothing reads what it writes.
+      continue;
+    }
+    auto copy = dyn_cast<linalg::GenericOp>(next);
+    if (copy && copiedBuffer(copy) == buffer &&
+        viewRoot(copy.getDpsInitOperand(0)->get()) != root) {
+      // The copy writes the fill's value: a fill of its own, and the first
+      // fill goes on.
+      OpBuilder b(copy);
+      auto copyFill = cast<linalg::GenericOp>(b.clone(*fill));
+      copyFill.getDpsInitOperand(0)->set(copy.getDpsInitOperand(0)->get());
+      copy.erase();
+      fills.push_back(copyFill);
+      fills.push_back(fill);
+      continue;
+    }
+    fill->moveBefore(next);
+  }
 }
 
 /// Copies become elementwise copy generics, mapped like any other.
@@ -342,11 +433,12 @@ struct CudaMapToGpuPass
     }
     if (failed(copyReturnedGlobals(func)) || failed(copiesToGenerics(func)))
       return signalPassFailure();
+    forwardFills(func);
     KernelValues values(func);
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
-    // Backwards: a kernel takes over the fill of its output before the fill
-    // would become a kernel of its own.
+    // Backwards: a kernel takes over the fill or copy of its output before
+    // that would become a kernel of its own.
     DenseSet<Operation *> erased;
     for (linalg::LinalgOp linalgOp : llvm::reverse(ops))
       if (!erased.contains(linalgOp) &&
@@ -396,30 +488,30 @@ struct CudaMapToGpuPass
       if (hasDimOrConstantMaps(op))
         mapElementwise(op, sizes, blockSize);
       else
-        mapGeneral(op, blockSize, /*fill=*/nullptr);
+        mapGeneral(op, blockSize, /*initSource=*/nullptr);
       return success();
     }
 
-    linalg::GenericOp fill = findInitFill(op);
-    Value fillValue = fill ? filledValue(fill) : nullptr;
-    auto takeFill = [&] {
-      if (!fill)
+    Value initSource;
+    linalg::GenericOp initializer = findInitializer(op, initSource);
+    auto takeInitializer = [&] {
+      if (!initializer)
         return;
-      erased.insert(fill);
-      fill.erase();
+      erased.insert(initializer);
+      initializer.erase();
     };
-    if (mapContraction(op, sizes, blockSize, fillValue)) {
-      takeFill();
+    if (mapContraction(op, sizes, blockSize, initSource)) {
+      takeInitializer();
       return success();
     }
     Operation *combiner = findCombiner(op);
     if (combiner && op.getNumReductionLoops() == 1 &&
         op.getIteratorTypesArray().back() == utils::IteratorType::reduction &&
         sizes.back() >= kMinBlockRow && hasDimOrConstantMaps(op))
-      mapRowReduction(op, combiner, sizes, blockSize, fillValue);
+      mapRowReduction(op, combiner, sizes, blockSize, initSource);
     else
-      mapGeneral(op, blockSize, fillValue);
-    takeFill();
+      mapGeneral(op, blockSize, initSource);
+    takeInitializer();
     return success();
   }
 };

@@ -120,7 +120,7 @@ struct Stager {
 };
 } // namespace
 
-bool mlc::cuda::mapMatmul(const Contraction &c, Value fill) {
+bool mlc::cuda::mapMatmul(const Contraction &c, Value initSource) {
   int64_t columns = c.size(c.n), depth = c.size(c.k);
   int64_t gridX = llvm::divideCeil(columns, kTile);
   int64_t batches = c.size(c.batch);
@@ -130,7 +130,7 @@ bool mlc::cuda::mapMatmul(const Contraction &c, Value fill) {
       batches > kMaxGridYZ)
     return false;
   linalg::GenericOp op = c.op;
-  KernelBuilder kb(op, fill);
+  KernelBuilder kb(op, initSource);
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
   OpFoldResult rows = kb.product(kb.sizesOf(c.m));

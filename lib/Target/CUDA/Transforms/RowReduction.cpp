@@ -33,8 +33,8 @@ Operation *mlc::cuda::findCombiner(linalg::GenericOp op) {
 
 void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
                                 ArrayRef<int64_t> sizes, int64_t blockSize,
-                                Value fill) {
-  KernelBuilder kb(op, fill);
+                                Value initSource) {
+  KernelBuilder kb(op, initSource);
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
   ArrayRef<OpFoldResult> rows = ArrayRef(kb.loopSizes).drop_back();

@@ -5,6 +5,26 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CudaFuseSharedProducersPass
+    : Pass<"mlc-cuda-fuse-shared-producers", "::mlir::func::FuncOp"> {
+  let summary = "Fuse elementwise producers with several consumers into each";
+  let description = [{
+    Elementwise fusion (`linalg-fuse-elementwise-ops`) fuses a producer only
+    into its single consumer. On a GPU each generic is a kernel launch and
+    a round trip of its result through memory, so this pass also fuses an
+    all-parallel producer with several uses into each all-parallel consumer
+    (the producer recomputed there), where recomputing reads no more memory
+    than the intermediate would: at most one of the producer's inputs is as
+    large as its result (an indexing map that leaves out only loops of size
+    1), the others are broadcast (their maps leave out a larger loop). The
+    rotary embedding's cos and sin tables, computed from the positions and
+    the frequencies and read by the query's and the key's kernels, are the
+    case it was written for. Contractions and reductions are not consumers
+    (their kernels recognise payloads fed by one input each).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def CudaAttentionToLinalgPass
     : Pass<"mlc-cuda-attention-to-linalg", "::mlir::func::FuncOp"> {
   let summary = "KV-cache attention as a tagged linalg.generic for the "
