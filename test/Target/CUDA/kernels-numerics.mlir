@@ -333,3 +333,97 @@ func.func @shared_zeros(%x: memref<3x64xf32>, %z: memref<3x64xf32>, %sx: memref<
   memref.dealloc %b : memref<3xf32>
   return
 }
+
+// A row reduction and the elementwise generic after it that reads its
+// result per row (an RMSNorm): one kernel, the row's sum passed to every
+// thread through shared memory. Rows of 32 (one warp), of 1000 (not a
+// multiple of the block) and a 5-d epilogue over a row split in two halves
+// (a per-head norm and the rotary embedding after it).
+
+// CHECK-DAG: OK rms_norm_short
+func.func @rms_norm_short(%x: memref<5x32xf32>, %g: memref<32xf32>, %y: memref<5x32xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 32.0 : f32
+  %s = memref.alloc() {alignment = 64 : i64} : memref<5xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0) -> ()>, #id1], iterator_types = ["parallel"]}
+      ins(%zero : f32) outs(%s : memref<5xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<5x32xf32>) outs(%s : memref<5xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %sq = arith.mulf %v, %v : f32
+    %r = arith.addf %acc, %sq : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#id2, #row2, #col2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s, %g : memref<5x32xf32>, memref<5xf32>, memref<32xf32>) outs(%y : memref<5x32xf32>) {
+  ^bb0(%v: f32, %sum: f32, %w: f32, %out: f32):
+    %mean = arith.divf %sum, %n : f32
+    %inv = math.rsqrt %mean : f32
+    %a = arith.mulf %v, %inv : f32
+    %r = arith.mulf %a, %w : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %s : memref<5xf32>
+  return
+}
+
+// CHECK-DAG: OK rms_norm_long
+func.func @rms_norm_long(%x: memref<3x1000xf32>, %y: memref<3x1000xf32>, %s: memref<3xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(d0) -> ()>, #id1], iterator_types = ["parallel"]}
+      ins(%zero : f32) outs(%s : memref<3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<3x1000xf32>) outs(%s : memref<3xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %sq = arith.mulf %v, %v : f32
+    %r = arith.addf %acc, %sq : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#id2, #row2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : memref<3x1000xf32>, memref<3xf32>) outs(%y : memref<3x1000xf32>) {
+  ^bb0(%v: f32, %sum: f32, %out: f32):
+    %r = arith.divf %v, %sum : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// CHECK-DAG: OK head_norm_rope
+func.func @head_norm_rope(%q: memref<1x4x3x32xf32>, %cos: memref<16xf32>, %y: memref<1x4x3x2x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %s = memref.alloc() {alignment = 64 : i64} : memref<1x4x3xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> ()>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%zero : f32) outs(%s : memref<1x4x3xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [#id4, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%q : memref<1x4x3x32xf32>) outs(%s : memref<1x4x3xf32>) {
+  ^bb0(%v: f32, %acc: f32):
+    %sq = arith.mulf %v, %v : f32
+    %r = arith.addf %acc, %sq : f32
+    linalg.yield %r : f32
+  }
+  %lo = memref.subview %q[0, 0, 0, 0] [1, 4, 3, 16] [1, 1, 1, 1] : memref<1x4x3x32xf32> to memref<1x4x3x16xf32, strided<[384, 96, 32, 1]>>
+  %hi = memref.subview %q[0, 0, 0, 16] [1, 4, 3, 16] [1, 1, 1, 1] : memref<1x4x3x32xf32> to memref<1x4x3x16xf32, strided<[384, 96, 32, 1], offset: 16>>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2)>, affine_map<(d0, d1, d2, d3, d4) -> (d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%lo, %hi, %s, %cos : memref<1x4x3x16xf32, strided<[384, 96, 32, 1]>>, memref<1x4x3x16xf32, strided<[384, 96, 32, 1], offset: 16>>, memref<1x4x3xf32>, memref<16xf32>) outs(%y : memref<1x4x3x2x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %sum: f32, %c: f32, %out: f32):
+    %half = linalg.index 3 : index
+    %c0 = arith.constant 0 : index
+    %first = arith.cmpi eq, %half, %c0 : index
+    %v = arith.select %first, %a, %b : f32
+    %n = math.rsqrt %sum : f32
+    %vn = arith.mulf %v, %n : f32
+    %r = arith.mulf %vn, %c : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %s : memref<1x4x3xf32>
+  return
+}

@@ -308,3 +308,77 @@ func.func @shared_zeros(%x: memref<2x64xf32>, %a: memref<2xf32>, %b: memref<2xf3
   }
   return
 }
+
+// -----
+
+// A row reduction and the generic after it that reads its result per row:
+// one kernel (the views between them move before the reduction). Not when
+// the second writes other rows of a buffer the reduction reads (other
+// blocks may still be reading them); its own rows it may (softmax's
+// divide in place).
+
+#id = affine_map<(d0, d1) -> (d0, d1)>
+#row = affine_map<(d0, d1) -> (d0)>
+// CHECK-LABEL: func @row_epilogue
+// CHECK: gpu.launch
+// CHECK: gpu.barrier
+// CHECK: gpu.barrier
+// CHECK: scf.for
+// CHECK: arith.divf
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
+func.func @row_epilogue(%x: memref<2x64xf32>, %s: memref<2xf32>, %y: memref<2x64xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<2x64xf32>) outs(%s : memref<2xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.addf %out, %a : f32
+    linalg.yield %r : f32
+  }
+  %v = memref.subview %y[0, 0] [2, 64] [1, 1] : memref<2x64xf32> to memref<2x64xf32, strided<[64, 1]>>
+  linalg.generic {indexing_maps = [#id, #row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : memref<2x64xf32>, memref<2xf32>) outs(%v : memref<2x64xf32, strided<[64, 1]>>) {
+  ^bb0(%a: f32, %t: f32, %out: f32):
+    %r = arith.divf %a, %t : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @row_epilogue_in_place
+// CHECK: gpu.launch
+// CHECK: gpu.barrier
+// CHECK: gpu.barrier
+// CHECK-NOT: gpu.launch
+func.func @row_epilogue_in_place(%x: memref<2x64xf32>, %s: memref<2xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<2x64xf32>) outs(%s : memref<2xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.addf %out, %a : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#row, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%s : memref<2xf32>) outs(%x : memref<2x64xf32>) {
+  ^bb0(%t: f32, %out: f32):
+    %r = arith.divf %out, %t : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// CHECK-LABEL: func @row_epilogue_other_rows
+// CHECK-COUNT-2: gpu.launch
+func.func @row_epilogue_other_rows(%x: memref<64x64xf32>, %s: memref<64xf32>) {
+  linalg.generic {indexing_maps = [#id, #row], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<64x64xf32>) outs(%s : memref<64xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.addf %out, %a : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#row, affine_map<(d0, d1) -> (d1, d0)>], iterator_types = ["parallel", "parallel"]}
+      ins(%s : memref<64xf32>) outs(%x : memref<64x64xf32>) {
+  ^bb0(%t: f32, %out: f32):
+    %r = arith.divf %out, %t : f32
+    linalg.yield %r : f32
+  }
+  return
+}

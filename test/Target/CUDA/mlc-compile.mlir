@@ -27,8 +27,6 @@
 // METADATA-NEXT: output output_0 f32 8 1024
 // METADATA-NEXT: kernel main_kernel
 // METADATA-NEXT: kernel main_kernel_0
-// METADATA-NEXT: kernel main_kernel_1
-// METADATA-NEXT: kernel main_kernel_2
 // METADATA-NEXT: image sm_80 cubin 0 {{[0-9]+}}
 // METADATA-NEXT: image sm_90 cubin {{[0-9]+}} {{[0-9]+}}
 // METADATA-NEXT: image sm_90 ptx {{[0-9]+}} {{[0-9]+}}

@@ -176,10 +176,15 @@ void mapElementwise(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
 mlir::Operation *findCombiner(mlir::linalg::GenericOp op);
 
 /// One reduction loop, innermost, `combiner` from findCombiner: one block
-/// per output element.
+/// per output element. With an `epilogue` (an all-parallel generic whose
+/// first loops are the reduction's parallel loops and which reads the
+/// reduction's output only at them: an RMSNorm's scaling after its sum of
+/// squares), the block then computes the epilogue's points of its row with
+/// the row's result, in the same kernel, and `epilogue` is erased too.
 void mapRowReduction(mlir::linalg::GenericOp op, mlir::Operation *combiner,
                      llvm::ArrayRef<int64_t> sizes, int64_t blockSize,
-                     mlir::Value initSource);
+                     mlir::Value initSource,
+                     mlir::linalg::GenericOp epilogue = {});
 
 /// Anything else with valid output maps: one thread per point of the
 /// parallel loops, the reduction loops as scf.for inside the thread.

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Contraction.h"
 #include "Kernels.h"
 #include "mlc/Target/CUDA/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -114,8 +115,16 @@ static Value copiedBuffer(linalg::GenericOp op) {
   return isa<MemRefType>(source.getType()) ? source : nullptr;
 }
 
-/// The fill or copy that writes `op`'s single output right before it, if
-/// `op`'s kernel can take it over (one kernel less), and in `source` where
+/// Whether `op` reads and writes no existing buffer and holds no ops (a
+/// view, a constant, index arithmetic, an allocation).
+static bool isBufferNeutral(Operation *op) {
+  return op->getNumRegions() == 0 &&
+         (isMemoryEffectFree(op) || isa<memref::AllocOp>(op));
+}
+
+/// The fill or copy that writes `op`'s single output right before it (but
+/// for buffer-neutral ops), if `op`'s kernel can take it over (one kernel
+/// less), and in `source` where
 /// the kernel reads the output's initial values from: the fill's value, or
 /// the buffer copied (of the output's shape, read at the output's indices).
 /// `op` must write every element of the output and read no view of it as
@@ -125,7 +134,10 @@ static linalg::GenericOp findInitializer(linalg::GenericOp op,
                                          Value &source) {
   if (op.getNumDpsInits() != 1)
     return nullptr;
-  auto prev = dyn_cast_or_null<linalg::GenericOp>(op->getPrevNode());
+  Operation *before = op->getPrevNode();
+  while (before && isBufferNeutral(before))
+    before = before->getPrevNode();
+  auto prev = dyn_cast_or_null<linalg::GenericOp>(before);
   OpOperand *init = op.getDpsInitOperand(0);
   if (!prev || !prev.hasPureBufferSemantics() || prev.getNumDpsInits() != 1 ||
       prev.getDpsInitOperand(0)->get() != init->get())
@@ -146,6 +158,80 @@ static linalg::GenericOp findInitializer(linalg::GenericOp op,
     if (viewRoot(input->get()) == root)
       return nullptr;
   return prev;
+}
+
+/// The combiner of `op` if mlc-cuda-map-to-gpu gives it the row reduction
+/// kernel: not a contraction, one innermost reduction loop of at least
+/// kMinBlockRow, a combiner (findCombiner), maps of loops and constants.
+static Operation *rowReductionCombiner(linalg::GenericOp op,
+                                       ArrayRef<int64_t> sizes) {
+  if (op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray().back() != utils::IteratorType::reduction ||
+      ShapedType::isDynamic(sizes.back()) || sizes.back() < kMinBlockRow ||
+      !hasDimOrConstantMaps(op) || matchContraction(op, sizes))
+    return nullptr;
+  return findCombiner(op);
+}
+
+/// The all-parallel generic after `reduction` (a row reduction; only
+/// buffer-neutral ops between them, which are moved before it) that its kernel
+/// can compute too (mapRowReduction): its first loops are the reduction's
+/// parallel loops, it reads the reduction's output only at them (map
+/// (d0, ..., dp-1)), writes a buffer the reduction reads only at the rows
+/// the reduction reads it at, and each of its points owns its outputs.
+static linalg::GenericOp findRowEpilogue(linalg::GenericOp reduction) {
+  SmallVector<Operation *> between;
+  Operation *next = reduction->getNextNode();
+  while (next && isBufferNeutral(next)) {
+    between.push_back(next);
+    next = next->getNextNode();
+  }
+  auto epilogue = dyn_cast_or_null<linalg::GenericOp>(next);
+  unsigned rows = reduction.getNumLoops() - 1;
+  if (!epilogue || !epilogue.hasPureBufferSemantics() ||
+      epilogue.getNumParallelLoops() != epilogue.getNumLoops() ||
+      epilogue.getNumLoops() <= rows ||
+      !hasOwnedOutputs(epilogue, epilogue.getStaticLoopRanges()))
+    return nullptr;
+  MLIRContext *ctx = reduction.getContext();
+  SmallVector<AffineExpr> rowDims;
+  for (unsigned d = 0; d < rows; ++d)
+    rowDims.push_back(getAffineDimExpr(d, ctx));
+  OpOperand *output = reduction.getDpsInitOperand(0);
+  if (reduction.getMatchingIndexingMap(output) !=
+      AffineMap::get(reduction.getNumLoops(), 0, rowDims, ctx))
+    return nullptr;
+  AffineMap rowMap = AffineMap::get(epilogue.getNumLoops(), 0, rowDims, ctx);
+  Value result = output->get();
+  Value resultRoot = viewRoot(result);
+  bool readsResult = false;
+  for (OpOperand &operand : epilogue->getOpOperands()) {
+    if (!isa<MemRefType>(operand.get().getType()) ||
+        viewRoot(operand.get()) != resultRoot)
+      continue;
+    if (operand.get() != result || epilogue.isDpsInit(&operand) ||
+        epilogue.getMatchingIndexingMap(&operand) != rowMap)
+      return nullptr;
+    readsResult = true;
+  }
+  if (!readsResult)
+    return nullptr;
+  // A buffer the reduction reads may be written only where each block
+  // reads and writes its own rows (a softmax dividing in place).
+  auto startsWithRows = [&](AffineMap map) {
+    return map.getNumResults() >= rows &&
+           llvm::equal(map.getResults().take_front(rows), rowDims);
+  };
+  for (OpOperand &init : epilogue.getDpsInitsMutable())
+    for (OpOperand *input : reduction.getDpsInputOperands())
+      if (viewRoot(init.get()) == viewRoot(input->get()) &&
+          (init.get() != input->get() ||
+           !startsWithRows(reduction.getMatchingIndexingMap(input)) ||
+           !startsWithRows(epilogue.getMatchingIndexingMap(&init))))
+        return nullptr;
+  for (Operation *op : between)
+    op->moveBefore(reduction);
+  return epilogue;
 }
 
 /// Whether `op`, or an op nested in it, may read, write or free a view of
@@ -437,9 +523,22 @@ struct CudaMapToGpuPass
     KernelValues values(func);
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
+    // Row reductions and the generics their kernels compute too (skipped
+    // below: mapRowReduction erases them).
+    DenseSet<Operation *> erased;
+    for (linalg::LinalgOp linalgOp : ops) {
+      auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
+      if (!op || erased.contains(op) || !op.hasPureBufferSemantics() ||
+          op.getNumDpsInits() != 1 ||
+          !rowReductionCombiner(op, op.getStaticLoopRanges()))
+        continue;
+      if (linalg::GenericOp epilogue = findRowEpilogue(op)) {
+        epilogues[op] = epilogue;
+        erased.insert(epilogue);
+      }
+    }
     // Backwards: a kernel takes over the fill or copy of its output before
     // that would become a kernel of its own.
-    DenseSet<Operation *> erased;
     for (linalg::LinalgOp linalgOp : llvm::reverse(ops))
       if (!erased.contains(linalgOp) &&
           failed(map(linalgOp, values, erased)))
@@ -451,6 +550,9 @@ struct CudaMapToGpuPass
     if (sunk.wasInterrupted() || failed(checkHostCode(func)))
       return signalPassFailure();
   }
+
+  /// The epilogue of each row reduction that has one (findRowEpilogue).
+  DenseMap<Operation *, linalg::GenericOp> epilogues;
 
   LogicalResult map(linalg::LinalgOp linalgOp, KernelValues &values,
                     DenseSet<Operation *> &erased) {
@@ -504,11 +606,9 @@ struct CudaMapToGpuPass
       takeInitializer();
       return success();
     }
-    Operation *combiner = findCombiner(op);
-    if (combiner && op.getNumReductionLoops() == 1 &&
-        op.getIteratorTypesArray().back() == utils::IteratorType::reduction &&
-        sizes.back() >= kMinBlockRow && hasDimOrConstantMaps(op))
-      mapRowReduction(op, combiner, sizes, blockSize, initSource);
+    if (Operation *combiner = rowReductionCombiner(op, sizes))
+      mapRowReduction(op, combiner, sizes, blockSize, initSource,
+                      epilogues.lookup(op));
     else
       mapGeneral(op, blockSize, initSource);
     takeInitializer();

@@ -31,9 +31,43 @@ Operation *mlc::cuda::findCombiner(linalg::GenericOp op) {
   return combiner;
 }
 
+/// The points of `epilogue` whose first loops are `rowIvs` (one row of the
+/// reduction), by the block's `threads` threads in turn, with `rowResult`
+/// for every element of `result` (the reduction's output) it reads; then
+/// `epilogue` is erased.
+static void mapEpilogue(linalg::GenericOp epilogue, Value result,
+                        Value rowResult, ArrayRef<Value> rowIvs,
+                        KernelBuilder &kb, Value tid, int64_t threads) {
+  KernelBuilder eb(epilogue);
+  eb.b.setInsertionPoint(kb.b.getInsertionBlock(), kb.b.getInsertionPoint());
+  SmallVector<OpFoldResult> inner =
+      llvm::to_vector(ArrayRef(eb.loopSizes).drop_front(rowIvs.size()));
+  auto loop = scf::ForOp::create(eb.b, eb.loc, tid,
+                                 eb.value(eb.product(inner)),
+                                 eb.index(threads), ValueRange{});
+  eb.b.setInsertionPoint(loop.getBody()->getTerminator());
+  SmallVector<Value> ivs(rowIvs);
+  llvm::append_range(ivs, eb.delinearize(loop.getInductionVar(), inner));
+  IRMapping map;
+  for (OpOperand *input : epilogue.getDpsInputOperands())
+    if (input->get() == result)
+      map.map(epilogue.getMatchingBlockArgument(input), rowResult);
+  eb.emitPayload(map, ivs);
+  auto yield = cast<linalg::YieldOp>(epilogue.getBody()->getTerminator());
+  for (auto [value, init] :
+       llvm::zip(yield.getValues(), epilogue.getDpsInitsMutable()))
+    eb.store(map.lookupOrDefault(value), init, ivs);
+  epilogue.erase();
+}
+
 void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
                                 ArrayRef<int64_t> sizes, int64_t blockSize,
-                                Value initSource) {
+                                Value initSource,
+                                linalg::GenericOp epilogue) {
+  // Before `op`, so that the sizes it computes (host code in front of it)
+  // come before the launch; both are replaced by the kernel.
+  if (epilogue)
+    epilogue->moveBefore(op);
   KernelBuilder kb(op, initSource);
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
@@ -71,11 +105,14 @@ void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
 
   // Warps, then the first warp over the warps' results in workgroup memory.
   Value partial = warpReduce(kb, combiner, loop.getResult(0));
-  Value shared = kb.workgroupBuffer(launch, {numWarps}, neutral.getType());
+  // One value per warp, and with an epilogue one more: the row's result.
+  Value shared = kb.workgroupBuffer(launch, {numWarps + (epilogue ? 1 : 0)},
+                                    neutral.getType());
   Value warpSize = kb.index(kWarpSize);
   Value lane = arith::RemUIOp::create(b, loc, tid, warpSize);
   Value warp = arith::DivUIOp::create(b, loc, tid, warpSize);
   Value zero = kb.index(0);
+  Value resultSlot = kb.index(numWarps);
   auto isZero = [&](Value v) {
     return kb.cmp(arith::CmpIPredicate::eq, v, zero);
   };
@@ -85,6 +122,7 @@ void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
   b.restoreInsertionPoint(afterIf);
   gpu::BarrierOp::create(b, loc);
 
+  OpBuilder::InsertPoint afterReduction = b.saveInsertionPoint();
   kb.ifThen(isZero(warp));
   Value hasWarp = kb.cmp(arith::CmpIPredicate::ult, lane, kb.index(numWarps));
   Value slot = arith::MinUIOp::create(b, loc, lane, kb.index(numWarps - 1));
@@ -95,6 +133,18 @@ void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
                      memref::LoadOp::create(b, loc, shared, slot), neutral));
   kb.ifThen(isZero(lane));
   OpOperand &init = *op.getDpsInitOperand(0);
-  kb.store(kb.apply(combiner, total, kb.initial(init, ivs)), init, ivs);
+  Value result = kb.apply(combiner, total, kb.initial(init, ivs));
+  kb.store(result, init, ivs);
+  if (epilogue) {
+    // The row's result to every thread, then the epilogue's points of this
+    // row.
+    memref::StoreOp::create(b, loc, result, shared, resultSlot);
+    b.restoreInsertionPoint(afterReduction);
+    gpu::BarrierOp::create(b, loc);
+    Value rowResult = memref::LoadOp::create(b, loc, shared, resultSlot);
+    ivs.pop_back();
+    mapEpilogue(epilogue, op.getDpsInitOperand(0)->get(), rowResult, ivs, kb,
+                tid, threads);
+  }
   op.erase();
 }
