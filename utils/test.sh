@@ -28,9 +28,9 @@ ctest --test-dir "$build" --output-on-failure || failed+=("unit tests")
 # Debian's Python has python3-onnx, python3-torch and python3-pytest.
 python=${PYTHON:-/usr/bin/python3}
 
-step "Python tests (pytest: the mlc package, test/python; the Qwen3 checkpoint generator and reference)"
+step "Python tests (pytest: the mlc package, test/python; the Qwen3 checkpoint generator, reference and PyTorch peer)"
 PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}" "$python" -m pytest -q -rs \
-  -p no:cacheprovider test/python utils/models || failed+=("pytest")
+  -p no:cacheprovider test/python utils/models utils/bench/test_qwen3_torch_peer.py || failed+=("pytest")
 
 step "ONNX conformance subset (utils/onnx-conformance-subset.txt)"
 "$python" utils/onnx_conformance.py --build-dir "$build" --quiet \

@@ -572,6 +572,19 @@ EXPORT CUresult cuMemcpyDtoHAsync_v2(void *dst, CUdeviceptr src, size_t bytes,
   return r;
 }
 
+/* Not used by the runtime: utils/bench/cuda_kernels.py measures the copy
+ * bandwidth with it. */
+EXPORT CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src,
+                                     size_t bytes, Stream *stream) {
+  CUresult r = checkTransfer(src, bytes, stream, "cuMemcpyDtoDAsync_v2");
+  if (!r)
+    r = copy((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, bytes, dst,
+             stream, "cuMemcpyDtoDAsync_v2");
+  if (!r)
+    logLine("dtod %zu", bytes);
+  return r;
+}
+
 EXPORT CUresult cuMemsetD8Async(CUdeviceptr dst, unsigned char value,
                                 size_t bytes, Stream *stream) {
   CUresult r = checkTransfer(dst, bytes, stream, "cuMemsetD8Async");
