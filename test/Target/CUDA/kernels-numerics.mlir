@@ -427,3 +427,28 @@ func.func @head_norm_rope(%q: memref<1x4x3x32xf32>, %cos: memref<16xf32>, %y: me
   memref.dealloc %s : memref<1x4x3xf32>
   return
 }
+
+// A new key written by its kernel straight into the cache at a position
+// in device memory (the copy after it gone).
+
+// CHECK-DAG: OK key_into_cache
+func.func @key_into_cache(%x: memref<1x2x1x2x16xf32>, %cache: memref<1x2x8x32xf32>, %pos: memref<i64>) {
+  %c0 = arith.constant 0 : index
+  %c7 = arith.constant 7 : index
+  %a = memref.alloc() {alignment = 64 : i64} : memref<1x2x1x2x16xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>, affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x2x1x2x16xf32>) outs(%a : memref<1x2x1x2x16xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %e = math.exp %v : f32
+    linalg.yield %e : f32
+  }
+  %flat = memref.collapse_shape %a [[0], [1], [2], [3, 4]] : memref<1x2x1x2x16xf32> into memref<1x2x1x32xf32>
+  %p = memref.load %pos[] : memref<i64>
+  %i = arith.index_cast %p : i64 to index
+  %lo = arith.maxsi %i, %c0 : index
+  %at = arith.minsi %lo, %c7 : index
+  %slot = memref.subview %cache[0, 0, %at, 0] [1, 2, 1, 32] [1, 1, 1, 1] : memref<1x2x8x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: ?>>
+  memref.copy %flat, %slot : memref<1x2x1x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: ?>>
+  memref.dealloc %a : memref<1x2x1x2x16xf32>
+  return
+}

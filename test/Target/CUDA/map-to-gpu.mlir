@@ -382,3 +382,60 @@ func.func @row_epilogue_other_rows(%x: memref<64x64xf32>, %s: memref<64xf32>) {
   }
   return
 }
+
+// -----
+
+// A buffer that one elementwise generic writes and a copy puts into a KV
+// cache at the position (read from device memory): the generic writes the
+// cache's row itself, through the inverse reshape, computed in the kernel.
+// Not when something else reads the buffer too.
+
+#id5 = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d2, d3, d4)>
+// CHECK-LABEL: func @key_into_cache
+// CHECK-SAME: %[[X:.*]]: memref<1x2x1x2x16xf32>, %[[CACHE:.*]]: memref<1x2x8x32xf32>, %[[POS:.*]]: memref<i64>
+// CHECK-NOT: memref.alloc
+// CHECK: gpu.launch
+// CHECK: memref.load %[[POS]][]
+// CHECK: %[[ROW:.*]] = memref.subview %[[CACHE]]
+// CHECK: %[[VIEW:.*]] = memref.expand_shape %[[ROW]] {{\[}}[0], [1], [2], [3, 4]]
+// CHECK: math.exp
+// CHECK: memref.store %{{.*}}, %[[VIEW]]
+// CHECK-NOT: gpu.launch
+func.func @key_into_cache(%x: memref<1x2x1x2x16xf32>, %cache: memref<1x2x8x32xf32>, %pos: memref<i64>) {
+  %c0 = arith.constant 0 : index
+  %c7 = arith.constant 7 : index
+  %a = memref.alloc() {alignment = 64 : i64} : memref<1x2x1x2x16xf32>
+  linalg.generic {indexing_maps = [#id5, #id5], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x2x1x2x16xf32>) outs(%a : memref<1x2x1x2x16xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %e = math.exp %v : f32
+    linalg.yield %e : f32
+  }
+  %flat = memref.collapse_shape %a [[0], [1], [2], [3, 4]] : memref<1x2x1x2x16xf32> into memref<1x2x1x32xf32>
+  %p = memref.load %pos[] : memref<i64>
+  %i = arith.index_cast %p : i64 to index
+  %lo = arith.maxsi %i, %c0 : index
+  %at = arith.minsi %lo, %c7 : index
+  %slot = memref.subview %cache[0, 0, %at, 0] [1, 2, 1, 32] [1, 1, 1, 1] : memref<1x2x8x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: ?>>
+  memref.copy %flat, %slot : memref<1x2x1x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: ?>>
+  memref.dealloc %a : memref<1x2x1x2x16xf32>
+  return
+}
+
+// CHECK-LABEL: func @key_also_returned
+// CHECK: memref.alloc
+// CHECK-COUNT-3: gpu.launch
+func.func @key_also_returned(%x: memref<1x2x1x32xf32>, %cache: memref<1x2x8x32xf32>, %y: memref<1x2x1x32xf32>) {
+  %a = memref.alloc() {alignment = 64 : i64} : memref<1x2x1x32xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x2x1x32xf32>) outs(%a : memref<1x2x1x32xf32>) {
+  ^bb0(%v: f32, %out: f32):
+    %e = math.exp %v : f32
+    linalg.yield %e : f32
+  }
+  %slot = memref.subview %cache[0, 0, 3, 0] [1, 2, 1, 32] [1, 1, 1, 1] : memref<1x2x8x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: 96>>
+  memref.copy %a, %slot : memref<1x2x1x32xf32> to memref<1x2x1x32xf32, strided<[512, 256, 32, 1], offset: 96>>
+  memref.copy %a, %y : memref<1x2x1x32xf32> to memref<1x2x1x32xf32>
+  memref.dealloc %a : memref<1x2x1x32xf32>
+  return
+}

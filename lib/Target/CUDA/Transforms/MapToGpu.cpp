@@ -122,8 +122,16 @@ static bool isBufferNeutral(Operation *op) {
          (isMemoryEffectFree(op) || isa<memref::AllocOp>(op));
 }
 
+/// Whether `op` may move before the ops around it: it is buffer-neutral or
+/// loads from a buffer in `readOnly` (arguments nothing writes).
+static bool isMovable(Operation *op, const DenseSet<Value> &readOnly) {
+  auto load = dyn_cast<memref::LoadOp>(op);
+  return isBufferNeutral(op) ||
+         (load && readOnly.contains(viewRoot(load.getMemRef())));
+}
+
 /// The fill or copy that writes `op`'s single output right before it (but
-/// for buffer-neutral ops), if `op`'s kernel can take it over (one kernel
+/// for movable ops), if `op`'s kernel can take it over (one kernel
 /// less), and in `source` where
 /// the kernel reads the output's initial values from: the fill's value, or
 /// the buffer copied (of the output's shape, read at the output's indices).
@@ -131,11 +139,12 @@ static bool isBufferNeutral(Operation *op) {
 /// an input (which would see the contents before); a copy's source must be
 /// another buffer.
 static linalg::GenericOp findInitializer(linalg::GenericOp op,
+                                         const DenseSet<Value> &readOnly,
                                          Value &source) {
   if (op.getNumDpsInits() != 1)
     return nullptr;
   Operation *before = op->getPrevNode();
-  while (before && isBufferNeutral(before))
+  while (before && isMovable(before, readOnly))
     before = before->getPrevNode();
   auto prev = dyn_cast_or_null<linalg::GenericOp>(before);
   OpOperand *init = op.getDpsInitOperand(0);
@@ -174,15 +183,16 @@ static Operation *rowReductionCombiner(linalg::GenericOp op,
 }
 
 /// The all-parallel generic after `reduction` (a row reduction; only
-/// buffer-neutral ops between them, which are moved before it) that its kernel
+/// movable ops between them, which are moved before it) that its kernel
 /// can compute too (mapRowReduction): its first loops are the reduction's
 /// parallel loops, it reads the reduction's output only at them (map
 /// (d0, ..., dp-1)), writes a buffer the reduction reads only at the rows
 /// the reduction reads it at, and each of its points owns its outputs.
-static linalg::GenericOp findRowEpilogue(linalg::GenericOp reduction) {
+static linalg::GenericOp findRowEpilogue(linalg::GenericOp reduction,
+                                         const DenseSet<Value> &readOnly) {
   SmallVector<Operation *> between;
   Operation *next = reduction->getNextNode();
-  while (next && isBufferNeutral(next)) {
+  while (next && isMovable(next, readOnly)) {
     between.push_back(next);
     next = next->getNextNode();
   }
@@ -294,6 +304,92 @@ static void forwardFills(func::FuncOp func) {
       continue;
     }
     fill->moveBefore(next);
+  }
+}
+
+/// The generic that writes the allocation `copy` copies from (the
+/// allocation itself, `alloc`, or a collapse_shape of it, `reshape`), if
+/// nothing else uses the allocation but that copy and deallocations.
+static linalg::GenericOp soleWriter(memref::CopyOp copy, memref::AllocOp &alloc,
+                                    memref::CollapseShapeOp &reshape) {
+  Value buffer = copy.getSource();
+  reshape = buffer.getDefiningOp<memref::CollapseShapeOp>();
+  if (reshape && !reshape->hasOneUse())
+    return nullptr;
+  alloc = (reshape ? reshape.getSrc() : buffer).getDefiningOp<memref::AllocOp>();
+  if (!alloc || !alloc.getType().hasStaticShape())
+    return nullptr;
+  Operation *reader = reshape ? reshape.getOperation() : copy.getOperation();
+  linalg::GenericOp writer;
+  for (Operation *user : alloc->getUsers()) {
+    if (isa<memref::DeallocOp>(user) || user == reader)
+      continue;
+    auto generic = dyn_cast<linalg::GenericOp>(user);
+    if (writer || !generic || generic.getNumDpsInits() != 1 ||
+        generic.getDpsInitOperand(0)->get() != alloc.getResult() ||
+        llvm::any_of(generic.getDpsInputOperands(), [&](OpOperand *input) {
+          return input->get() == alloc.getResult();
+        }))
+      return nullptr;
+    writer = generic;
+  }
+  return writer;
+}
+
+/// A copy of a buffer that one all-parallel generic writes whole, and that
+/// nothing else reads, into another (the new key of a decode step into the
+/// KV cache at the position): the generic writes the copy's target
+/// instead, through the inverse reshape, and the buffer and the copy are
+/// gone (a kernel less). Only ops that touch no buffer, or load from
+/// arguments nothing writes, may come between the generic and the copy;
+/// they move before the generic (the target's view is computed there).
+static void writeCopiesInPlace(func::FuncOp func,
+                               const DenseSet<Value> &readOnly) {
+  SmallVector<memref::CopyOp> copies;
+  func.walk([&](memref::CopyOp copy) { copies.push_back(copy); });
+  for (memref::CopyOp copy : copies) {
+    memref::AllocOp alloc;
+    memref::CollapseShapeOp reshape;
+    linalg::GenericOp writer = soleWriter(copy, alloc, reshape);
+    Value target = copy.getTarget();
+    if (!writer || writer->getBlock() != copy->getBlock() ||
+        !writer->isBeforeInBlock(copy) || !writer.hasPureBufferSemantics() ||
+        writer.getNumParallelLoops() != writer.getNumLoops() ||
+        !writer.getMatchingIndexingMap(writer.getDpsInitOperand(0))
+             .isPermutation() ||
+        llvm::any_of(writer.getDpsInputOperands(), [&](OpOperand *input) {
+          return viewRoot(input->get()) == viewRoot(target);
+        }))
+      continue;
+    SmallVector<Operation *> between;
+    bool movable = true;
+    for (Operation *op = writer->getNextNode(); op != copy;
+         op = op->getNextNode()) {
+      movable &= isMovable(op, readOnly);
+      between.push_back(op);
+    }
+    auto allocType = alloc.getType();
+    FailureOr<MemRefType> viewType = success(cast<MemRefType>(target.getType()));
+    if (reshape)
+      viewType = memref::ExpandShapeOp::computeExpandedType(
+          cast<MemRefType>(target.getType()), allocType.getShape(),
+          reshape.getReassociationIndices());
+    if (!movable || failed(viewType))
+      continue;
+    for (Operation *op : between)
+      op->moveBefore(writer);
+    OpBuilder b(writer);
+    Value view = target;
+    if (reshape)
+      view = memref::ExpandShapeOp::create(b, copy.getLoc(), *viewType, target,
+                                           reshape.getReassociationIndices());
+    writer.getDpsInitOperand(0)->set(view);
+    copy.erase();
+    if (reshape)
+      reshape.erase();
+    for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+      user->erase(); // Deallocations.
+    alloc.erase();
   }
 }
 
@@ -517,7 +613,10 @@ struct CudaMapToGpuPass
           << blockSize;
       return signalPassFailure();
     }
-    if (failed(copyReturnedGlobals(func)) || failed(copiesToGenerics(func)))
+    if (failed(copyReturnedGlobals(func)))
+      return signalPassFailure();
+    writeCopiesInPlace(func, readOnlyArguments(func));
+    if (failed(copiesToGenerics(func)))
       return signalPassFailure();
     forwardFills(func);
     KernelValues values(func);
@@ -532,7 +631,7 @@ struct CudaMapToGpuPass
           op.getNumDpsInits() != 1 ||
           !rowReductionCombiner(op, op.getStaticLoopRanges()))
         continue;
-      if (linalg::GenericOp epilogue = findRowEpilogue(op)) {
+      if (linalg::GenericOp epilogue = findRowEpilogue(op, values.readOnly)) {
         epilogues[op] = epilogue;
         erased.insert(epilogue);
       }
@@ -595,7 +694,8 @@ struct CudaMapToGpuPass
     }
 
     Value initSource;
-    linalg::GenericOp initializer = findInitializer(op, initSource);
+    linalg::GenericOp initializer =
+        findInitializer(op, values.readOnly, initSource);
     auto takeInitializer = [&] {
       if (!initializer)
         return;
