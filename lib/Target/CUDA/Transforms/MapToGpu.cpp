@@ -2,12 +2,21 @@
 //
 // The pass mlc-cuda-map-to-gpu: chooses a kernel for every linalg.generic
 // of a function after bufferization (Elementwise.cpp, RowReduction.cpp,
-// Contraction.cpp with Gemv.cpp and Matmul.cpp, GeneralKernel.cpp), turns
-// memref.copy into copy kernels, moves constant globals that kernels read
-// into the kernels, and rejects whatever would leave host code touching
-// device memory. Upstream's forall-to-GPU mapping gives neither aligned
-// vectors nor race-free reductions (../shared/notes/mlir22-gpu.md, pitfalls
-// 3, 4 and 8), so the kernels are written here.
+// Contraction.cpp with Gemv.cpp and Matmul.cpp, GeneralKernel.cpp, and
+// Attention.cpp), and rejects whatever would leave host code touching
+// device memory. In order:
+//  1. buffer rewrites that save kernels: returned globals copied, copies
+//     whose source one generic writes done by that generic in place
+//     (writeCopiesInPlace), the other copies as copy generics, fills moved
+//     to their readers (forwardFills);
+//  2. row reductions paired with the generic after them (findRowEpilogue);
+//  3. kernels, last generic first, each taking over the fill or copy that
+//     initialises its output (findInitializer);
+//  4. what kernels compute themselves cloned into the launches
+//     (KernelValues), and host code checked.
+// Upstream's forall-to-GPU mapping gives neither aligned vectors nor
+// race-free reductions (../shared/notes/mlir22-gpu.md, pitfalls 3, 4 and
+// 8), so the kernels are written here.
 //
 //===----------------------------------------------------------------------===//
 
