@@ -326,7 +326,8 @@ func.func @gemv_along_k(%x: memref<2x1024xf32>, %w: memref<96x1024xbf16>, %y: me
 
 // GEMV along n (weights [k][n], f32, as ONNX exports them): threads along n
 // with 4 columns each, 8 threads per 128-byte line, 32 slices of k per
-// block of 256 (8 blocks of 32 columns); the partial sums
+// block of 256 (8 blocks of 32 columns), 4 values of k per iteration (all
+// 4 loads first: in flight together); the partial sums
 // [slice][row][4 columns] meet in shared memory (vector<4xf32> elements,
 // 16-byte aligned) after one barrier, and a thread per (row, 4 columns)
 // adds up the 32 slices onto the output's contents (a residual).
@@ -334,15 +335,18 @@ func.func @gemv_along_k(%x: memref<2x1024xf32>, %w: memref<96x1024xbf16>, %y: me
 // CHECK-LABEL: func @gemv_along_n
 // CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
 // CHECK-DAG: %[[C32:.*]] = arith.constant 32 : index
+// CHECK-DAG: %[[C128:.*]] = arith.constant 128 : index
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %[[C8]], {{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in ({{.*}}) workgroup(%[[PART:.*]] : memref<32x1x8xvector<4xf32>, #gpu.address_space<workgroup>>)
 // CHECK: %[[CT:.*]] = arith.remui %[[TX]], %[[C8]] : index
 // CHECK: %[[SLICE:.*]] = arith.divui %[[TX]], %[[C8]] : index
 // CHECK: %[[END:.*]] = arith.select %{{.*}}, %{{.*}}, %{{.*}} : index
-// CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = %[[SLICE]] to %[[END]] step %[[C32]] iter_args(%[[A:.*]] = %{{.*}}) -> (vector<4xf32>) {
+// CHECK: %[[ACC:.*]] = scf.for %[[K:.*]] = %[[SLICE]] to %[[END]] step %[[C128]] iter_args(%[[A:.*]] = %{{.*}}) -> (vector<4xf32>) {
 // CHECK: %[[W:.*]] = vector.load %{{.*}}[%[[K]], %{{.*}}] {alignment = 16 : i64} : memref<512x256xf32>, vector<4xf32>
+// CHECK-COUNT-3: vector.load %{{.*}} {alignment = 16 : i64} : memref<512x256xf32>, vector<4xf32>
 // CHECK: %[[X:.*]] = memref.load %{{.*}}[%{{.*}}, %[[K]]] : memref<1x512xf32>
 // CHECK: %[[XV:.*]] = vector.broadcast %[[X]] : f32 to vector<4xf32>
 // CHECK: math.fma %[[XV]], %[[W]], %[[A]] : vector<4xf32>
+// CHECK-COUNT-3: math.fma
 // CHECK: memref.store %[[ACC]], %[[PART]][%[[SLICE]], %{{.*}}, %[[CT]]]
 // CHECK: gpu.barrier
 // CHECK: scf.for %[[T:.*]] = %[[TX]] to %[[C8]] step %{{.*}} {

@@ -184,23 +184,42 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
       kb.index(depth), kb.index(0));
   Type accType = c.add->getResult(0).getType();
   Value zero = kb.constant(b.getFloatAttr(accType, 0.0));
+  // Each thread takes k = slice, slice + slices, ...; `unroll` of them per
+  // iteration where that divides K evenly (their loads in flight together),
+  // fewer with more rows (registers).
+  int64_t unroll = 1;
+  for (int64_t u : {4, 2})
+    if (u * rows <= 4 && depth % (slices * u) == 0) {
+      unroll = u;
+      break;
+    }
   kb.width = width;
-  auto loop = scf::ForOp::create(b, loc, slice, depthEnd, kb.index(slices),
-                                 SmallVector<Value>(rows, kb.splat(zero)));
+  auto loop =
+      scf::ForOp::create(b, loc, slice, depthEnd, kb.index(slices * unroll),
+                         SmallVector<Value>(rows, kb.splat(zero)));
   b.setInsertionPointToStart(loop.getBody());
-  SmallVector<Value> at =
-      kb.withLoops(ivs, c.k, loop.getInductionVar());
-  Value y = c.operandValue(kb, /*rhsSide=*/true,
-                           kb.loadAt(c.rhs->get(), kb.indices(*c.rhs, at)));
+  // Loads first, then the arithmetic.
+  SmallVector<SmallVector<Value>> ats;
+  SmallVector<Value> ys;
+  for (int64_t u = 0; u < unroll; ++u) {
+    Value k = loop.getInductionVar();
+    if (u)
+      k = arith::AddIOp::create(b, loc, k, kb.index(u * slices));
+    ats.push_back(kb.withLoops(ivs, c.k, k));
+    ys.push_back(kb.loadAt(c.rhs->get(), kb.indices(*c.rhs, ats.back())));
+  }
   SmallVector<Value> accs = llvm::to_vector_of<Value>(loop.getRegionIterArgs());
-  for (int64_t r = 0; r < rows; ++r) {
-    SmallVector<Value> atRow = kb.withLoops(at, c.m, kb.index(r));
-    kb.width = 1;
-    Value element =
-        memref::LoadOp::create(b, loc, c.lhs->get(), kb.indices(*c.lhs, atRow));
-    Value x = c.operandValue(kb, /*rhsSide=*/false, element);
-    kb.width = width;
-    accs[r] = c.multiplyAdd(kb, kb.splat(x), y, accs[r]);
+  for (int64_t u = 0; u < unroll; ++u) {
+    Value y = c.operandValue(kb, /*rhsSide=*/true, ys[u]);
+    for (int64_t r = 0; r < rows; ++r) {
+      SmallVector<Value> atRow = kb.withLoops(ats[u], c.m, kb.index(r));
+      kb.width = 1;
+      Value element = memref::LoadOp::create(b, loc, c.lhs->get(),
+                                             kb.indices(*c.lhs, atRow));
+      Value x = c.operandValue(kb, /*rhsSide=*/false, element);
+      kb.width = width;
+      accs[r] = c.multiplyAdd(kb, kb.splat(x), y, accs[r]);
+    }
   }
   scf::YieldOp::create(b, loc, accs);
   b.setInsertionPointAfter(loop);
