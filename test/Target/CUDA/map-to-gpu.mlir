@@ -439,3 +439,27 @@ func.func @key_also_returned(%x: memref<1x2x1x32xf32>, %cache: memref<1x2x8x32xf
   memref.dealloc %a : memref<1x2x1x32xf32>
   return
 }
+
+// -----
+
+// No rows: the reduction and its epilogue are erased, nothing is launched.
+
+// CHECK-LABEL: func @empty_rows
+// CHECK-NOT: gpu.launch
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @empty_rows(%x: memref<0x64xf32>, %s: memref<0xf32>, %y: memref<0x64xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<0x64xf32>) outs(%s : memref<0xf32>) {
+  ^bb0(%a: f32, %out: f32):
+    %r = arith.addf %out, %a : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : memref<0x64xf32>, memref<0xf32>) outs(%y : memref<0x64xf32>) {
+  ^bb0(%a: f32, %t: f32, %out: f32):
+    %r = arith.divf %a, %t : f32
+    linalg.yield %r : f32
+  }
+  return
+}

@@ -637,8 +637,12 @@ struct CudaMapToGpuPass
     for (linalg::LinalgOp linalgOp : ops) {
       auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
       if (!op || erased.contains(op) || !op.hasPureBufferSemantics() ||
-          op.getNumDpsInits() != 1 ||
-          !rowReductionCombiner(op, op.getStaticLoopRanges()))
+          op.getNumDpsInits() != 1)
+        continue;
+      SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+      // An empty reduction is erased, not mapped (map).
+      if ((!ShapedType::isDynamicShape(sizes) && product(sizes) == 0) ||
+          !rowReductionCombiner(op, sizes))
         continue;
       if (linalg::GenericOp epilogue = findRowEpilogue(op, values.readOnly)) {
         epilogues[op] = epilogue;
