@@ -24,7 +24,8 @@ The models are those of utils/models/export_models.py (resnet18 and
 mobilenet_v2 at 1x3x224x224, the decoder block at 1x64x256 for prefill and
 1x1x256 for decode), exported into --models-dir when missing, and a tiny
 Qwen3 checkpoint (utils/models/qwen3_checkpoint.py --preset tiny, one
-layer, bf16) whose entry functions (embed, layer_prefill, layer_decode,
+layer, bf16; imported with `--target cuda`, as mlc-compile builds it for
+CUDA) whose entry functions (embed, layer_prefill, layer_decode,
 head_prefill, head_decode) are checked one by one.
 """
 import argparse
@@ -199,7 +200,7 @@ def main():
             subprocess.run([sys.executable, os.path.join(ROOT, "utils/models/qwen3_checkpoint.py"),
                             "--out", checkpoint, "--preset", "tiny", "--layers", "1", "--quiet"],
                            check=True)
-        p = subprocess.run([tools["mlc-import"], checkpoint, "--max-context", "64"],
+        p = subprocess.run([tools["mlc-import"], checkpoint, "--max-context", "64", "--target", "cuda"],
                            capture_output=True, text=True, check=True)
         for function, text in split_functions(p.stdout).items():
             cases.append((f"qwen3_tiny.{function}", text, []))

@@ -57,8 +57,10 @@ MLC_RT_API mlc_status mlc_qwen3_load(const char *dir, mlc_qwen3 **out);
  * instead of OUT_DIR/params.bin (which may be absent; it is not read). The
  * safetensors files are mapped and converted once into the layout and
  * dtypes the library declares (projections transposed, q/k/v and gate/up
- * side by side, lm_head also when tied; a library with bf16 matrices needs
- * BF16 ones, one with f32 matrices widens F32, F16 or BF16 exactly), in
+ * side by side; in a library for CUDA, projections [out, in] as they are,
+ * q/k/v and gate/up stacked; lm_head also when tied; a library with bf16
+ * matrices needs BF16 ones, one with f32 matrices widens F32, F16 or BF16
+ * exactly), in
  * anonymous memory holding the bytes params.bin would: the results are the
  * same, bit for bit, as with the params.bin mlc-compile writes from that
  * checkpoint. For a CUDA library that memory is uploaded, then released.

@@ -233,6 +233,8 @@ mlc_status openCheckpoint(const mlc_qwen3 &model,
     return status;
   if (!qwen3::planParams(specs, library.numLayers, layout, error))
     return failIn(model, MLC_ERROR_INVALID_MODULE, error);
+  // Libraries for CUDA keep the checkpoint's [out, in] (mlc-compile).
+  layout.projectionsOutIn = model.metadata.target == Target::Cuda;
   return MLC_OK;
 }
 

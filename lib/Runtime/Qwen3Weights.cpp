@@ -216,11 +216,12 @@ bool placeAs(const StTensor &src, mlc_dtype dtype, char *out, bool transposed,
   return true;
 }
 
-/// The checkpoint tensors of param-file tensor `name` (side by side), and
-/// whether they are transposed from [out, in] to [in, out].
+/// The checkpoint tensors of param-file tensor `name` (side by side, or
+/// stacked), and whether they are matrices that CPU libraries transpose
+/// from [out, in] to [in, out].
 std::vector<std::string> sourcesOf(const std::string &name, bool tied,
-                                   bool &transposed) {
-  transposed = endsWith(name, "_proj.weight") || name == kLmHead;
+                                   bool &matrix) {
+  matrix = endsWith(name, "_proj.weight") || name == kLmHead;
   if (name == kLmHead)
     return {tied ? kEmbed : kLmHead};
   for (const Merge &merge : kMerges)
@@ -568,12 +569,14 @@ bool Checkpoint::hasBf16Matrices() const {
   return true;
 }
 
-bool Checkpoint::convert(const ParamTensor &tensor, char *out,
-                         std::string &error) const {
-  bool transposed;
+bool Checkpoint::convert(const ParamTensor &tensor, bool projectionsOutIn,
+                         char *out, std::string &error) const {
+  bool matrix;
   std::vector<std::string> sources =
-      sourcesOf(tensor.name, cfg.tieWordEmbeddings, transposed);
-  // The shape the sources make: theirs, or [in, sum of their outs].
+      sourcesOf(tensor.name, cfg.tieWordEmbeddings, matrix);
+  bool transposed = matrix && !projectionsOutIn;
+  // The shape the sources make: theirs; or, for matrices, [in, sum of their
+  // outs] transposed or [sum of their outs, in] stacked.
   std::vector<const StTensor *> parts;
   std::vector<int64_t> shape;
   for (const std::string &source : sources) {
@@ -582,19 +585,19 @@ bool Checkpoint::convert(const ParamTensor &tensor, char *out,
       error = "checkpoint " + dir + ": missing tensor " + source;
       return false;
     }
-    if (transposed && (part->shape.size() != 2 ||
-                       (!shape.empty() && part->shape[1] != shape[0]))) {
+    int64_t in = shape.empty() ? 0 : shape[transposed ? 0 : 1];
+    if (matrix && (part->shape.size() != 2 ||
+                   (!shape.empty() && part->shape[1] != in))) {
       error = "tensor " + source + " in " + part->file + " has shape " +
               formatDims(part->shape) + ", which cannot be part of " +
               tensor.name + " " + formatDims(tensor.dims);
       return false;
     }
-    if (!transposed)
-      shape = part->shape;
-    else if (shape.empty())
-      shape = {part->shape[1], part->shape[0]};
+    if (!matrix || shape.empty())
+      shape = transposed ? std::vector<int64_t>{part->shape[1], part->shape[0]}
+                         : part->shape;
     else
-      shape[1] += part->shape[0];
+      shape[transposed ? 1 : 0] += part->shape[0];
     parts.push_back(part);
   }
   if (shape != tensor.dims) {
@@ -604,14 +607,17 @@ bool Checkpoint::convert(const ParamTensor &tensor, char *out,
             formatDims(shape) + " (from " + parts[0]->file + ")";
     return false;
   }
-  int64_t column = 0;
+  // Transposed parts go side by side (columns), stacked ones one after the
+  // other (rows).
+  int64_t first = 0;
   for (const StTensor *part : parts) {
-    size_t offset = static_cast<size_t>(column) * dtypeSize(tensor.dtype);
+    size_t offset = static_cast<size_t>(first) * dtypeSize(tensor.dtype) *
+                    (transposed ? 1 : shape.back());
     if (!placeAs(*part, tensor.dtype, out + offset, transposed,
                  transposed ? shape[1] : 0, error))
       return false;
-    if (transposed)
-      column += part->shape[0];
+    if (matrix)
+      first += part->shape[0];
   }
   return true;
 }
@@ -623,7 +629,8 @@ bool Checkpoint::fill(
   LayerProgress layers(progress);
   for (const ParamTensor &tensor : layout.tensors) {
     layers.tensor(tensor.name);
-    if (!convert(tensor, image + tensor.offset, error))
+    if (!convert(tensor, layout.projectionsOutIn, image + tensor.offset,
+                 error))
       return false;
   }
   layers.finish();
@@ -668,7 +675,7 @@ bool Checkpoint::write(
       break;
     layers.tensor(tensor.name);
     buffer.resize(tensor.bytes);
-    ok = convert(tensor, buffer.data(), error) &&
+    ok = convert(tensor, layout.projectionsOutIn, buffer.data(), error) &&
          writeAt(buffer.data(), tensor.bytes, tensor.offset);
   }
   if (ok)

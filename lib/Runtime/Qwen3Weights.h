@@ -78,6 +78,10 @@ struct ParamsLayout {
   std::string header;
   std::vector<ParamTensor> tensors;
   uint64_t size = 0;
+  /// The projections and lm_head [out, in], as checkpoints store them
+  /// (libraries for CUDA: their GEMVs read one row per output); else
+  /// transposed to [in, out] (CPU libraries stream weight rows).
+  bool projectionsOutIn = false;
 };
 
 /// The file for `specs` with `layers` decoder layers: the embedding, each
@@ -110,8 +114,10 @@ public:
   bool hasBf16Matrices() const;
 
   /// Fills `out` (tensor.bytes bytes) with param-file tensor `tensor`
-  /// (`model.layers.<i>.<suffix>` for layer params) from the checkpoint.
-  bool convert(const ParamTensor &tensor, char *out, std::string &error) const;
+  /// (`model.layers.<i>.<suffix>` for layer params) from the checkpoint,
+  /// its matrices [out, in] if `projectionsOutIn` (ParamsLayout).
+  bool convert(const ParamTensor &tensor, bool projectionsOutIn, char *out,
+               std::string &error) const;
 
   /// Fills `image` (layout.size bytes, zeroed) with the parameter file.
   /// `progress`, if set, receives a line per converted layer.

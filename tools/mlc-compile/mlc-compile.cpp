@@ -107,6 +107,8 @@ int compileQwen3(MLIRContext &context, llvm::StringRef input,
     return fail("cannot create " + outDir + ": " + ec.message());
 
   build.bf16Weights = weights != "f32" && bf16Matrices;
+  // CUDA's GEMVs read a row of [out, in] per output (a warp each).
+  build.projectionsOutIn = options.target == "cuda";
   options.progress(
       std::string("weights in ") +
       (build.bf16Weights ? "bf16 (as stored; computed in f32)" : "f32") +
@@ -117,7 +119,9 @@ int compileQwen3(MLIRContext &context, llvm::StringRef input,
   llvm::sys::path::append(path, "params.bin");
   if (checkpoint) {
     if (llvm::Error e =
-            checkpoint->writeParameterFile(*module, path, options.progress))
+            checkpoint->writeParameterFile(*module, path,
+                                           build.projectionsOutIn,
+                                           options.progress))
       return fail(llvm::toString(std::move(e)));
     options.progress("wrote " + path.str().str());
   } else if (llvm::sys::fs::exists(path)) {

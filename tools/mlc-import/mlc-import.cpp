@@ -4,7 +4,8 @@
 // folder (only its config.json is read), and prints it in the mlc dialect:
 //
 //   mlc-import model.onnx [-o model.mlir]
-//   mlc-import CHECKPOINT_DIR [--max-context N] [-o qwen3.mlir]
+//   mlc-import CHECKPOINT_DIR [--max-context N] [--target cpu|cuda]
+//       [-o qwen3.mlir]
 //
 // Exit codes: 0 success, 1 error (bad or unreadable model), 2 usage error,
 // 3 the model uses ops mlc cannot convert (all of them are listed).
@@ -58,6 +59,11 @@ int main(int argc, char **argv) {
                      "config's torch_dtype is bfloat16, as mlc-compile does "
                      "for such checkpoints)"),
       llvm::cl::init("auto"), llvm::cl::cat(category));
+  llvm::cl::opt<std::string> target(
+      "target",
+      llvm::cl::desc("Qwen3: the module mlc-compile builds for cpu (default) "
+                     "or cuda (projections [out, in])"),
+      llvm::cl::init("cpu"), llvm::cl::cat(category));
   llvm::cl::HideUnrelatedOptions(category);
   if (!llvm::cl::ParseCommandLineOptions(
           argc, argv, "mlc ONNX importer: prints a model in the mlc dialect\n",
@@ -91,6 +97,11 @@ int main(int argc, char **argv) {
     }
     build.bf16Weights = weights == "bf16" ||
                         (weights == "auto" && config->torchDtype == "bfloat16");
+    if (target != "cpu" && target != "cuda") {
+      llvm::errs() << "mlc-import: error: --target must be cpu or cuda\n";
+      return kUsage;
+    }
+    build.projectionsOutIn = target == "cuda";
     module = mlc::qwen3::buildModule(&context, *config, build);
   } else {
     mlc::OnnxImportOptions options;

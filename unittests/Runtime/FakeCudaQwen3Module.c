@@ -19,7 +19,9 @@
 |*           v_cache[h][p][d] = x[s][j] * a[j] * wv[j]                        *|
 |*           out[s][j] = x[s][j] + wo[j] * (sum over r <= p of               *|
 |*                       k_cache[h][r][d] * v_cache[h][r][d]) / (p + 1)       *|
-|*   head    logits[s][v] = sum over j of x[s][j] * norm[j] * lm_head[j][v]   *|
+|*   head    logits[s][v] = sum over j of x[s][j] * norm[j] * lm_head[v][j]   *|
+|*                                                                            *|
+|* Projections and lm_head are [out, in], as a library for CUDA keeps them.  *|
 |*                                                                            *|
 |* so that a test can compute the same on the host and check the runtime's    *|
 |* plumbing: the step inputs, the KV caches at the positions, activations     *|
@@ -51,14 +53,14 @@ enum { kVocab = 8, kHidden = 4, kKvHeads = 2, kHeadDim = 2, kContext = 16 };
   "inout v_cache f32 1 2 16 2\n"                                               \
   "output hidden f32 1 " S " 4\n"                                              \
   "param layer.input_layernorm.weight f32 extern 4\n"                          \
-  "param layer.self_attn.qkv_proj.weight bf16 extern 4 12\n"                   \
+  "param layer.self_attn.qkv_proj.weight bf16 extern 12 4\n"                   \
   "param layer.mlp.down_proj.weight bf16 extern 4 4\n"
 
 #define HEAD_LINES(S)                                                          \
   "input hidden f32 1 " S " 4\n"                                               \
   "output logits f32 1 " S " 8\n"                                              \
   "param model.norm.weight f32 extern 4\n"                                     \
-  "param lm_head.weight bf16 extern 4 8\n"
+  "param lm_head.weight bf16 extern 8 4\n"
 
 /* clang-format off */
 EXPORT const char mlc_module_metadata[] =
@@ -134,8 +136,9 @@ static void runLayer(void **params) {
         continue;
       }
       k[(h * kContext + p) * kHeadDim + d] =
-          xa * bf16(qkv[j * 12 + 4 + j]) + 0.125f * (float)p;
-      v[(h * kContext + p) * kHeadDim + d] = xa * bf16(qkv[j * 12 + 8 + j]);
+          xa * bf16(qkv[(4 + j) * kHidden + j]) + 0.125f * (float)p;
+      v[(h * kContext + p) * kHeadDim + d] =
+          xa * bf16(qkv[(8 + j) * kHidden + j]);
       float sum = 0;
       for (int64_t r = 0; r <= p; ++r)
         sum += k[(h * kContext + r) * kHeadDim + d] *
@@ -157,7 +160,7 @@ static void runHead(void **params) {
     for (int t = 0; t < kVocab; ++t) {
       float sum = 0;
       for (int j = 0; j < kHidden; ++j)
-        sum += x[s * kHidden + j] * norm[j] * bf16(lm[j * kVocab + t]);
+        sum += x[s * kHidden + j] * norm[j] * bf16(lm[t * kHidden + j]);
       out[s * kVocab + t] = sum;
     }
 }

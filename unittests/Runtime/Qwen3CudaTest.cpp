@@ -193,6 +193,18 @@ void writeParams(const std::string &path,
   std::ofstream(path, std::ios::binary) << header << data;
 }
 
+/// `w` [rows, cols] transposed to [cols, rows].
+std::vector<uint16_t> transposedOf(const std::vector<uint16_t> &w, int64_t rows,
+                                   int64_t cols) {
+  std::vector<uint16_t> out(w.size());
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c)
+      out[c * rows + r] = w[r * cols + c];
+  return out;
+}
+
+/// params.bin of the library: the projections and lm_head [out, in], as a
+/// library for CUDA keeps them (the reference holds them [in, out]).
 std::vector<FileTensor> paramsOf(const Reference &ref) {
   std::vector<FileTensor> tensors = {
       {"model.embed_tokens.weight",
@@ -209,16 +221,19 @@ std::vector<FileTensor> paramsOf(const Reference &ref) {
                        bytesOf(ref.layers[l].a)});
     tensors.push_back({prefix + "self_attn.qkv_proj.weight",
                        "bf16",
-                       {kHidden, 12},
-                       bytesOf(ref.layers[l].qkv)});
-    tensors.push_back({prefix + "mlp.down_proj.weight",
-                       "bf16",
-                       {kHidden, kHidden},
-                       bytesOf(ref.layers[l].down)});
+                       {12, kHidden},
+                       bytesOf(transposedOf(ref.layers[l].qkv, kHidden, 12))});
+    tensors.push_back(
+        {prefix + "mlp.down_proj.weight",
+         "bf16",
+         {kHidden, kHidden},
+         bytesOf(transposedOf(ref.layers[l].down, kHidden, kHidden))});
   }
   tensors.push_back({"model.norm.weight", "f32", {kHidden}, bytesOf(ref.norm)});
-  tensors.push_back(
-      {"lm_head.weight", "bf16", {kHidden, kVocab}, bytesOf(ref.lm)});
+  tensors.push_back({"lm_head.weight",
+                     "bf16",
+                     {kVocab, kHidden},
+                     bytesOf(transposedOf(ref.lm, kHidden, kVocab))});
   return tensors;
 }
 

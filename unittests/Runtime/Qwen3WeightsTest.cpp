@@ -124,21 +124,28 @@ std::vector<RawTensor> tinyTensors(bool bf16 = false, bool lmHead = false) {
 
 /// The params a tiny library declares (as the Qwen3 builder does), the
 /// matrices in `matrices`.
-std::vector<ParamSpec> tinySpecs(mlc_dtype matrices = MLC_DTYPE_F32) {
+/// The params of the tiny library; `outIn`: its projections [out, in] (a
+/// library for CUDA).
+std::vector<ParamSpec> tinySpecs(mlc_dtype matrices = MLC_DTYPE_F32,
+                                 bool outIn = false) {
   auto spec = [&](const char *name, std::vector<int64_t> dims) {
     return ParamSpec{name, dims.size() == 2 ? matrices : MLC_DTYPE_F32, dims};
   };
+  auto projection = [&](const char *name, int64_t in, int64_t out) {
+    return spec(name, outIn ? std::vector<int64_t>{out, in}
+                            : std::vector<int64_t>{in, out});
+  };
   return {spec("model.embed_tokens.weight", {16, 8}),
           spec("layer.input_layernorm.weight", {8}),
-          spec("layer.self_attn.qkv_proj.weight", {8, 16}),
-          spec("layer.self_attn.o_proj.weight", {8, 8}),
+          projection("layer.self_attn.qkv_proj.weight", 8, 16),
+          projection("layer.self_attn.o_proj.weight", 8, 8),
           spec("layer.self_attn.q_norm.weight", {4}),
           spec("layer.self_attn.k_norm.weight", {4}),
           spec("layer.post_attention_layernorm.weight", {8}),
-          spec("layer.mlp.gate_up_proj.weight", {8, 24}),
-          spec("layer.mlp.down_proj.weight", {12, 8}),
+          projection("layer.mlp.gate_up_proj.weight", 8, 24),
+          projection("layer.mlp.down_proj.weight", 12, 8),
           spec("model.norm.weight", {8}),
-          spec("lm_head.weight", {8, 16})};
+          projection("lm_head.weight", 8, 16)};
 }
 
 /// Each test gets a fresh directory.
@@ -859,6 +866,17 @@ TEST_F(Qwen3WeightsTest, VerifyListsEveryProblem) {
 //===----------------------------------------------------------------------===//
 
 /// Element [r, c] of the f32 tensor `name` of `tensors`.
+/// The f32 data of param `name` in `image` (a parameter file of `layout`).
+const float *f32Param(const ParamsLayout &layout,
+                      const std::vector<char> &image,
+                      const std::string &name) {
+  for (const ParamTensor &t : layout.tensors)
+    if (t.name == name)
+      return reinterpret_cast<const float *>(image.data() + t.offset);
+  ADD_FAILURE() << "no param " << name;
+  return nullptr;
+}
+
 float at(const std::vector<RawTensor> &tensors, const std::string &name,
          int64_t r, int64_t c) {
   for (const RawTensor &tensor : tensors)
@@ -943,11 +961,7 @@ TEST_F(Qwen3WeightsTest, ConvertsTiedF32) {
   EXPECT_EQ(lines, (std::vector<std::string>{"converted layer 0",
                                              "converted layer 1"}));
   auto tensor = [&](const std::string &name) {
-    for (const ParamTensor &t : layout.tensors)
-      if (t.name == name)
-        return reinterpret_cast<const float *>(image.data() + t.offset);
-    ADD_FAILURE() << "no param " << name;
-    return static_cast<const float *>(nullptr);
+    return f32Param(layout, image, name);
   };
   std::string l1 = "model.layers.1.";
   // q, k, v transposed side by side: [in 8, 8 | 4 | 4].
@@ -995,6 +1009,72 @@ TEST_F(Qwen3WeightsTest, ConvertsTiedF32) {
                    std::istreambuf_iterator<char>());
   EXPECT_EQ(file, std::string(image.begin(), image.end()));
   EXPECT_FALSE(std::filesystem::exists(path("params.bin.tmp")));
+}
+
+// A library for CUDA keeps the checkpoint's [out, in]: q/k/v and gate/up
+// stacked row blocks, down and lm_head (the embedding, tied) as they are.
+// o_proj is square here: only the layout's flag tells the two apart.
+TEST_F(Qwen3WeightsTest, ConvertsOutInForCuda) {
+  write("config.json", tinyConfig());
+  std::vector<RawTensor> tensors = tinyTensors();
+  write("model.safetensors", safetensorsFile(tensors));
+  std::unique_ptr<Checkpoint> checkpoint = checkpointOk();
+  ASSERT_TRUE(checkpoint);
+  ParamsLayout layout;
+  std::string error;
+  ASSERT_TRUE(planParams(tinySpecs(MLC_DTYPE_F32, /*outIn=*/true), 2, layout,
+                         error))
+      << error;
+  layout.projectionsOutIn = true;
+  std::vector<char> image(layout.size, '\0');
+  ASSERT_TRUE(checkpoint->fill(layout, image.data(), error)) << error;
+  auto tensor = [&](const std::string &name) {
+    return f32Param(layout, image, name);
+  };
+  std::string l0 = "model.layers.0.";
+  // q [8, 8], k [4, 8], v [4, 8] one below the other: [16, 8].
+  const float *qkv = tensor(l0 + "self_attn.qkv_proj.weight");
+  for (int64_t in = 0; in < 8; ++in) {
+    for (int64_t out = 0; out < 8; ++out)
+      EXPECT_EQ(qkv[out * 8 + in],
+                at(tensors, l0 + "self_attn.q_proj.weight", out, in));
+    for (int64_t out = 0; out < 4; ++out) {
+      EXPECT_EQ(qkv[(8 + out) * 8 + in],
+                at(tensors, l0 + "self_attn.k_proj.weight", out, in));
+      EXPECT_EQ(qkv[(12 + out) * 8 + in],
+                at(tensors, l0 + "self_attn.v_proj.weight", out, in));
+    }
+  }
+  const float *o = tensor(l0 + "self_attn.o_proj.weight");
+  const float *gateUp = tensor(l0 + "mlp.gate_up_proj.weight");
+  const float *down = tensor(l0 + "mlp.down_proj.weight");
+  for (int64_t in = 0; in < 8; ++in) {
+    for (int64_t out = 0; out < 8; ++out)
+      EXPECT_EQ(o[out * 8 + in], at(tensors, l0 + "self_attn.o_proj.weight",
+                                    out, in));
+    for (int64_t out = 0; out < 12; ++out) {
+      EXPECT_EQ(gateUp[out * 8 + in],
+                at(tensors, l0 + "mlp.gate_proj.weight", out, in));
+      EXPECT_EQ(gateUp[(12 + out) * 8 + in],
+                at(tensors, l0 + "mlp.up_proj.weight", out, in));
+      EXPECT_EQ(down[in * 12 + out],
+                at(tensors, l0 + "mlp.down_proj.weight", in, out));
+    }
+  }
+  const float *lmHead = tensor("lm_head.weight");
+  for (int64_t v = 0; v < 16; ++v)
+    for (int64_t h = 0; h < 8; ++h)
+      EXPECT_EQ(lmHead[v * 8 + h],
+                at(tensors, "model.embed_tokens.weight", v, h));
+
+  // The [in, out] shapes are not what such a library declares.
+  ParamsLayout wrong;
+  ASSERT_TRUE(planParams(tinySpecs(), 2, wrong, error)) << error;
+  wrong.projectionsOutIn = true;
+  std::vector<char> other(wrong.size, '\0');
+  EXPECT_FALSE(checkpoint->fill(wrong, other.data(), error));
+  EXPECT_THAT(error, HasSubstr("self_attn.qkv_proj.weight is [8, 16], but "
+                               "the checkpoint's tensors make [16, 8]"));
 }
 
 TEST_F(Qwen3WeightsTest, ConvertsUntiedBf16) {

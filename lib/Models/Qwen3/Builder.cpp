@@ -9,8 +9,9 @@
 //
 // and around the layers: the embedding lookup, the final norm and lm_head
 // (the embedding table when tie_word_embeddings). Projections read their
-// weights as [in, out] (transposed once in params.bin), so the matmuls stream
-// weight rows.
+// weights as [in, out] (transposed once in params.bin), so that the CPU's
+// matmuls stream weight rows, or as [out, in] as the checkpoint has them
+// (BuildOptions::projectionsOutIn, for CUDA's GEMVs along k).
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,18 +64,26 @@ private:
     return RankedTensorType::get(shape, element ? element : f32());
   }
 
-  /// The shapes of the weights, by tensor name suffix: projections are
-  /// [in, out], transposed from the checkpoint (see ParameterFile.h).
+  /// A projection's shape, [in, out] or [out, in]
+  /// (BuildOptions::projectionsOutIn).
+  llvm::SmallVector<int64_t> projection(int64_t in, int64_t out) {
+    if (options.projectionsOutIn)
+      return {out, in};
+    return {in, out};
+  }
+
+  /// The shapes of the weights, by tensor name suffix (projections as
+  /// `projection` gives them; see ParameterFile.h).
   llvm::SmallVector<int64_t> layerShape(llvm::StringRef suffix) {
     int64_t h = config.hiddenSize, d = config.headDim,
             q = config.numHeads * d, kv = config.numKvHeads * d,
             m = config.intermediateSize;
     return llvm::StringSwitch<llvm::SmallVector<int64_t>>(suffix)
-        .Case("self_attn.qkv_proj.weight", {h, q + 2 * kv})
-        .Case("self_attn.o_proj.weight", {q, h})
+        .Case("self_attn.qkv_proj.weight", projection(h, q + 2 * kv))
+        .Case("self_attn.o_proj.weight", projection(q, h))
         .Cases({"self_attn.q_norm.weight", "self_attn.k_norm.weight"}, {d})
-        .Case("mlp.gate_up_proj.weight", {h, 2 * m})
-        .Case("mlp.down_proj.weight", {m, h})
+        .Case("mlp.gate_up_proj.weight", projection(h, 2 * m))
+        .Case("mlp.down_proj.weight", projection(m, h))
         .Default({h});
   }
 
@@ -103,7 +112,7 @@ private:
     for (const char *suffix : layerTensorSuffixes())
       declare((kLayerPrefix + llvm::Twine(suffix)).str(), layerShape(suffix));
     declare("model.norm.weight", {h});
-    declare("lm_head.weight", {h, v});
+    declare("lm_head.weight", projection(h, v));
   }
 
   Value parameter(llvm::StringRef name) {
@@ -149,13 +158,17 @@ private:
         x.getType(), {x, weight},
         {b.getNamedAttr("epsilon", b.getF32FloatAttr(config.rmsNormEps))});
   }
-  /// x [1, S, in] times W [in, out].
+  /// x [1, S, in] times W [in, out] (or W^T for W [out, in]).
   Value linear(Value x, Value weight) {
     auto xType = cast<RankedTensorType>(x.getType());
     auto wType = cast<RankedTensorType>(weight.getType());
+    bool outIn = options.projectionsOutIn;
+    SmallVector<NamedAttribute> attrs;
+    if (outIn)
+      attrs.push_back(b.getNamedAttr("transpose_rhs", b.getUnitAttr()));
     return create<MatmulOp>(
-        tensor({1, xType.getDimSize(1), wType.getDimSize(1)}),
-        {x, toF32(weight)});
+        tensor({1, xType.getDimSize(1), wType.getDimSize(outIn ? 0 : 1)}),
+        {x, toF32(weight)}, attrs);
   }
   /// Columns [start, start + count) of x [1, S, N].
   Value columnsOf(Value x, int64_t start, int64_t count) {

@@ -34,7 +34,7 @@ bool CheckpointWeights::hasBf16Matrices() const {
 }
 
 llvm::Error CheckpointWeights::writeParameterFile(
-    mlir::ModuleOp module, llvm::StringRef path,
+    mlir::ModuleOp module, llvm::StringRef path, bool projectionsOutIn,
     const std::function<void(llvm::StringRef)> &progress) const {
   std::vector<rt::qwen3::ParamSpec> specs;
   for (auto parameter : module.getOps<ParameterOp>()) {
@@ -53,8 +53,11 @@ llvm::Error CheckpointWeights::writeParameterFile(
   }
   rt::qwen3::ParamsLayout layout;
   std::string error;
-  if (!rt::qwen3::planParams(specs, checkpoint->config().numLayers, layout,
-                             error) ||
+  bool planned =
+      rt::qwen3::planParams(specs, checkpoint->config().numLayers, layout,
+                            error);
+  layout.projectionsOutIn = projectionsOutIn;
+  if (!planned ||
       !checkpoint->write(layout, path.str(), error,
                          [&](const std::string &line) {
                            if (progress)

@@ -25,6 +25,10 @@ struct BuildOptions {
   /// widened when read, exactly), with half the memory traffic. Norm
   /// weights stay f32.
   bool bf16Weights = false;
+  /// The projections and lm_head [out, in], as the checkpoint has them (for
+  /// CUDA: GEMVs with a warp per output read a row each), else [in, out]
+  /// (for CPUs: the matmuls stream weight rows).
+  bool projectionsOutIn = false;
 };
 
 /// Prefix of the parameters of the layer entry points: the runtime binds

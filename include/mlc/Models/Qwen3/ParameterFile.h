@@ -40,11 +40,12 @@ public:
 
   /// Writes the params that `module` (from buildModule) declares to `path`
   /// in the parameter file format of mlc-c/Module.h: the projections
-  /// transposed to [in, out], q/k/v and gate/up side by side, lm_head also
-  /// when tied, each in the module's dtype. `progress`, if set, receives a
-  /// line per converted layer.
+  /// transposed to [in, out] with q/k/v and gate/up side by side, or with
+  /// `projectionsOutIn` (BuildOptions) as they are with q/k/v and gate/up
+  /// stacked; lm_head also when tied; each in the module's dtype.
+  /// `progress`, if set, receives a line per converted layer.
   llvm::Error writeParameterFile(
-      mlir::ModuleOp module, llvm::StringRef path,
+      mlir::ModuleOp module, llvm::StringRef path, bool projectionsOutIn,
       const std::function<void(llvm::StringRef)> &progress = {}) const;
 
 private:
