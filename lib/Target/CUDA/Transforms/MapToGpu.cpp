@@ -624,15 +624,17 @@ struct CudaMapToGpuPass
     }
     if (failed(copyReturnedGlobals(func)))
       return signalPassFailure();
-    writeCopiesInPlace(func, readOnlyArguments(func));
+    // The rewrites below change which ops write an argument, not whether.
+    KernelValues values(func);
+    writeCopiesInPlace(func, values.readOnly);
     if (failed(copiesToGenerics(func)))
       return signalPassFailure();
     forwardFills(func);
-    KernelValues values(func);
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
     // Row reductions and the generics their kernels compute too (skipped
     // below: mapRowReduction erases them).
+    DenseMap<Operation *, linalg::GenericOp> epilogues;
     DenseSet<Operation *> erased;
     for (linalg::LinalgOp linalgOp : ops) {
       auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
@@ -653,7 +655,7 @@ struct CudaMapToGpuPass
     // that would become a kernel of its own.
     for (linalg::LinalgOp linalgOp : llvm::reverse(ops))
       if (!erased.contains(linalgOp) &&
-          failed(map(linalgOp, values, erased)))
+          failed(map(linalgOp, values, epilogues, erased)))
         return signalPassFailure();
     WalkResult sunk = func.walk([&](gpu::LaunchOp launch) {
       return failed(values.sinkInto(launch)) ? WalkResult::interrupt()
@@ -663,10 +665,10 @@ struct CudaMapToGpuPass
       return signalPassFailure();
   }
 
-  /// The epilogue of each row reduction that has one (findRowEpilogue).
-  DenseMap<Operation *, linalg::GenericOp> epilogues;
-
+  /// Maps `linalgOp` (a row reduction with its epilogue from `epilogues`);
+  /// the fill or copy whose work its kernel takes over goes into `erased`.
   LogicalResult map(linalg::LinalgOp linalgOp, KernelValues &values,
+                    const DenseMap<Operation *, linalg::GenericOp> &epilogues,
                     DenseSet<Operation *> &erased) {
     auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
     if (!op || !op.hasPureBufferSemantics())
