@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Kernels.h"
 #include "mlc/Target/CUDA/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -28,16 +29,15 @@ struct Descriptor {
   SmallVector<int64_t> strides;
   int64_t offset;
 
-  /// Whether `type` is a strided buffer type that is not static.
+  /// The layout of `type` if it is a strided buffer that kernels do not
+  /// take as a bare pointer.
   static std::optional<Descriptor> of(Type type) {
     auto memref = dyn_cast<MemRefType>(type);
     Descriptor d;
-    if (!memref || failed(memref.getStridesAndOffset(d.strides, d.offset)))
+    if (!memref || mlc::cuda::isBarePointerBuffer(memref) ||
+        failed(memref.getStridesAndOffset(d.strides, d.offset)))
       return std::nullopt;
     d.type = memref;
-    if (memref.hasStaticShape() && ShapedType::isStatic(d.offset) &&
-        llvm::all_of(d.strides, ShapedType::isStatic))
-      return std::nullopt;
     return d;
   }
 

@@ -325,6 +325,15 @@ bool mlc::cuda::indexesInnermostLast(AffineMap map) {
                        [&](AffineExpr e) { return e.isFunctionOfDim(inner); });
 }
 
+bool mlc::cuda::isBarePointerBuffer(MemRefType type) {
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return type.hasStaticShape() &&
+         succeeded(type.getStridesAndOffset(strides, offset)) &&
+         ShapedType::isStatic(offset) &&
+         llvm::all_of(strides, ShapedType::isStatic);
+}
+
 Value mlc::cuda::viewRoot(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
     v = view.getViewSource();

@@ -152,6 +152,13 @@ bool indexesInnermostLast(mlir::AffineMap map);
 /// are multiples of that size, and views pick strides or multiply them.
 bool allowsVectors(mlir::Value memref, int64_t width);
 
+/// Whether kernels take a buffer of `type` as a bare pointer: a static
+/// shape, strides and offset (the bare-pointer convention of
+/// convert-gpu-to-nvvm rebuilds the descriptor from the type;
+/// ../shared/notes/mlir22-gpu.md pitfall 5). Other buffers go by
+/// descriptor (mlc-cuda-expand-kernel-buffers).
+bool isBarePointerBuffer(mlir::MemRefType type);
+
 /// The buffer `v` is a view of (through subviews, reshapes and casts).
 mlir::Value viewRoot(mlir::Value v);
 

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Kernels.h"
 #include "mlc/Target/CUDA/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -27,20 +28,12 @@ using namespace mlir;
 /// (lib/Target/CUDA/ModuleSupport).
 static constexpr llvm::StringLiteral kLaunchFunction = "mlc_cuda_launch";
 
-/// Whether the kernels can take `type` as an argument: a bare pointer needs
-/// a static shape, strides and offset (convert-gpu-to-nvvm's bare-pointer
-/// convention: the kernel rebuilds the descriptor from the type, applying
-/// the offset to the aligned pointer it receives); scalars must be of a type
-/// LLVM stores as is.
+/// Whether the kernels can take `type` as an argument: a buffer as a bare
+/// pointer (the kernel applies the offset of its type to the aligned
+/// pointer it receives), or a scalar of a type LLVM stores as is.
 static bool isKernelArgument(Type type) {
-  if (auto memref = dyn_cast<MemRefType>(type)) {
-    SmallVector<int64_t> strides;
-    int64_t offset;
-    return memref.hasStaticShape() &&
-           succeeded(memref.getStridesAndOffset(strides, offset)) &&
-           ShapedType::isStatic(offset) &&
-           llvm::all_of(strides, ShapedType::isStatic);
-  }
+  if (auto memref = dyn_cast<MemRefType>(type))
+    return mlc::cuda::isBarePointerBuffer(memref);
   return type.isIndex() || type.isIntOrFloat();
 }
 

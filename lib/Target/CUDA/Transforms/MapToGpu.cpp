@@ -78,17 +78,6 @@ static bool hasOwnedOutputs(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
   return true;
 }
 
-/// Whether `type` has static sizes, strides and offset (kernels take bare
-/// pointers, ../shared/notes/mlir22-gpu.md pitfall 5).
-static bool isStaticBuffer(MemRefType type) {
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  return type.hasStaticShape() &&
-         succeeded(type.getStridesAndOffset(strides, offset)) &&
-         !ShapedType::isDynamic(offset) &&
-         llvm::none_of(strides, ShapedType::isDynamic);
-}
-
 /// The scalar that `fill` (a generalized linalg.fill) writes, if it is one.
 static Value filledValue(linalg::GenericOp fill) {
   if (fill.getNumDpsInits() != 1 ||
@@ -506,7 +495,7 @@ struct KernelValues {
   /// has) or recomputable from kernel arguments.
   bool isRecomputable(Value v) {
     auto type = dyn_cast<MemRefType>(v.getType());
-    if ((type && isStaticBuffer(type)) || !readsDevice(v))
+    if ((type && isBarePointerBuffer(type)) || !readsDevice(v))
       return true;
     Operation *def = v.getDefiningOp();
     if (!def || def->getNumRegions())
@@ -680,7 +669,7 @@ struct CudaMapToGpuPass
     SmallVector<int64_t> sizes = op.getStaticLoopRanges();
     for (Value operand : op->getOperands())
       if (auto type = dyn_cast<MemRefType>(operand.getType());
-          type && !isStaticBuffer(type) && !values.isRecomputable(operand))
+          type && !isBarePointerBuffer(type) && !values.isRecomputable(operand))
         return op.emitOpError(
                    "is not mapped to the GPU: a buffer whose offset, sizes "
                    "or strides come from device memory (kernels recompute "
