@@ -413,27 +413,31 @@ def decode_loop(runner, token, position, steps, tokens=None):
     return token, position
 
 
+def timed_calls(call, count, sync):
+    """The seconds each of `count` calls of `call` takes (the device synced
+    before and after each), and the last call's result."""
+    times, result = [], None
+    for _ in range(count):
+        sync()
+        t0 = time.perf_counter()
+        result = call()
+        sync()
+        times.append(time.perf_counter() - t0)
+    return times, result
+
+
 def measure_prefill(runner, model, tokens, repeat, sync, log):
     device = model.device
     ids = torch.tensor(prompt_ids(tokens, model.vocab), device=device)
     warmups = 1 if runner.mode == "eager" else 3
-    sync()
-    t0 = time.perf_counter()
-    first_s = None
-    for _ in range(warmups):
-        logits = runner.call("prefill", ids, 0)
-        sync()
-        if first_s is None:
-            first_s = time.perf_counter() - t0
-    warmup_s = time.perf_counter() - t0
+
+    def prefill():
+        return runner.call("prefill", ids, 0)
+
+    warm, _ = timed_calls(prefill, warmups, sync)
+    first_s, warmup_s = warm[0], sum(warm)
     graphs_before = dynamo_graph_count()
-    times = []
-    for _ in range(repeat):
-        sync()
-        t0 = time.perf_counter()
-        logits = runner.call("prefill", ids, 0)
-        sync()
-        times.append(time.perf_counter() - t0)
+    times, logits = timed_calls(prefill, repeat, sync)
     logits = logits.float().clone()
     result = {"tokens": tokens, "seconds": min(times), "all_seconds": times,
               "tokens_per_s": tokens / min(times), "first_call_s": first_s,
@@ -458,24 +462,16 @@ def measure_decode(runner, model, context, steps, warmup_steps, repeat, sync, lo
     fill_s = time.perf_counter() - t0
     start = torch.tensor([context], device=device)
 
-    sync()
-    t0 = time.perf_counter()
-    first_s = None
-    token, position = first, start
-    for _ in range(warmup_steps):  # one at a time, to time the first (compiling) one
-        token, position = decode_loop(runner, token, position, 1)
-        sync()
-        if first_s is None:
-            first_s = time.perf_counter() - t0
-    warmup_s = time.perf_counter() - t0
+    # One step at a time, to time the first (compiling) one.
+    state = [first, start]
+
+    def warmup_step():
+        state[:] = decode_loop(runner, *state, 1)
+
+    warm, _ = timed_calls(warmup_step, warmup_steps, sync)
+    first_s, warmup_s = (warm[0] if warm else None), sum(warm)
     graphs_before = dynamo_graph_count()
-    times = []
-    for _ in range(repeat):
-        sync()
-        t0 = time.perf_counter()
-        decode_loop(runner, first, start, steps)
-        sync()
-        times.append(time.perf_counter() - t0)
+    times, _ = timed_calls(lambda: decode_loop(runner, first, start, steps), repeat, sync)
     best = min(times)
     log(f"{runner.mode}: decode at context {context}: {steps / best:.1f} tokens/s "
         f"(warm-up {warmup_s:.2f} s)")
