@@ -317,6 +317,11 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
                                     cast<FloatType>(t).getFloatSemantics(),
                                     /*Negative=*/true)));
   Value zero = createScalar(b, loc, t, 0);
+  // Keys and values of a narrower type (a bf16 KV cache) are widened as
+  // they are read.
+  auto widen = [t](OpBuilder &nb, Location nl, Value x) {
+    return convertScalar(nb, nl, x, t, false, false);
+  };
 
   SmallVector<OpFoldResult> qSizes = tensor::getMixedSizes(b, loc, q);
   SmallVector<OpFoldResult> vSizes = tensor::getMixedSizes(b, loc, v);
@@ -363,7 +368,9 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
       rows = getAsOpFoldResult(value);
     if (auto value = dyn_cast<Value>(cols))
       cols = getAsOpFoldResult(value);
-    auto sliceType = RankedTensorType::get({dimOf(rows), dimOf(cols)}, t);
+    auto sliceType = RankedTensorType::get(
+        {dimOf(rows), dimOf(cols)},
+        cast<RankedTensorType>(source.getType()).getElementType());
     return tensor::ExtractSliceOp::create(
         b, loc, sliceType, source,
         ArrayRef<OpFoldResult>{batch, h, zeroIdx, zeroIdx},
@@ -399,9 +406,10 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
     Value s = generic(
         {qh, kb}, createFilled(b, loc, {sq, n}, zero),
         {map(3, {d(0), d(2)}), map(3, {d(1), d(2)}), map(3, {d(0), d(1)})},
-        {par, par, red}, [](OpBuilder &nb, Location nl, ValueRange a) {
+        {par, par, red}, [&](OpBuilder &nb, Location nl, ValueRange a) {
           return arith::AddFOp::create(
-              nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]));
+              nb, nl, a[2],
+              arith::MulFOp::create(nb, nl, a[0], widen(nb, nl, a[1])));
         });
     Value scaleValue = createScalar(b, loc, t, scale);
     s = generic({s}, createEmpty(b, loc, {sq, n}, t),
@@ -462,9 +470,10 @@ Value lowerAttentionByBlocks(OpBuilder &b, Location loc, Value q, Value k,
     Value accNew = generic(
         {p, vb}, accScaled,
         {map(3, {d(0), d(2)}), map(3, {d(2), d(1)}), map(3, {d(0), d(1)})},
-        {par, par, red}, [](OpBuilder &nb, Location nl, ValueRange a) {
+        {par, par, red}, [&](OpBuilder &nb, Location nl, ValueRange a) {
           return arith::AddFOp::create(
-              nb, nl, a[2], arith::MulFOp::create(nb, nl, a[0], a[1]));
+              nb, nl, a[2],
+              arith::MulFOp::create(nb, nl, a[0], widen(nb, nl, a[1])));
         });
     scf::YieldOp::create(b, loc, ValueRange{accNew, mNew, lNew});
   }
@@ -569,7 +578,8 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                 AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
             contraction,
             [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value p = arith::MulFOp::create(nb, nl, a[0], a[1]);
+              Value p = arith::MulFOp::create(
+                  nb, nl, a[0], convertScalar(nb, nl, a[1], t, false, false));
               linalg::YieldOp::create(nb, nl,
                                       Value(arith::AddFOp::create(nb, nl, a[2], p)));
             })
@@ -668,7 +678,8 @@ struct AttentionLowering : OpConversionPattern<AttentionOp> {
                 AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)},
             contraction,
             [&](OpBuilder &nb, Location nl, ValueRange a) {
-              Value p = arith::MulFOp::create(nb, nl, a[0], a[1]);
+              Value p = arith::MulFOp::create(
+                  nb, nl, a[0], convertScalar(nb, nl, a[1], t, false, false));
               linalg::YieldOp::create(nb, nl,
                                       Value(arith::AddFOp::create(nb, nl, a[2], p)));
             })

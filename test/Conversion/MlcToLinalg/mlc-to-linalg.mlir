@@ -186,6 +186,25 @@ func.func @attention_cache(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x64x8xf32>, %v
 
 // -----
 
+// A bf16 cache: its slices stay bf16, and each key and value is widened as
+// the score and output contractions read it.
+// CHECK-LABEL: func.func @attention_bf16_cache
+// CHECK: tensor.extract_slice %{{.*}} : tensor<1x2x64x8xbf16> to tensor<1x2x?x8xbf16>
+// CHECK: scf.forall
+// CHECK:   scf.for
+// CHECK:     linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x8xf32>, tensor<?x8xbf16>)
+// CHECK:     ^bb0(%[[QE:.*]]: f32, %[[KE:.*]]: bf16, %[[SE:.*]]: f32):
+// CHECK:       %[[KF:.*]] = arith.extf %[[KE]] : bf16 to f32
+// CHECK:       arith.mulf %[[QE]], %[[KF]] : f32
+// CHECK:     linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x?xf32>, tensor<?x8xbf16>)
+// CHECK:       arith.extf %{{.*}} : bf16 to f32
+func.func @attention_bf16_cache(%q: tensor<1x4x1x8xf32>, %k: tensor<1x2x64x8xbf16>, %v: tensor<1x2x64x8xbf16>, %p: tensor<i64>) -> tensor<1x4x1x8xf32> {
+  %o = mlc.attention %q, %k, %v position(%p) {causal} : (tensor<1x4x1x8xf32>, tensor<1x2x64x8xbf16>, tensor<1x2x64x8xbf16>, tensor<i64>) -> tensor<1x4x1x8xf32>
+  return %o : tensor<1x4x1x8xf32>
+}
+
+// -----
+
 // RoPE over the whole head dimension (rotate-half, with QK-norm): one
 // generic over the result viewed as [B, H, S, 2, D/2] reading the two
 // halves of x (no gather of each feature's partner), the cosines and sines

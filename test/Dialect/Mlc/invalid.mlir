@@ -668,6 +668,22 @@ func.func @attention_head_dim(%q: tensor<1x4x4x64xf32>, %k: tensor<1x4x4x32xf32>
 
 // -----
 
+func.func @attention_wider_cache(%q: tensor<1x4x4x64xbf16>, %k: tensor<1x4x4x64xf32>) {
+  // expected-error @+1 {{key and value must be of the query's element type or a narrower float type}}
+  %0 = mlc.attention %q, %k, %k : (tensor<1x4x4x64xbf16>, tensor<1x4x4x64xf32>, tensor<1x4x4x64xf32>) -> tensor<1x4x4x64xbf16>
+  return
+}
+
+// -----
+
+func.func @attention_key_value_types(%q: tensor<1x4x4x64xf32>, %k: tensor<1x4x4x64xbf16>, %v: tensor<1x4x4x64xf16>) {
+  // expected-error @+1 {{'mlc.attention' op failed to verify that all of {key, value} have same element type}}
+  %0 = mlc.attention %q, %k, %v : (tensor<1x4x4x64xf32>, tensor<1x4x4x64xbf16>, tensor<1x4x4x64xf16>) -> tensor<1x4x4x64xf32>
+  return
+}
+
+// -----
+
 func.func @attention_mask_type(%q: tensor<1x4x4x64xf32>, %m: tensor<4x4xi32>) {
   // expected-error @+1 {{mask must be i1 or of the query's element type}}
   %0 = mlc.attention %q, %q, %q mask(%m) : (tensor<1x4x4x64xf32>, tensor<1x4x4x64xf32>, tensor<1x4x4x64xf32>, tensor<4x4xi32>) -> tensor<1x4x4x64xf32>

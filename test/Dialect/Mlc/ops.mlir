@@ -247,6 +247,9 @@ func.func @transformer(%q: tensor<1x16x?x128xf32>, %pos: tensor<1x?xi64>,
   %2 = mlc.attention %qd, %kc, %kc position(%p) {causal} : (tensor<1x16x1x128xbf16>, tensor<1x8x4096x128xbf16>, tensor<1x8x4096x128xbf16>, tensor<i64>) -> tensor<1x16x1x128xbf16>
   // CHECK: mlc.attention %{{.*}}, %{{.*}}, %{{.*}} mask(%{{.*}}) {scale = 1.250000e-01 : f64} : (tensor<1x16x?x128xf32>, tensor<1x8x?x128xf32>, tensor<1x8x?x128xf32>, tensor<1x1x?x?xi1>) -> tensor<1x16x?x128xf32>
   %3 = mlc.attention %q, %k, %k mask(%mask) {scale = 0.125 : f64} : (tensor<1x16x?x128xf32>, tensor<1x8x?x128xf32>, tensor<1x8x?x128xf32>, tensor<1x1x?x?xi1>) -> tensor<1x16x?x128xf32>
+  // A bf16 KV cache for f32 attention.
+  // CHECK: mlc.attention %{{.*}}, %{{.*}}, %{{.*}} position(%{{.*}}) {causal} : (tensor<1x16x?x128xf32>, tensor<1x8x4096x128xbf16>, tensor<1x8x4096x128xbf16>, tensor<i64>) -> tensor<1x16x?x128xf32>
+  %5 = mlc.attention %q, %kc, %kc position(%p) {causal} : (tensor<1x16x?x128xf32>, tensor<1x8x4096x128xbf16>, tensor<1x8x4096x128xbf16>, tensor<i64>) -> tensor<1x16x?x128xf32>
   // CHECK: mlc.swiglu %{{.*}}, %{{.*}} : (tensor<1x?x3072xf32>, tensor<1x?x3072xf32>) -> tensor<1x?x3072xf32>
   %4 = mlc.swiglu %g, %g : (tensor<1x?x3072xf32>, tensor<1x?x3072xf32>) -> tensor<1x?x3072xf32>
   return

@@ -30,3 +30,15 @@ func.func @prefill(%q: tensor<1x2x3x64xf32>, %k: tensor<1x2x3x64xf32>, %v: tenso
   %o = mlc.attention %q, %kn, %vn position(%pos) {causal} : (tensor<1x2x3x64xf32>, tensor<1x2x64x64xf32>, tensor<1x2x64x64xf32>, tensor<i64>) -> tensor<1x2x3x64xf32>
   return %o, %kn, %vn : tensor<1x2x3x64xf32>, tensor<1x2x64x64xf32>, tensor<1x2x64x64xf32>
 }
+
+// A bf16 KV cache for f32 attention (mlc-compile --dtype bf16): head size
+// 128, so each lane loads 4 bf16 elements of a key or value row in one
+// 8-byte vector load and widens them; the new rows arrive in bf16 (rounded
+// by their producer), so both sides compute from the same values.
+// CHECK-DAG: OK decode_bf16_cache
+func.func @decode_bf16_cache(%q: tensor<1x4x1x128xf32>, %k: tensor<1x2x1x128xbf16>, %v: tensor<1x2x1x128xbf16>, %pos: tensor<i64>, %kc: tensor<1x2x64x128xbf16>, %vc: tensor<1x2x64x128xbf16>) -> (tensor<1x4x1x128xf32>, tensor<1x2x64x128xbf16>, tensor<1x2x64x128xbf16>) {
+  %kn = mlc.update_slice %kc, %k, %pos {axis = 2 : i64} : (tensor<1x2x64x128xbf16>, tensor<1x2x1x128xbf16>, tensor<i64>) -> tensor<1x2x64x128xbf16>
+  %vn = mlc.update_slice %vc, %v, %pos {axis = 2 : i64} : (tensor<1x2x64x128xbf16>, tensor<1x2x1x128xbf16>, tensor<i64>) -> tensor<1x2x64x128xbf16>
+  %o = mlc.attention %q, %kn, %vn position(%pos) {causal} : (tensor<1x4x1x128xf32>, tensor<1x2x64x128xbf16>, tensor<1x2x64x128xbf16>, tensor<i64>) -> tensor<1x4x1x128xf32>
+  return %o, %kn, %vn : tensor<1x4x1x128xf32>, tensor<1x2x64x128xbf16>, tensor<1x2x64x128xbf16>
+}

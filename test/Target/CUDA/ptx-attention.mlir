@@ -32,6 +32,23 @@
 // CHECK: st.global.{{[bf]}}32
 // CHECK: ret;
 
+// A bf16 cache (mlc-compile --dtype bf16): 4 elements of a key or value row
+// per lane in one 64-bit load, each widened to f32 (the third kernel of
+// @decode_bf16: the whole cache copied into the result, the row appended,
+// attention).
+// CHECK-LABEL: .visible .entry decode_bf16_kernel_3(
+// CHECK: ld.global.v4.{{[bf]}}32
+// CHECK: ld.global.v4.b16
+// CHECK-COUNT-4: cvt.f32.bf16
+// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK: ld.global.v4.b16
+// CHECK-COUNT-4: cvt.f32.bf16
+// CHECK: bar.sync 0;
+// CHECK: st.global.{{[bf]}}32
+// CHECK: ret;
+
+// PTXAS-DAG: decode_bf16_kernel_3.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
+// PTXAS-DAG: decode_bf16_kernel_3.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
 // PTXAS-DAG: decode_kernel_1.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
 // PTXAS-DAG: decode_kernel_1.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
 
@@ -39,4 +56,10 @@ func.func @decode(%q: tensor<1x16x1x128xf32>, %k: tensor<1x8x1x128xf32>, %pos: t
   %kn = mlc.update_slice %kc, %k, %pos {axis = 2 : i64} : (tensor<1x8x256x128xf32>, tensor<1x8x1x128xf32>, tensor<i64>) -> tensor<1x8x256x128xf32>
   %o = mlc.attention %q, %kn, %vc position(%pos) {causal} : (tensor<1x16x1x128xf32>, tensor<1x8x256x128xf32>, tensor<1x8x256x128xf32>, tensor<i64>) -> tensor<1x16x1x128xf32>
   return %o, %kn : tensor<1x16x1x128xf32>, tensor<1x8x256x128xf32>
+}
+
+func.func @decode_bf16(%q: tensor<1x16x1x128xf32>, %k: tensor<1x8x1x128xbf16>, %pos: tensor<i64>, %kc: tensor<1x8x256x128xbf16>, %vc: tensor<1x8x256x128xbf16>) -> (tensor<1x16x1x128xf32>, tensor<1x8x256x128xbf16>) {
+  %kn = mlc.update_slice %kc, %k, %pos {axis = 2 : i64} : (tensor<1x8x256x128xbf16>, tensor<1x8x1x128xbf16>, tensor<i64>) -> tensor<1x8x256x128xbf16>
+  %o = mlc.attention %q, %kn, %vc position(%pos) {causal} : (tensor<1x16x1x128xf32>, tensor<1x8x256x128xbf16>, tensor<1x8x256x128xbf16>, tensor<i64>) -> tensor<1x16x1x128xf32>
+  return %o, %kn : tensor<1x16x1x128xf32>, tensor<1x8x256x128xbf16>
 }

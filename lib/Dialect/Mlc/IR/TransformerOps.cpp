@@ -61,6 +61,14 @@ LogicalResult AttentionOp::computeShapes(ShapeBuilder &b, Adaptor adaptor,
       failed(checkSame(b, k[2], v[2], "sequence lengths of key and value")) ||
       failed(checkSame(b, q[3], k[3], "head sizes of query and key")))
     return failure();
+  auto queryType =
+      dyn_cast<FloatType>(getElementTypeOrSelf(adaptor.getQuery().getType()));
+  auto keyType =
+      dyn_cast<FloatType>(getElementTypeOrSelf(adaptor.getKey().getType()));
+  if (queryType && keyType && keyType != queryType &&
+      keyType.getWidth() >= queryType.getWidth())
+    return b.emitError("key and value must be of the query's element type "
+                       "or a narrower float type");
   if (q[1].isConstant() && k[1].isConstant() &&
       (k[1].getConstant() == 0 || q[1].getConstant() % k[1].getConstant() != 0))
     return b.emitError("query heads (", q[1].getConstant(),

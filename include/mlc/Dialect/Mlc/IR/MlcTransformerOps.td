@@ -48,7 +48,8 @@ def Mlc_RotaryEmbeddingOp : Mlc_ShapedOp<"rotary_embedding", [
 
 def Mlc_AttentionOp : Mlc_ShapedOp<"attention", [
     AttrSizedOperandSegments,
-    AllElementTypesMatch<["query", "key", "value", "result"]>]> {
+    AllElementTypesMatch<["query", "result"]>,
+    AllElementTypesMatch<["key", "value"]>]> {
   let summary = "scaled dot-product attention, grouped-query, with KV cache";
   let description = [{
     `softmax(scale * query @ key^T + mask) @ value` per head, with
@@ -56,6 +57,10 @@ def Mlc_AttentionOp : Mlc_ShapedOp<"attention", [
     and result [B, Hq, Sq, Dv]. Hq is a multiple of Hkv: query head `h` reads
     key/value head `h / (Hq / Hkv)` (grouped-query attention). `scale`
     defaults to `1 / sqrt(D)`.
+
+    `key` and `value` have one element type: the query's, or a narrower
+    float type that is widened as it is read (a bf16 KV cache for attention
+    computed in f32).
 
     `mask`, if given, broadcasts to [B, Hq, Sq, Skv]; an `i1` mask keeps the
     positions where it is true, a float mask is added to the scores.
