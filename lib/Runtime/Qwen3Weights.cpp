@@ -210,7 +210,7 @@ bool placeAs(const StTensor &src, mlc_dtype dtype, char *out, bool transposed,
     error = "tensor " + src.name + " in " + src.file + " is " + src.dtypeName +
             ", but the library stores it in " + dtypeName(dtype) +
             " (which keeps only BF16 bit for bit; compile the library with "
-            "--weights f32 for this checkpoint)";
+            "--dtype f32 for this checkpoint)";
     return false;
   }
   return true;

@@ -5,7 +5,7 @@
 //   mlc-compile CHECKPOINT_DIR -o OUT_DIR [--max-context N]
 //       [--target cpu|cuda] [--gpu-arch sm_80,sm_90]
 //   mlc-compile CONFIG_OR_CHECKPOINT_DIR -o OUT_DIR --no-weights
-//       [--weights auto|bf16|f32]
+//       [--dtype auto|bf16|f32]
 //
 // MODEL is an ONNX file (.onnx) or mlc IR (.mlir); CHECKPOINT_DIR a Hugging
 // Face Qwen3 folder (config.json with model_type qwen3, safetensors), which
@@ -48,7 +48,7 @@ int fail(const llvm::Twine &message, int code = kError) {
 /// from `input`'s config.json alone (`input` may be that file).
 int compileQwen3(MLIRContext &context, llvm::StringRef input,
                  llvm::StringRef outDir, int64_t maxContext,
-                 llvm::StringRef weights, bool noWeights,
+                 llvm::StringRef dtypeOption, bool noWeights,
                  mlc::CompileOptions options) {
   llvm::SmallString<256> dir(input), configPath(input);
   if (llvm::sys::fs::is_directory(input)) {
@@ -67,16 +67,16 @@ int compileQwen3(MLIRContext &context, llvm::StringRef input,
   if (noWeights) {
     // Without weights to look at, the dtype is the user's or the config's.
     llvm::StringRef dtype = config.torchDtype;
-    if (weights == "auto" && dtype != "bfloat16" && dtype != "float32" &&
+    if (dtypeOption == "auto" && dtype != "bfloat16" && dtype != "float32" &&
         dtype != "float16")
       return fail("--no-weights: the torch_dtype of " + configPath + " is " +
                       (dtype.empty() ? std::string("absent")
                                      : "'" + dtype.str() + "'") +
-                      ", not bfloat16, float16 or float32: say --weights "
-                      "bf16 or --weights f32",
+                      ", not bfloat16, float16 or float32: say --dtype "
+                      "bf16 or --dtype f32",
                   kUsage);
-    bf16Matrices =
-        weights == "bf16" || (weights == "auto" && dtype == "bfloat16");
+    bf16Matrices = dtypeOption == "bf16" ||
+                   (dtypeOption == "auto" && dtype == "bfloat16");
   } else {
     auto opened = mlc::qwen3::CheckpointWeights::open(dir);
     if (!opened)
@@ -84,8 +84,8 @@ int compileQwen3(MLIRContext &context, llvm::StringRef input,
                   " (--no-weights compiles from config.json alone)");
     checkpoint = std::move(*opened);
     bf16Matrices = checkpoint->hasBf16Matrices();
-    if (weights == "bf16" && !bf16Matrices)
-      return fail("--weights bf16 needs a checkpoint whose matrices are bf16 "
+    if (dtypeOption == "bf16" && !bf16Matrices)
+      return fail("--dtype bf16 needs a checkpoint whose matrices are bf16 "
                   "(this one is " +
                       config.torchDtype + ")",
                   kUsage);
@@ -106,12 +106,13 @@ int compileQwen3(MLIRContext &context, llvm::StringRef input,
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
     return fail("cannot create " + outDir + ": " + ec.message());
 
-  build.bf16Weights = weights != "f32" && bf16Matrices;
+  // One dtype for what is stored: the matrices and the KV caches.
+  build.bf16Weights = build.bf16Cache = dtypeOption != "f32" && bf16Matrices;
   // CUDA's GEMVs read a row of [out, in] per output (a warp each).
   build.projectionsOutIn = options.target == "cuda";
   options.progress(
-      std::string("weights in ") +
-      (build.bf16Weights ? "bf16 (as stored; computed in f32)" : "f32") +
+      std::string("weights and KV cache in ") +
+      (build.bf16Weights ? "bf16 (computed in f32)" : "f32") +
       (noWeights ? ", bound at load" : ""));
   OwningOpRef<ModuleOp> module =
       mlc::qwen3::buildModule(&context, config, build);
@@ -199,17 +200,18 @@ int main(int argc, char **argv) {
       cl::cat(category));
   cl::opt<bool> quiet("quiet", cl::desc("Do not print progress"),
                       cl::cat(category));
-  cl::opt<std::string> weights(
-      "weights",
-      cl::desc("Qwen3: how the matrices are stored: auto (bf16 when the "
-               "checkpoint's are, else f32), bf16 or f32"),
+  cl::opt<std::string> dtype(
+      "dtype",
+      cl::desc("Qwen3: how the matrices and the KV cache are stored (both "
+               "computed in f32): auto (bf16 when the checkpoint's matrices "
+               "are bf16, else f32), bf16 or f32"),
       cl::init("auto"), cl::cat(category));
   cl::opt<bool> noWeights(
       "no-weights",
       cl::desc("Qwen3: compile from config.json alone (a file, or a folder "
                "holding one) and write no params.bin; the weights are bound "
                "at load (mlc-generate --weights-dir, mlc-bind-weights). The "
-               "matrices' dtype is --weights, or auto: config.json's "
+               "matrices' dtype is --dtype, or auto: config.json's "
                "torch_dtype"),
       cl::cat(category));
   cl::opt<bool> printKernels(
@@ -277,8 +279,8 @@ int main(int argc, char **argv) {
   SourceMgrDiagnosticHandler diagnostics(*new llvm::SourceMgr(), &context);
   if (maxContext < 0)
     return fail("--max-context must be positive", kUsage);
-  if (weights != "auto" && weights != "bf16" && weights != "f32")
-    return fail("--weights must be auto, bf16 or f32", kUsage);
+  if (dtype != "auto" && dtype != "bf16" && dtype != "f32")
+    return fail("--dtype must be auto, bf16 or f32", kUsage);
   bool qwen3 = llvm::sys::fs::is_directory(input) ||
                (noWeights && llvm::sys::path::extension(input) == ".json");
   if (noWeights && !qwen3)
@@ -288,7 +290,7 @@ int main(int argc, char **argv) {
   if (qwen3 && !inputShapes.empty())
     return fail("--input-shape is for models, not Qwen3 checkpoints", kUsage);
   if (qwen3)
-    return compileQwen3(context, input, output, maxContext, weights, noWeights,
+    return compileQwen3(context, input, output, maxContext, dtype, noWeights,
                         options);
 
   llvm::StringRef extension = llvm::sys::path::extension(input);

@@ -53,11 +53,11 @@ int main(int argc, char **argv) {
       llvm::cl::desc("Qwen3: tokens the KV cache holds (default 4096)"),
       llvm::cl::init(mlc::qwen3::BuildOptions().maxContext),
       llvm::cl::cat(category));
-  llvm::cl::opt<std::string> weights(
-      "weights",
-      llvm::cl::desc("Qwen3: matrices in bf16 or f32 (default: bf16 when the "
-                     "config's torch_dtype is bfloat16, as mlc-compile does "
-                     "for such checkpoints)"),
+  llvm::cl::opt<std::string> dtype(
+      "dtype",
+      llvm::cl::desc("Qwen3: matrices and KV cache in bf16 or f32 (default: "
+                     "bf16 when the config's torch_dtype is bfloat16, as "
+                     "mlc-compile does for such checkpoints)"),
       llvm::cl::init("auto"), llvm::cl::cat(category));
   llvm::cl::opt<std::string> target(
       "target",
@@ -90,13 +90,14 @@ int main(int argc, char **argv) {
       return reportError(llvm::toString(config.takeError()));
     mlc::qwen3::BuildOptions build;
     build.maxContext = maxContext;
-    if (weights != "auto" && weights != "bf16" && weights != "f32") {
-      llvm::errs() << "mlc-import: error: --weights must be auto, bf16 or "
+    if (dtype != "auto" && dtype != "bf16" && dtype != "f32") {
+      llvm::errs() << "mlc-import: error: --dtype must be auto, bf16 or "
                       "f32\n";
       return kUsage;
     }
-    build.bf16Weights = weights == "bf16" ||
-                        (weights == "auto" && config->torchDtype == "bfloat16");
+    build.bf16Weights = build.bf16Cache =
+        dtype == "bf16" ||
+        (dtype == "auto" && config->torchDtype == "bfloat16");
     if (target != "cpu" && target != "cuda") {
       llvm::errs() << "mlc-import: error: --target must be cpu or cuda\n";
       return kUsage;

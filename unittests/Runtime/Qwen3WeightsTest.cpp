@@ -1141,7 +1141,7 @@ TEST_F(Qwen3WeightsTest, ConversionErrorsNameTheTensor) {
   EXPECT_EQ(error,
             "tensor model.embed_tokens.weight in " + path("model.safetensors") +
                 " is F16, but the library stores it in bf16 (which keeps only "
-                "BF16 bit for bit; compile the library with --weights f32 "
+                "BF16 bit for bit; compile the library with --dtype f32 "
                 "for this checkpoint)");
   EXPECT_FALSE(checkpoint->write(layout, path("params.bin"), error));
   EXPECT_FALSE(std::filesystem::exists(path("params.bin")));

@@ -6,7 +6,7 @@ and ONNX Runtime on the same checkpoint: prefill and decode speed
     /usr/bin/python3 utils/bench/qwen3_bench.py [--checkpoint DIR]
         [--prompt-tokens 128] [--long-prompt-tokens 1024]
         [--decode-tokens 32] [--torch-decode-tokens 8] [--threads 2]
-        [--repeat 2] [--weights auto|bf16|f32] [--build-dir build]
+        [--repeat 2] [--dtype auto|bf16|f32] [--build-dir build]
         [--cache-dir ~/.cache/mlc-bench]
 
 Without --checkpoint, a checkpoint with Qwen3-0.6B's config (28 layers,
@@ -46,7 +46,8 @@ Measured, each engine on --threads threads, greedy, same prompt ids:
     for the peers) x decode tokens/s.
   * peak RSS of mlc-compile, of mlc-generate (the long prompt's run) and of
     the peers, by /usr/bin/time. The generation bound of the issue: the size
-    of params.bin (mapped, not copied) + the KV cache at --max-context (f32,
+    of params.bin (mapped, not copied) + the KV cache at --max-context (bf16
+    with bf16 matrices, else f32;
     2 x layers x kv_heads x max_context x head_dim) + 256 MiB.
 
 The table at the end has the issue's targets: decode >= 1.5x PyTorch and
@@ -158,12 +159,16 @@ def bench_mlc(args, checkpoint, work, prompts, max_context):
     out = os.path.join(work, "mlc")
     t0 = time.perf_counter()
     _, _, compile_rss = run([os.path.join(bin_dir, "mlc-compile"), checkpoint, "-o", out,
-                             "--max-context", str(max_context), "--weights", args.weights,
+                             "--max-context", str(max_context), "--dtype", args.dtype,
                              "--quiet"])
     result = {"compile_s": time.perf_counter() - t0, "compile_rss": compile_rss,
               "params_bytes": os.path.getsize(os.path.join(out, "params.bin")),
               "decode_bytes": decode_weight_bytes(os.path.join(out, "params.bin")),
               "runs": []}
+    # One --dtype stores the matrices and the KV cache: bf16 matrices, a
+    # bf16 cache.
+    stored, f32 = result["decode_bytes"]
+    result["kv_item_bytes"] = 2 if stored < f32 else 4
     env = dict(os.environ, MLC_NUM_THREADS=str(args.threads))
     for prompt in prompts:
         best = {"prefill_s": float("inf"), "decode_s": float("inf"), "rss": 0}
@@ -255,17 +260,19 @@ def report(args, config, prompts, max_context, loads, probes, mlc, torch_peer, o
     bandwidth = max(probes)
     layers, kv_heads = config["num_hidden_layers"], config["num_key_value_heads"]
     head_dim = config.get("head_dim") or config["hidden_size"] // config["num_attention_heads"]
-    kv_bytes = 2 * layers * kv_heads * max_context * head_dim * 4
+    kv_item = mlc["kv_item_bytes"]
+    kv_bytes = 2 * layers * kv_heads * max_context * head_dim * kv_item
     bound = mlc["params_bytes"] + kv_bytes + 256 * MIB
     stored, f32 = mlc["decode_bytes"]
     engines, weight_bytes = (mlc, torch_peer, ort), (stored, f32, f32)
-    long_kv = 2 * layers * kv_heads * len(prompts[-1]) * head_dim * 4
+    long_kv = 2 * layers * kv_heads * len(prompts[-1]) * head_dim * kv_item
 
     print(f"Qwen3 {layers} layers, hidden {config['hidden_size']}, vocab "
           f"{config['vocab_size']}; {args.threads} threads; best of {args.repeat} runs")
     print(f"load average {loads[0]:.2f} at the start, {loads[1]:.2f} at the end (this "
           "run's own load included)")
-    print(f"mlc: weights {args.weights}, f32 compute, --max-context {max_context}, "
+    print(f"mlc: --dtype {args.dtype} ({'bf16' if kv_item == 2 else 'f32'} matrices and KV "
+          f"cache), f32 compute, --max-context {max_context}, "
           f"params.bin {mlc['params_bytes'] / 1e9:.2f} GB, {stored / 1e9:.2f} GB read per "
           f"decode step; PyTorch and ORT: f32 weights, {f32 / 1e9:.2f} GB per step")
     mlc_long = mlc["runs"][-1]
@@ -347,7 +354,8 @@ def main():
     parser.add_argument("--decode-tokens", type=int, default=32)
     parser.add_argument("--torch-decode-tokens", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--weights", default="auto", choices=["auto", "bf16", "f32"])
+    parser.add_argument("--dtype", default="auto", choices=["auto", "bf16", "f32"],
+                        help="mlc-compile --dtype: the matrices and the KV cache")
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
     parser.add_argument("--cache-dir",

@@ -195,9 +195,13 @@ class Qwen3:
     with an explicit KV cache: a list with one (k, v) per layer, each
     [num_key_value_heads, cached positions, head_dim]."""
 
-    def __init__(self, folder, dtype=torch.float32, tensors=None):
+    def __init__(self, folder, dtype=torch.float32, tensors=None, cache_dtype=None):
         self.config = c = read_config(folder)
         self.dtype = dtype
+        # A KV cache of a narrower dtype (bf16): keys and values rounded to
+        # it as they are computed, before attention reads them (the step's
+        # own rows too), as mlc's bf16 cache does.
+        self.cache_dtype = cache_dtype
         self.hidden, self.inter = c["hidden_size"], c["intermediate_size"]
         self.layers, self.vocab = c["num_hidden_layers"], c["vocab_size"]
         self.heads, self.kv_heads = c["num_attention_heads"], c["num_key_value_heads"]
@@ -283,6 +287,9 @@ class Qwen3:
         cos, sin = self.rope(positions)
         q = q * cos + self.rotate_half(q) * sin
         k = k * cos + self.rotate_half(k) * sin
+        if self.cache_dtype is not None:
+            k = k.to(self.cache_dtype).to(self.dtype)
+            v = v.to(self.cache_dtype).to(self.dtype)
 
         if cache is not None:
             if cache[l] is not None:
@@ -427,6 +434,10 @@ def main():
                              "tokens.npy (and check.json with --check) here")
     parser.add_argument("--dtype", choices=("f32", "f64"), default="f32",
                         help="compute dtype (default f32); outputs are float32 either way")
+    parser.add_argument("--kv-cache", choices=("f32", "bf16"), default="f32",
+                        help="dtype the keys and values are kept in (default f32; bf16: "
+                             "rounded when computed, as a library compiled with "
+                             "mlc-compile --dtype bf16 keeps them)")
     parser.add_argument("--check", action="store_true",
                         help="also validate the reference against itself (cache vs no "
                              "cache, f32 vs f64); exit 1 if it fails")
@@ -436,6 +447,8 @@ def main():
         parser.error("--decode-steps must be >= 0")
     if (args.tokens is None) == (args.prompt_ids_file is None):
         parser.error("give exactly one of --tokens and --prompt-ids-file")
+    if args.check and args.kv_cache != "f32":
+        parser.error("--check validates the reference with an f32 KV cache")
     if args.threads:
         torch.set_num_threads(args.threads)
 
@@ -449,10 +462,12 @@ def main():
         read_config(args.checkpoint)  # config errors first, before reading weights
         tensors = read_checkpoint_tensors(args.checkpoint)
         dtype = torch.float64 if args.dtype == "f64" else torch.float32
-        model = Qwen3(args.checkpoint, dtype, tensors)
+        model = Qwen3(args.checkpoint, dtype, tensors,
+                      torch.bfloat16 if args.kv_cache == "bf16" else None)
         log(f"loaded {args.checkpoint}: {model.layers} layers, hidden {model.hidden}, "
             f"heads {model.heads}/{model.kv_heads}x{model.head_dim}, vocab {model.vocab}, "
-            f"{'tied' if model.tied else 'untied'} lm_head, {args.dtype}")
+            f"{'tied' if model.tied else 'untied'} lm_head, {args.dtype}, "
+            f"{args.kv_cache} KV cache")
         total = len(prompt) + args.decode_steps
         if model.max_positions and total > model.max_positions:
             print(f"qwen3_reference: warning: {total} positions exceed "

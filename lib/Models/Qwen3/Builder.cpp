@@ -212,7 +212,9 @@ private:
     int64_t h = config.hiddenSize, d = config.headDim, nq = config.numHeads,
             nkv = config.numKvHeads;
     RankedTensorType hiddenType = tensor({1, s, h});
-    RankedTensorType cacheType = tensor({1, nkv, options.maxContext, d});
+    RankedTensorType cacheType =
+        tensor({1, nkv, options.maxContext, d},
+               options.bf16Cache ? Type(b.getBF16Type()) : f32());
     func::FuncOp func = startFunction(
         decode ? "layer_decode" : "layer_prefill",
         {{"hidden", hiddenType},
@@ -259,6 +261,10 @@ private:
     k = rope(k, "k_rope");
     auto append = [&](Value cache, Value rows, const char *name) {
       at(name);
+      auto rowsType = cast<RankedTensorType>(rows.getType());
+      if (rowsType.getElementType() != cacheType.getElementType())
+        rows = create<CastOp>(rowsType.clone(cacheType.getElementType()),
+                              {rows});
       return create<UpdateSliceOp>(
           cacheType, {cache, rows, start},
           {b.getNamedAttr("axis", b.getI64IntegerAttr(2))});

@@ -25,6 +25,10 @@ struct BuildOptions {
   /// widened when read, exactly), with half the memory traffic. Norm
   /// weights stay f32.
   bool bf16Weights = false;
+  /// The KV caches in bf16: keys and values are rounded (nearest even) as
+  /// they are written and widened as attention reads them, which halves
+  /// what a decode step reads of them.
+  bool bf16Cache = false;
   /// The projections and lm_head [out, in], as the checkpoint has them (for
   /// CUDA: GEMVs with a warp per output read a row each), else [in, out]
   /// (for CPUs: the matmuls stream weight rows).
@@ -38,11 +42,13 @@ inline constexpr const char *kLayerPrefix = "layer.";
 /// The tensor name suffixes of one decoder layer, in parameter order.
 llvm::ArrayRef<const char *> layerTensorSuffixes();
 
-/// Builds the module. Entry points (all f32, batch 1, S tokens):
+/// Builds the module. Entry points (f32 but for the caches, batch 1, S
+/// tokens):
 ///
 ///   embed(tokens: 1xS i64) -> hidden 1xSxH
 ///   layer_prefill(hidden 1xSxH, positions 1xS i64, start i64,
 ///                 k_cache 1xKVxCxD, v_cache 1xKVxCxD) -> hidden 1xSxH
+///                 (the caches f32, or bf16 with BuildOptions::bf16Cache)
 ///   layer_decode: the same with S = 1
 ///   head_prefill(hidden 1xSxH) -> logits 1xSxV
 ///   head_decode: the same with S = 1
