@@ -91,3 +91,44 @@ func.func @kept(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>, %r: tensor<4xf32>) -> 
   } -> tensor<4xf32>
   return %n, %m, %sum, %x2 : tensor<4x8xf32>, tensor<4x8xf32>, tensor<4xf32>, tensor<4x8xf32>
 }
+
+// -----
+
+// A transpose that only an elementwise generic reads (Qwen3's value rows
+// rounded to bf16 for the KV cache) fuses into it: one generic reads the
+// transpose's input through the permutation. One that a contraction reads
+// stays a transpose.
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$PERM:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d1, d3)>
+// CHECK-DAG: #[[$ID:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-LABEL: func.func @transpose_into_cast
+// CHECK-SAME: %[[V:.*]]: tensor<1x?x2x32xf32>
+// CHECK-NOT: linalg.transpose
+// CHECK: linalg.generic {indexing_maps = [#[[$PERM]], #[[$ID]]], {{.*}} ins(%[[V]] : tensor<1x?x2x32xf32>) outs(%{{.*}} : tensor<1x2x?x32xbf16>)
+// CHECK: arith.truncf
+// CHECK-NOT: linalg.generic
+func.func @transpose_into_cast(%v: tensor<1x?x2x32xf32>) -> tensor<1x2x?x32xbf16> {
+  %c1 = arith.constant 1 : index
+  %n = tensor.dim %v, %c1 : tensor<1x?x2x32xf32>
+  %e = tensor.empty(%n) : tensor<1x2x?x32xf32>
+  %t = linalg.transpose ins(%v : tensor<1x?x2x32xf32>) outs(%e : tensor<1x2x?x32xf32>) permutation = [0, 2, 1, 3]
+  %eb = tensor.empty(%n) : tensor<1x2x?x32xbf16>
+  %b = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%t : tensor<1x2x?x32xf32>) outs(%eb : tensor<1x2x?x32xbf16>) {
+  ^bb0(%in: f32, %out: bf16):
+    %r = arith.truncf %in : f32 to bf16
+    linalg.yield %r : bf16
+  } -> tensor<1x2x?x32xbf16>
+  return %b : tensor<1x2x?x32xbf16>
+}
+
+// CHECK-LABEL: func.func @transpose_into_matmul
+// CHECK: linalg.transpose
+// CHECK: linalg.matmul
+func.func @transpose_into_matmul(%a: tensor<8x4xf32>, %b: tensor<8x16xf32>, %c: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %e = tensor.empty() : tensor<4x8xf32>
+  %t = linalg.transpose ins(%a : tensor<8x4xf32>) outs(%e : tensor<4x8xf32>) permutation = [1, 0]
+  %m = linalg.matmul ins(%t, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%c : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %m : tensor<4x16xf32>
+}

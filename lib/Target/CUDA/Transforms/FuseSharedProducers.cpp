@@ -3,7 +3,8 @@
 // The pass mlc-cuda-fuse-shared-producers: upstream's elementwise fusion
 // patterns with a control function that also takes producers of several
 // uses, where recomputing them in each all-parallel consumer reads no more
-// memory than their result would (see Passes.td).
+// memory than their result would, and transposes read only by such
+// consumers (see Passes.td).
 //
 //===----------------------------------------------------------------------===//
 
@@ -52,6 +53,24 @@ struct CudaFuseSharedProducersPass
     : public mlc::impl::CudaFuseSharedProducersPassBase<
           CudaFuseSharedProducersPass> {
   void runOnOperation() override {
+    // Transposes that only all-parallel generics read become generics, so
+    // that they fuse into those (the consumer reads through the permutation).
+    SmallVector<linalg::TransposeOp> transposes;
+    getOperation().walk([&](linalg::TransposeOp op) {
+      if (op.hasPureTensorSemantics() && !op->use_empty() &&
+          llvm::all_of(op->getUsers(), [](Operation *user) {
+            auto generic = dyn_cast<linalg::GenericOp>(user);
+            return generic && isAllParallel(generic);
+          }))
+        transposes.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::TransposeOp op : transposes) {
+      rewriter.setInsertionPoint(op);
+      if (failed(linalg::generalizeNamedOp(rewriter, op)))
+        return signalPassFailure();
+    }
+
     RewritePatternSet patterns(&getContext());
     linalg::populateElementwiseOpsFusionPatterns(
         patterns, [](OpOperand *fused) {

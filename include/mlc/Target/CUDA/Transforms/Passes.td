@@ -21,6 +21,12 @@ def CudaFuseSharedProducersPass
     the frequencies and read by the query's and the key's kernels, are the
     case it was written for. Contractions and reductions are not consumers
     (their kernels recognise payloads fed by one input each).
+
+    A `linalg.transpose` that only all-parallel generics read is
+    generalized first, so that it fuses into them: the consumer reads the
+    transpose's input through the permutation. Qwen3's value rows, a
+    transpose of the projection's columns, are rounded to bf16 into the KV
+    cache by the generic that transposes them.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
