@@ -2,6 +2,8 @@
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --fill 3=21 | FileCheck %s
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --fill 3=0 | FileCheck %s
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --fill 3=62 | FileCheck %s
+// RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --func decode_splits --fill 3=200 | FileCheck %s --check-prefix=SPLITS
+// RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --func decode_splits --fill 3=255 | FileCheck %s --check-prefix=SPLITS
 
 // A decode step and a short prefill through mlc-cuda-pipeline: the new keys
 // and values written into the caches at the position, which the kernels
@@ -9,7 +11,9 @@
 // rows), then attention over the rows up to it (the attention kernel: warps
 // over rows with online softmaxes, lanes over the head, a shared-memory
 // combine), run in the SIMT emulator and compared with the generics before
-// mapping (the caches and the output). Positions 62 and 63 are the last
+// mapping (the caches and the output). A decode step over a cache of more
+// than 32 rows is split along them (flash-decoding: a block per 32 rows,
+// then a kernel combining the blocks' states). Positions 62 and 63 are the last
 // rows of the 64-row cache: prefill's 3 rows at 62 are clamped into it, as
 // mlc.update_slice does.
 
@@ -41,4 +45,17 @@ func.func @decode_bf16_cache(%q: tensor<1x4x1x128xf32>, %k: tensor<1x2x1x128xbf1
   %vn = mlc.update_slice %vc, %v, %pos {axis = 2 : i64} : (tensor<1x2x64x128xbf16>, tensor<1x2x1x128xbf16>, tensor<i64>) -> tensor<1x2x64x128xbf16>
   %o = mlc.attention %q, %kn, %vn position(%pos) {causal} : (tensor<1x4x1x128xf32>, tensor<1x2x64x128xbf16>, tensor<1x2x64x128xbf16>, tensor<i64>) -> tensor<1x4x1x128xf32>
   return %o, %kn, %vn : tensor<1x4x1x128xf32>, tensor<1x2x64x128xbf16>, tensor<1x2x64x128xbf16>
+}
+
+// A decode step over a 256-row cache: 8 splits of 32 rows, a block each
+// (those past the position do nothing), then the kernel that combines a
+// head's splits; at positions 21, 0 and 62 (the RUN lines above: 1 or 2
+// splits), 200 (7) and 255 (all 8).
+// CHECK-DAG: OK decode_splits
+// SPLITS: OK decode_splits
+func.func @decode_splits(%q: tensor<1x2x1x32xf32>, %k: tensor<1x1x1x32xf32>, %v: tensor<1x1x1x32xf32>, %pos: tensor<i64>, %kc: tensor<1x1x256x32xf32>, %vc: tensor<1x1x256x32xf32>) -> (tensor<1x2x1x32xf32>, tensor<1x1x256x32xf32>, tensor<1x1x256x32xf32>) {
+  %kn = mlc.update_slice %kc, %k, %pos {axis = 2 : i64} : (tensor<1x1x256x32xf32>, tensor<1x1x1x32xf32>, tensor<i64>) -> tensor<1x1x256x32xf32>
+  %vn = mlc.update_slice %vc, %v, %pos {axis = 2 : i64} : (tensor<1x1x256x32xf32>, tensor<1x1x1x32xf32>, tensor<i64>) -> tensor<1x1x256x32xf32>
+  %o = mlc.attention %q, %kn, %vn position(%pos) {causal} : (tensor<1x2x1x32xf32>, tensor<1x1x256x32xf32>, tensor<1x1x256x32xf32>, tensor<i64>) -> tensor<1x2x1x32xf32>
+  return %o, %kn, %vn : tensor<1x2x1x32xf32>, tensor<1x1x256x32xf32>, tensor<1x1x256x32xf32>
 }

@@ -21,36 +21,52 @@
 // CHECK: st.global.{{[bf]}}32
 // CHECK: ret;
 
+// The rows of the 256-row cache in 8 splits of 32 (a decode step:
+// flash-decoding), a block each: the key's and the value's rows loaded
+// together (neither depends on the score), the block's unnormalized state
+// stored for the combining kernel.
 // CHECK-LABEL: .visible .entry decode_kernel_1(
 // CHECK: ld.global.{{[bu]}}32
 // CHECK: ld.global.v4.{{[bf]}}32
 // CHECK: ld.global.v4.{{[bf]}}32
+// CHECK-NOT: shfl
+// CHECK: ld.global.v4.{{[bf]}}32
 // CHECK-COUNT-5: shfl.sync.bfly.b32
 // CHECK: ex2.approx
-// CHECK: ld.global.v4.{{[bf]}}32
 // CHECK: bar.sync 0;
+// CHECK: st.global.{{[bf]}}32
+// CHECK: ret;
+
+// The combining kernel: a thread per output element over the splits that
+// hold valid rows.
+// CHECK-LABEL: .visible .entry decode_kernel_2(
+// CHECK: ex2.approx
 // CHECK: st.global.{{[bf]}}32
 // CHECK: ret;
 
 // A bf16 cache (mlc-compile --dtype bf16): 4 elements of a key or value row
-// per lane in one 64-bit load, each widened to f32 (the third kernel of
-// @decode_bf16: the whole cache copied into the result, the row appended,
-// attention).
-// CHECK-LABEL: .visible .entry decode_bf16_kernel_3(
+// per lane in one 64-bit load, each widened to f32 (@decode_bf16's kernels:
+// the whole cache copied into the result, the row appended, the splits,
+// their combination).
+// CHECK-LABEL: .visible .entry decode_bf16_kernel_4(
 // CHECK: ld.global.v4.{{[bf]}}32
 // CHECK: ld.global.v4.b16
 // CHECK-COUNT-4: cvt.f32.bf16
-// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK-NOT: shfl
 // CHECK: ld.global.v4.b16
 // CHECK-COUNT-4: cvt.f32.bf16
+// CHECK-COUNT-5: shfl.sync.bfly.b32
 // CHECK: bar.sync 0;
 // CHECK: st.global.{{[bf]}}32
 // CHECK: ret;
+// CHECK-LABEL: .visible .entry decode_bf16_kernel_5(
 
-// PTXAS-DAG: decode_bf16_kernel_3.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
-// PTXAS-DAG: decode_bf16_kernel_3.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
+// PTXAS-DAG: decode_bf16_kernel_4.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
+// PTXAS-DAG: decode_bf16_kernel_4.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
 // PTXAS-DAG: decode_kernel_1.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
 // PTXAS-DAG: decode_kernel_1.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
+// PTXAS-DAG: decode_kernel_2.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 0 bytes smem, 0 barriers
+// PTXAS-DAG: decode_kernel_2.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 0 bytes smem, 0 barriers
 
 func.func @decode(%q: tensor<1x16x1x128xf32>, %k: tensor<1x8x1x128xf32>, %pos: tensor<i64>, %kc: tensor<1x8x256x128xf32>, %vc: tensor<1x8x256x128xf32>) -> (tensor<1x16x1x128xf32>, tensor<1x8x256x128xf32>) {
   %kn = mlc.update_slice %kc, %k, %pos {axis = 2 : i64} : (tensor<1x8x256x128xf32>, tensor<1x8x1x128xf32>, tensor<i64>) -> tensor<1x8x256x128xf32>

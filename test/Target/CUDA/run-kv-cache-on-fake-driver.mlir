@@ -8,17 +8,21 @@
 // A decode step's cache appends and attention compiled by mlc-compile for
 // CUDA (mlc-compile keeps attention over a KV cache for the CUDA pipeline)
 // and launched on the fake driver: host code only launches, the appends and
-// the attention kernel (a block of 4 warps per query head) read the
-// position themselves. (No kernel runs: the values printed are not
+// the attention kernels read the position themselves: the 64 rows of the
+// cache in 2 splits of 32 (a block of 4 warps per query head and split),
+// their states in a buffer of host code, combined by a block per query
+// head. (No kernel runs: the values printed are not
 // checked.)
 
 // CHECK: output 0 'output_0': f32 [1, 4, 1, 32]
 
 // The copies of the caches into the results (no mlc.updates here), the
-// appends, the attention kernel, then only the results' copies back.
+// appends, the attention kernels, then only the results' copies back.
 // LOG: module_load cubin ELF
 // LOG: launch decode_kernel grid 4 1 1 block 256 1 1 shared 0
-// LOG: launch decode_kernel_3 grid 4 1 1 block 128 1 1 shared 0
+// LOG: alloc 1280
+// LOG-NEXT: launch decode_kernel_3 grid 4 2 1 block 128 1 1 shared 0
+// LOG-NEXT: launch decode_kernel_4 grid 4 1 1 block 32 1 1 shared 0
 // LOG-NEXT: dtoh 512
 // LOG-NEXT: dtoh 16384
 // LOG-NEXT: dtoh 16384

@@ -25,6 +25,8 @@ using namespace mlc::cuda;
 
 /// Warps per block: each takes every kWarps-th row of the cache.
 static constexpr int64_t kWarps = 4;
+/// Rows of a block of a split decode step (8 per warp).
+static constexpr int64_t kSplitRows = 32;
 
 namespace {
 /// Builds the kernel of one tagged generic.
@@ -68,6 +70,14 @@ struct AttentionKernel {
     return values;
   }
 
+  /// `result` (f32) into `out` at `at`, in `out`'s element type.
+  void storeResult(Value result, Value out, ValueRange at) {
+    Type element = cast<MemRefType>(out.getType()).getElementType();
+    if (element != result.getType())
+      result = arith::TruncFOp::create(b, loc, element, result);
+    memref::StoreOp::create(b, loc, result, out, at);
+  }
+
   Value warpSum(Value value) {
     return warpReduce(
         kb,
@@ -99,29 +109,64 @@ void AttentionKernel::build(DictionaryAttr attrs) {
   bool causal = cast<BoolAttr>(attrs.get("causal")).getValue();
   int64_t perLane = depth / kWarpSize, valuesPerLane = valueDepth / kWarpSize;
   int64_t threads = kWarps * kWarpSize;
+  Type f32Type = b.getF32Type();
+  // A decode step (one query row) over a cache of more than kSplitRows
+  // rows is split along the rows (flash-decoding): a block per
+  // (head, kSplitRows rows) writes its unnormalized state, and a second
+  // kernel combines a head's splits. Else one block per (head, query row)
+  // takes all the rows.
+  std::optional<int64_t> staticQueries = getConstantIntValue(queries);
+  bool split = staticQueries == 1 && rows > kSplitRows;
+  int64_t splits = llvm::divideCeil(rows, kSplitRows);
 
-  gpu::LaunchOp launch = kb.launch(b.getIndexAttr(heads), threads, queries,
-                                   b.getIndexAttr(batch));
-  Value mShared = kb.workgroupBuffer(launch, {kWarps}, b.getF32Type());
-  Value lShared = kb.workgroupBuffer(launch, {kWarps}, b.getF32Type());
-  Value accShared =
-      kb.workgroupBuffer(launch, {kWarps, valueDepth}, b.getF32Type());
-  Value h = launch.getBlockIds().x, i = launch.getBlockIds().y;
+  // The valid rows: those before the query's position (inclusive).
+  auto validRows = [&](Value i) {
+    Value start = arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, position, ValueRange{}));
+    Value last = causal ? arith::AddIOp::create(
+                              b, loc, arith::AddIOp::create(b, loc, start, i),
+                              kb.index(1))
+                        : arith::AddIOp::create(b, loc, start,
+                                                kb.value(queries));
+    return arith::MinSIOp::create(b, loc, last, kb.index(rows)).getResult();
+  };
+
+  // Host code: the splits' states, [batch, heads, splits, 2 + Dv] (m, l,
+  // then the accumulators), freed after the combining kernel.
+  Value states;
+  if (split)
+    states = memref::AllocOp::create(
+        b, loc,
+        MemRefType::get({batch, heads, splits, 2 + valueDepth}, f32Type),
+        b.getI64IntegerAttr(64));
+
+  gpu::LaunchOp launch =
+      kb.launch(b.getIndexAttr(heads), threads,
+                split ? OpFoldResult(b.getIndexAttr(splits)) : queries,
+                b.getIndexAttr(batch));
+  Value mShared = kb.workgroupBuffer(launch, {kWarps}, f32Type);
+  Value lShared = kb.workgroupBuffer(launch, {kWarps}, f32Type);
+  Value accShared = kb.workgroupBuffer(launch, {kWarps, valueDepth}, f32Type);
+  Value h = launch.getBlockIds().x;
   Value bi = launch.getBlockIds().z, tid = launch.getThreadIds().x;
+  Value i = split ? kb.index(0) : launch.getBlockIds().y;
   Value lane = arith::RemUIOp::create(b, loc, tid, kb.index(kWarpSize));
   Value warp = arith::DivUIOp::create(b, loc, tid, kb.index(kWarpSize));
   Value kvHead = arith::DivUIOp::create(b, loc, h, kb.index(group));
-
-  // The valid rows: those before the query's position (inclusive).
-  Value start = arith::IndexCastOp::create(
-      b, loc, b.getIndexType(),
-      memref::LoadOp::create(b, loc, position, ValueRange{}));
-  Value last = causal ? arith::AddIOp::create(
-                            b, loc, arith::AddIOp::create(b, loc, start, i),
-                            kb.index(1))
-                      : arith::AddIOp::create(b, loc, start,
-                                              kb.value(queries));
-  Value n = arith::MinSIOp::create(b, loc, last, kb.index(rows));
+  Value n = validRows(i);
+  // This block's rows: [begin, end).
+  Value begin = kb.index(0), end = n;
+  if (split) {
+    begin = arith::MulIOp::create(b, loc, launch.getBlockIds().y,
+                                  kb.index(kSplitRows));
+    end = arith::MinSIOp::create(
+        b, loc, arith::AddIOp::create(b, loc, begin, kb.index(kSplitRows)), n);
+    // Splits past the valid rows have nothing to do (the combining kernel
+    // reads only the others); the condition is the block's, so every
+    // thread of a block reaches the barrier below or none does.
+    kb.ifThen(kb.cmp(arith::CmpIPredicate::slt, begin, n));
+  }
 
   Value qFirst = arith::MulIOp::create(b, loc, lane, kb.index(perLane));
   Value vFirst = arith::MulIOp::create(b, loc, lane, kb.index(valuesPerLane));
@@ -131,11 +176,16 @@ void AttentionKernel::build(DictionaryAttr attrs) {
   for (int64_t t = 0; t < valuesPerLane; ++t)
     init.push_back(f32(0));
   auto loop = scf::ForOp::create(
-      b, loc, warp, n, kb.index(kWarps), init,
+      b, loc, arith::AddIOp::create(b, loc, begin, warp), end,
+      kb.index(kWarps), init,
       [&](OpBuilder &nb, Location, Value j, ValueRange state) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        // The key's and the value's loads first: neither depends on the
+        // score, so both are in flight together.
         SmallVector<Value> kRow = loadRow(k, {bi, kvHead, j, qFirst}, perLane);
+        SmallVector<Value> vRow =
+            loadRow(v, {bi, kvHead, j, vFirst}, valuesPerLane);
         Value partial = f32(0);
         for (int64_t t = 0; t < perLane; ++t)
           partial = math::FmaOp::create(b, loc, qRow[t], kRow[t], partial);
@@ -148,8 +198,6 @@ void AttentionKernel::build(DictionaryAttr attrs) {
             math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, score, m));
         SmallVector<Value> next = {
             m, math::FmaOp::create(b, loc, state[1], rescale, p)};
-        SmallVector<Value> vRow =
-            loadRow(v, {bi, kvHead, j, vFirst}, valuesPerLane);
         for (int64_t t = 0; t < valuesPerLane; ++t)
           next.push_back(math::FmaOp::create(
               b, loc, p, vRow[t],
@@ -196,13 +244,72 @@ void AttentionKernel::build(DictionaryAttr attrs) {
                                      ValueRange{kb.index(w), d}),
               weight, acc);
         }
-        Value result = arith::DivFOp::create(b, loc, acc, l);
-        if (outType.getElementType() != result.getType())
-          result = arith::TruncFOp::create(b, loc, outType.getElementType(),
-                                           result);
-        memref::StoreOp::create(b, loc, result, out, ValueRange{bi, h, i, d});
+        if (split) {
+          // The block's state, unnormalized: m and l by thread 0.
+          Value s = launch.getBlockIds().y;
+          memref::StoreOp::create(
+              b, loc, acc, states,
+              ValueRange{bi, h, s, arith::AddIOp::create(b, loc, d,
+                                                         kb.index(2))});
+          OpBuilder::InsertionGuard inner(b);
+          kb.ifThen(kb.cmp(arith::CmpIPredicate::eq, d, kb.index(0)));
+          memref::StoreOp::create(b, loc, m, states,
+                                  ValueRange{bi, h, s, kb.index(0)});
+          memref::StoreOp::create(b, loc, l, states,
+                                  ValueRange{bi, h, s, kb.index(1)});
+        } else {
+          storeResult(arith::DivFOp::create(b, loc, acc, l), out,
+                      {bi, h, i, d});
+        }
         scf::YieldOp::create(b, loc);
       });
+  if (!split)
+    return;
+
+  // The combining kernel: a block per head, a thread per output element,
+  // over the splits that hold valid rows.
+  b.setInsertionPointAfter(launch);
+  gpu::LaunchOp combine = kb.launch(b.getIndexAttr(heads), valueDepth,
+                                    b.getIndexAttr(1), b.getIndexAttr(batch));
+  Value ch = combine.getBlockIds().x, cb = combine.getBlockIds().z;
+  Value d = combine.getThreadIds().x;
+  Value used = arith::CeilDivUIOp::create(b, loc, validRows(kb.index(0)),
+                                          kb.index(kSplitRows));
+  auto overSplits = [&](ValueRange init,
+                        function_ref<SmallVector<Value>(Value, ValueRange)>
+                            body) {
+    return scf::ForOp::create(
+               b, loc, kb.index(0), used, kb.index(1), init,
+               [&](OpBuilder &nb, Location, Value s, ValueRange state) {
+                 OpBuilder::InsertionGuard guard(b);
+                 b.setInsertionPoint(nb.getInsertionBlock(),
+                                     nb.getInsertionPoint());
+                 scf::YieldOp::create(b, loc, body(s, state));
+               })
+        .getResults();
+  };
+  auto stateAt = [&](Value s, Value at) {
+    return memref::LoadOp::create(b, loc, states, ValueRange{cb, ch, s, at})
+        .getResult();
+  };
+  Value m = overSplits({f32(std::numeric_limits<float>::lowest())},
+                       [&](Value s, ValueRange state) -> SmallVector<Value> {
+                         return {arith::MaximumFOp::create(
+                             b, loc, state[0], stateAt(s, kb.index(0)))};
+                       })[0];
+  ValueRange sums = overSplits(
+      {f32(0), f32(0)}, [&](Value s, ValueRange state) -> SmallVector<Value> {
+        Value weight = math::ExpOp::create(
+            b, loc, arith::SubFOp::create(b, loc, stateAt(s, kb.index(0)), m));
+        Value acc = stateAt(s, arith::AddIOp::create(b, loc, d, kb.index(2)));
+        return {math::FmaOp::create(b, loc, stateAt(s, kb.index(1)), weight,
+                                    state[0]),
+                math::FmaOp::create(b, loc, acc, weight, state[1])};
+      });
+  storeResult(arith::DivFOp::create(b, loc, sums[1], sums[0]), out,
+              {cb, ch, kb.index(0), d});
+  b.setInsertionPointAfter(combine);
+  memref::DeallocOp::create(b, loc, states);
 }
 
 LogicalResult mlc::cuda::mapAttention(linalg::GenericOp op,
