@@ -12,6 +12,7 @@
 #include "mlc/Pipelines/Pipelines.h"
 #include "mlc/Target/CPU/Transforms/Passes.h"
 #include "mlc/Target/CUDA/Transforms/Passes.h"
+#include "mlc/Transforms/Passes.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVM.h"
@@ -118,6 +119,7 @@ void mlc::registerAllPasses() {
   mlc::registerPipelines();
   mlc::registerCpuTargetPasses();
   mlc::registerCudaTargetPasses();
+  mlc::registerMlcTransformsPasses();
   registerGPUPasses();
   registerTransformsPasses();
   registerConversionPasses();

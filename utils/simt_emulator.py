@@ -41,6 +41,11 @@ at anything a GPU would get wrong or leave undefined:
     does not have;
   * a read of memory nobody wrote (buffers from memref.alloc start as NaN or
     a sentinel integer, and no result may contain one).
+memref.view of an i8 buffer (mlc-plan-memory's arenas) gives views that
+share its bytes, each starting as a new allocation: a plan that reuses
+memory still in use overwrites it and the results differ. compare-dump
+takes the first "Before" dump and the last "After" one, so the mapped side
+may be the IR after a later pass (-mlir-print-ir-after=mlc-plan-memory).
 The reference's linalg.generic ops run as their loop nest: the reduction
 loops in order, all points of the parallel loops at once.
 """
@@ -383,6 +388,18 @@ class Buffer:
         self.elem, self.lanes, self.space = elem, lanes, space
         self.base_alignment = 64  # bytes; a global's own alignment instead
         self.reset_tracking()
+
+    @classmethod
+    def over(cls, data, elem, lanes, space, base_alignment):
+        """A buffer whose storage is `data`, a numpy view of another's (a
+        memref.view of an arena), filled as a new allocation is."""
+        buffer = cls.__new__(cls)
+        buffer.data = data
+        buffer.data[...] = cls(elem, lanes, 1, space).data[0]
+        buffer.elem, buffer.lanes, buffer.space = elem, lanes, space
+        buffer.base_alignment = base_alignment
+        buffer.reset_tracking()
+        return buffer
 
     def reset_tracking(self):
         self.writer = np.full(len(self.data), -1, dtype=np.int64)
@@ -884,6 +901,48 @@ class Emulator:
 
     def op_memref_alloc(self, op, args, env, mask):
         memref = new_memref(op.result_types[0], sizes=[self.uniform(op, a, mask) for a in args])
+        self.allocations.append(memref)
+        return [memref]
+
+    # Views of an i8 buffer (an arena of mlc-plan-memory) share its bytes:
+    # element i of a view at byte `shift` occupies bytes shift + i * size of
+    # the element and on, scaled by ARENA_SCALE so that every element type
+    # fits in its bytes (bf16 is emulated in float32). Views whose bytes
+    # overlap alias, so a plan that reuses memory still in use corrupts
+    # results (and each view starts as a new allocation: NaN).
+    ARENA_SCALE = 2
+
+    def op_memref_view(self, op, args, env, mask):
+        source, shift, *sizes = args
+        if (source.elem != "i8" or source.lanes != 1 or len(source.shape) != 1
+                or source.offset != 0 or source.strides != [1]):
+            self.fail(op, "a view of anything but a contiguous 1-D i8 buffer")
+        shift = self.uniform(op, shift, mask)
+        t = MemRefType(op.result_types[0])
+        sizes = [self.uniform(op, v, mask) for v in sizes]
+        shape = [sizes.pop(0) if d is None else d for d in t.shape]
+        count = int(np.prod(shape)) if shape else 1
+        size = BYTES[t.elem] * t.lanes
+        if shift < 0 or shift + count * size > source.shape[0]:
+            self.fail(op, f"a view of {count * size} bytes at {shift} of a buffer of "
+                          f"{source.shape[0]}")
+        arena = source.buffer
+        if not hasattr(arena, "raw"):
+            arena.raw = np.zeros(source.shape[0] * self.ARENA_SCALE, dtype=np.uint8)
+        k = self.ARENA_SCALE
+        view_shape = (count,) if t.lanes == 1 else (count, t.lanes)
+        view_strides = (k * size,) if t.lanes == 1 else (k * size, k * BYTES[t.elem])
+        data = np.ndarray(view_shape, dtype=NUMPY[t.elem], buffer=arena.raw,
+                          offset=k * shift, strides=view_strides)
+        alignment = arena.base_alignment
+        while shift % alignment:
+            alignment //= 2
+        buffer = Buffer.over(data, t.elem, t.lanes, arena.space, alignment)
+        strides, acc = [], 1
+        for d in reversed(shape):
+            strides.insert(0, acc)
+            acc *= d
+        memref = MemRef(buffer, 0, shape, strides, t.elem, t.lanes)
         self.allocations.append(memref)
         return [memref]
 

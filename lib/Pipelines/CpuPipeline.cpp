@@ -8,6 +8,7 @@
 #include "mlc/Dialect/Mlc/Transforms/Passes.h"
 #include "mlc/Pipelines/Pipelines.h"
 #include "mlc/Target/CPU/Transforms/Passes.h"
+#include "mlc/Transforms/Passes.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -78,7 +79,7 @@ void mlc::buildLinalgToLLVMCpuPipeline(OpPassManager &pm,
   // After the accumulators are hoisted: their aliasing check tells buffers
   // apart by allocation, which the arena would merge.
   if (options.planMemory)
-    pm.addNestedPass<func::FuncOp>(createCpuPlanMemoryPass());
+    pm.addNestedPass<func::FuncOp>(createPlanMemoryPass());
   if (options.printKernels)
     pm.addPass(createCpuPrintKernelsPass());
   pm.addPass(createCanonicalizerPass());

@@ -11,6 +11,7 @@
 #include "mlc/Config.h"
 #include "mlc/Pipelines/Pipelines.h"
 #include "mlc/Target/CUDA/Transforms/Passes.h"
+#include "mlc/Transforms/Passes.h"
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -38,6 +39,11 @@ void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createCudaMapToGpuPass(mapping));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Device intermediates in one arena per size (after the mapping, whose
+  // patterns look for the allocation behind a buffer; kernels on one stream
+  // run in order, so a buffer is free once its last kernel is launched).
+  if (options.planMemory)
+    pm.addNestedPass<func::FuncOp>(createPlanMemoryPass());
 
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());

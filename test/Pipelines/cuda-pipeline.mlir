@@ -20,3 +20,26 @@ func.func @main(%x: tensor<4x1024xf32>, %b: tensor<1024xf32>) -> tensor<4x1024xf
   %y = mlc.add %s, %b : (tensor<4x1024xf32>, tensor<1024xf32>) -> tensor<4x1024xf32>
   return %y : tensor<4x1024xf32>
 }
+
+// Intermediates in device memory are planned at compile time
+// (mlc-plan-memory, after mlc-cuda-map-to-gpu): four GEMVs, three
+// intermediates of 1 KiB in one arena of 2 KiB, the third where the first
+// was (its last kernel launched before).
+// CHECK-LABEL: func.func @chain(
+// CHECK:         %[[ARENA:.+]] = memref.alloc() {{.*}} : memref<2048xi8>
+// CHECK:         %[[H:.+]] = memref.view %[[ARENA]][%c0][] : memref<2048xi8> to memref<1x256xf32>
+// CHECK:         gpu.launch_func {{.*}} args({{.*}}, %[[H]] : memref<1x256xf32>)
+// CHECK:         %[[G:.+]] = memref.view %[[ARENA]][%c1024][] : memref<2048xi8> to memref<1x256xf32>
+// CHECK:         gpu.launch_func {{.*}} args({{.*}}, %[[H]] : memref<1x256xf32>, %[[G]] : memref<1x256xf32>)
+// CHECK:         %[[O:.+]] = memref.view %[[ARENA]][%c0][] : memref<2048xi8> to memref<1x256xf32>
+// CHECK:         gpu.launch_func {{.*}} args({{.*}}, %[[G]] : memref<1x256xf32>, %[[O]] : memref<1x256xf32>)
+// CHECK:         gpu.launch_func {{.*}} args({{.*}}, %[[O]] : memref<1x256xf32>, %{{.+}} : memref<1x256xf32>)
+// CHECK:         memref.dealloc %[[ARENA]] : memref<2048xi8>
+// CHECK-NEXT:    return
+func.func @chain(%x: tensor<1x256xf32>, %w1: tensor<256x256xf32>, %w2: tensor<256x256xf32>, %w3: tensor<256x256xf32>, %w4: tensor<256x256xf32>) -> tensor<1x256xf32> {
+  %h = mlc.matmul %x, %w1 : (tensor<1x256xf32>, tensor<256x256xf32>) -> tensor<1x256xf32>
+  %g = mlc.matmul %h, %w2 : (tensor<1x256xf32>, tensor<256x256xf32>) -> tensor<1x256xf32>
+  %o = mlc.matmul %g, %w3 : (tensor<1x256xf32>, tensor<256x256xf32>) -> tensor<1x256xf32>
+  %r = mlc.matmul %o, %w4 : (tensor<1x256xf32>, tensor<256x256xf32>) -> tensor<1x256xf32>
+  return %r : tensor<1x256xf32>
+}

@@ -52,7 +52,7 @@ struct CpuPipelineOptions
   Option<bool> planMemory{
       *this, "plan-memory",
       llvm::cl::desc("Place intermediates in arenas planned at compile time "
-                     "(mlc-cpu-plan-memory)"),
+                     "(mlc-plan-memory)"),
       llvm::cl::init(true)};
   Option<bool> printKernels{
       *this, "print-kernels",
@@ -86,6 +86,11 @@ struct CudaPipelineOptions
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};
+  Option<bool> planMemory{
+      *this, "plan-memory",
+      llvm::cl::desc("Place device intermediates in arenas planned at "
+                     "compile time (mlc-plan-memory)"),
+      llvm::cl::init(true)};
 };
 
 /// mlc graph passes and the lowering to linalg on tensors: shape
@@ -113,7 +118,8 @@ void buildBufferizationPipeline(mlir::OpPassManager &pm);
 /// linalg on tensors to kernels for NVIDIA GPUs: shared producers fused
 /// (mlc-cuda-fuse-shared-producers), KV-cache attention as a tagged generic,
 /// bufferization and deallocation, generics mapped to gpu.launch
-/// (mlc-cuda-map-to-gpu), outlining into one gpu.module with buffers of
+/// (mlc-cuda-map-to-gpu), device intermediates in arenas (mlc-plan-memory),
+/// outlining into one gpu.module with buffers of
 /// dynamic type passed by descriptor, NVVM, and a gpu.binary with a cubin per
 /// architecture and the PTX of the last (mlc-cuda-serialize). Host code
 /// stays in func/memref with gpu.launch_func.

@@ -1,4 +1,4 @@
-// RUN: mlc-opt %s -mlc-cuda-pipeline=format=isa -mlir-print-ir-before=mlc-cuda-map-to-gpu -mlir-print-ir-after=mlc-cuda-map-to-gpu -mlir-print-op-generic -mlir-print-ir-module-scope -mlir-disable-threading -o /dev/null 2> %t.dump
+// RUN: mlc-opt %s -mlc-cuda-pipeline=format=isa -mlir-print-ir-before=mlc-cuda-map-to-gpu -mlir-print-ir-after=mlc-plan-memory -mlir-print-op-generic -mlir-print-ir-module-scope -mlir-disable-threading -o /dev/null 2> %t.dump
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --fill 3=21 | FileCheck %s
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --fill 3=0 | FileCheck %s
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --fill 3=62 | FileCheck %s

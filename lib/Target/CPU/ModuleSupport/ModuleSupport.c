@@ -4,7 +4,7 @@
  * (finalize-memref-to-llvm with use-generic-functions). Large blocks are
  * kept when freed and handed out again to allocations of about the same
  * size: a module's buffers have the same sizes on every call (see
- * mlc-cpu-plan-memory), so after the first call no pages are mapped and
+ * mlc-plan-memory), so after the first call no pages are mapped and
  * faulted in again, which costs as much as a tenth of a small model's
  * run time. What is kept is freed when the module is unloaded.
  *

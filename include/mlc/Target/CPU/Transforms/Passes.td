@@ -133,32 +133,6 @@ def CpuFreeThreadBuffersPass
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
-def CpuPlanMemoryPass : Pass<"mlc-cpu-plan-memory", "::mlir::func::FuncOp"> {
-  let summary = "Place intermediate buffers in one arena, planned at compile "
-                "time";
-  let description = [{
-    After bufferization and deallocation, moves buffers with static shapes
-    out of the sequential loops that allocate them on every iteration, then
-    gives the buffers of the function's top level offsets in an arena: a
-    buffer lives from its allocation to the last use of it or of a view of
-    it, and buffers whose lifetimes do not overlap share memory (placed
-    largest first, at the lowest 64-byte aligned offset free for their
-    lifetime). Buffers with static sizes share one arena; buffers whose size
-    is a static multiple of one dynamic dimension (the batch size) share an
-    arena per such dimension, whose offsets scale with it. Each call then
-    allocates one block per arena instead of one per intermediate, and
-    reuses memory that is already mapped.
-
-    Buffers that are returned, yielded, passed to calls or stored, and
-    buffers with other layouts or more than one dynamic dimension, keep
-    their own allocation.
-  }];
-  let dependentDialects = [
-    "::mlir::arith::ArithDialect",
-    "::mlir::memref::MemRefDialect"
-  ];
-}
-
 def CpuPrintKernelsPass
     : Pass<"mlc-cpu-print-kernels", "::mlir::ModuleOp"> {
   let summary = "Print the kernels of each function";

@@ -5,28 +5,34 @@
 // for every buffer. This pass gives the buffers of the function's top level
 // offsets in one arena, reusing memory between buffers whose lifetimes do
 // not overlap. Buffers allocated in sequential loop bodies are first
-// hoisted out of the loops (one buffer serves every iteration).
+// hoisted out of the loops (one buffer serves every iteration). The CPU
+// pipeline runs it on host buffers, the CUDA pipeline on device buffers in
+// host code (kernels on one stream run in launch order).
 //
 // Lifetimes are positions in the entry block: from the allocation to the
 // last operation that uses the buffer or a view of it. A buffer whose uses
 // are not all understood (returned, yielded, passed to a call, stored) is
 // left alone. Sizes are either static or a static multiple of one dynamic
-// value (the batch size, typically); buffers of each kind share an arena
-// whose offsets scale with that value.
+// value (the batch size, a sequence length); buffers of each kind share an
+// arena whose offsets scale with that value. Dynamic sizes are compared
+// after resolving the values bufferization computes them from (see
+// resolveSize).
 //
 //===----------------------------------------------------------------------===//
 
-#include "mlc/Target/CPU/Transforms/Passes.h"
+#include "mlc/Transforms/Passes.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace mlc {
-#define GEN_PASS_DEF_CPUPLANMEMORYPASS
-#include "mlc/Target/CPU/Transforms/Passes.h.inc"
+#define GEN_PASS_DEF_PLANMEMORYPASS
+#include "mlc/Transforms/Passes.h.inc"
 } // namespace mlc
 
 using namespace mlir;
@@ -105,6 +111,101 @@ void hoistOutOfLoops(func::FuncOp func) {
   }
 }
 
+/// The value that gives dimension `index` (dynamic) of `memref` where the
+/// op defining it says: the size an allocation, memref.view, expand_shape,
+/// subview or reinterpret_cast was given, or else the same size of its
+/// source (a cast, a transpose, a collapse_shape whose group has one
+/// dimension that is not 1). Null when neither is known.
+Value dimensionSize(Value memref, int64_t index) {
+  for (int steps = 0; steps < 64; ++steps) {
+    Operation *def = memref.getDefiningOp();
+    auto type = dyn_cast<MemRefType>(memref.getType());
+    if (!def || !type || index < 0 || index >= type.getRank() ||
+        !type.isDynamicDim(index))
+      return {};
+    auto given = [&](ArrayRef<OpFoldResult> sizes) -> Value {
+      return dyn_cast<Value>(sizes[index]);
+    };
+    if (auto alloc = dyn_cast<memref::AllocOp>(def))
+      return alloc.getDynamicSizes()[type.getDynamicDimIndex(index)];
+    if (auto view = dyn_cast<memref::ViewOp>(def))
+      return view.getSizes()[type.getDynamicDimIndex(index)];
+    if (auto expand = dyn_cast<memref::ExpandShapeOp>(def))
+      return given(expand.getMixedOutputShape());
+    if (auto cast = dyn_cast<memref::ReinterpretCastOp>(def))
+      return given(cast.getMixedSizes());
+    if (auto subview = dyn_cast<memref::SubViewOp>(def)) {
+      // The sizes of the kept dimensions (rank reduction drops some).
+      llvm::SmallBitVector dropped = subview.getDroppedDims();
+      SmallVector<OpFoldResult> kept;
+      for (auto [d, size] : llvm::enumerate(subview.getMixedSizes()))
+        if (!dropped.test(d))
+          kept.push_back(size);
+      return given(kept);
+    }
+    if (auto cast = dyn_cast<memref::CastOp>(def)) {
+      memref = cast.getSource();
+      continue;
+    }
+    if (auto transpose = dyn_cast<memref::TransposeOp>(def)) {
+      index = transpose.getPermutation().getDimPosition(index);
+      memref = transpose.getIn();
+      continue;
+    }
+    if (auto collapse = dyn_cast<memref::CollapseShapeOp>(def)) {
+      MemRefType source = collapse.getSrcType();
+      std::optional<int64_t> only;
+      for (int64_t d : collapse.getReassociationIndices()[index]) {
+        if (source.getDimSize(d) == 1)
+          continue;
+        if (only)
+          return {};
+        only = d;
+      }
+      if (!only)
+        return {};
+      memref = collapse.getSrc();
+      index = *only;
+      continue;
+    }
+    return {};
+  }
+  return {};
+}
+
+/// The value a dynamic size is computed from, looking through what
+/// bufferization and reshapes leave between equal sizes: `memref.dim` (see
+/// dimensionSize), `(x * c) floordiv c` (sizes of buffers do not overflow)
+/// and a select between two sizes that resolve alike. Sizes that resolve
+/// to the same value are equal, so their buffers share an arena.
+Value resolveSize(Value size) {
+  for (int steps = 0; steps < 64; ++steps) {
+    Operation *def = size.getDefiningOp();
+    Value next;
+    if (!def)
+      return size;
+    if (auto dim = dyn_cast<memref::DimOp>(def)) {
+      if (std::optional<int64_t> index = dim.getConstantIndex())
+        next = dimensionSize(dim.getSource(), *index);
+    } else if (isa<arith::FloorDivSIOp, arith::DivSIOp, arith::DivUIOp>(def)) {
+      auto mul = def->getOperand(0).getDefiningOp<arith::MulIOp>();
+      APInt divisor, factor;
+      if (mul && matchPattern(def->getOperand(1), m_ConstantInt(&divisor)) &&
+          matchPattern(mul.getRhs(), m_ConstantInt(&factor)) &&
+          divisor == factor && !divisor.isZero())
+        next = mul.getLhs();
+    } else if (auto select = dyn_cast<arith::SelectOp>(def)) {
+      Value a = resolveSize(select.getTrueValue());
+      if (a == resolveSize(select.getFalseValue()))
+        next = a;
+    }
+    if (!next)
+      return size;
+    size = next;
+  }
+  return size;
+}
+
 /// A buffer to place: its size in bytes (per unit of its scale) and its
 /// lifetime in positions of the entry block.
 struct Buffer {
@@ -170,8 +271,7 @@ FailureOr<int64_t> bytesPerUnit(MemRefType type,
   return llvm::alignTo(size, kAlignment);
 }
 
-struct CpuPlanMemoryPass
-    : mlc::impl::CpuPlanMemoryPassBase<CpuPlanMemoryPass> {
+struct PlanMemoryPass : mlc::impl::PlanMemoryPassBase<PlanMemoryPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (func.isExternal() || !func.getBody().hasOneBlock())
@@ -197,7 +297,8 @@ struct CpuPlanMemoryPass
       unsigned last = position[alloc];
       for (Operation *use : *uses)
         last = std::max(last, position[entry.findAncestorOpInBlock(*use)]);
-      Value scale = dynamicDim ? alloc.getDynamicSizes().front() : Value();
+      Value scale =
+          dynamicDim ? resolveSize(alloc.getDynamicSizes().front()) : Value();
       // The scale must be defined before the first buffer that uses it.
       if (scale && scale.getParentBlock() == &entry && scale.getDefiningOp() &&
           position[scale.getDefiningOp()] > position[alloc])
