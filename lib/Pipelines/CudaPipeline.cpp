@@ -39,6 +39,10 @@ void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createCudaMapToGpuPass(mapping));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Independent launches as one kernel, told apart by their allocations
+  // (so before the arena, which makes them views of one buffer).
+  if (options.fuseLaunches)
+    pm.addNestedPass<func::FuncOp>(createCudaFuseLaunchesPass());
   // Device intermediates in one arena per size (after the mapping, whose
   // patterns look for the allocation behind a buffer; kernels on one stream
   // run in order, so a buffer is free once its last kernel is launched).

@@ -1,4 +1,5 @@
-//===- PlanMemory.cpp - intermediates in one arena, planned at compile time ===//
+//===- PlanMemory.cpp - intermediates in one arena, planned at compile time
+//===//
 //
 // After bufferization every intermediate is a memref.alloc, deallocated at
 // the end of the function; each call then maps and faults in fresh pages
@@ -24,9 +25,9 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
-#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SmallBitVector.h"
 
@@ -70,8 +71,7 @@ FailureOr<SmallVector<Operation *>> collectUses(memref::AllocOp alloc) {
       if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
         if (view.getViewSource() == value) {
           uses.push_back(user);
-          worklist.append(user->getResults().begin(),
-                          user->getResults().end());
+          worklist.append(user->getResults().begin(), user->getResults().end());
           continue;
         }
       }

@@ -86,6 +86,11 @@ struct CudaPipelineOptions
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};
+  Option<bool> fuseLaunches{
+      *this, "fuse-launches",
+      llvm::cl::desc("Run independent consecutive kernels as one "
+                     "(mlc-cuda-fuse-launches)"),
+      llvm::cl::init(true)};
   Option<bool> planMemory{
       *this, "plan-memory",
       llvm::cl::desc("Place device intermediates in arenas planned at "
@@ -118,7 +123,8 @@ void buildBufferizationPipeline(mlir::OpPassManager &pm);
 /// linalg on tensors to kernels for NVIDIA GPUs: shared producers fused
 /// (mlc-cuda-fuse-shared-producers), KV-cache attention as a tagged generic,
 /// bufferization and deallocation, generics mapped to gpu.launch
-/// (mlc-cuda-map-to-gpu), device intermediates in arenas (mlc-plan-memory),
+/// (mlc-cuda-map-to-gpu), independent launches fused (mlc-cuda-fuse-launches),
+/// device intermediates in arenas (mlc-plan-memory),
 /// outlining into one gpu.module with buffers of
 /// dynamic type passed by descriptor, NVVM, and a gpu.binary with a cubin per
 /// architecture and the PTX of the last (mlc-cuda-serialize). Host code

@@ -17,12 +17,17 @@
 // CHECK: output 0 'output_0': f32 [1, 4, 1, 32]
 
 // The copies of the caches into the results (no mlc.updates here), the
-// appends, the attention kernels, then only the results' copies back.
+// appends, the attention kernels, then only the results' copies back. The
+// key's append and the value cache's copy are independent: one kernel of
+// 1 + 4 blocks (mlc-cuda-fuse-launches).
 // LOG: module_load cubin ELF
 // LOG: launch decode_kernel grid 4 1 1 block 256 1 1 shared 0
+// LOG-NEXT: alloc
+// LOG-NEXT: launch decode_kernel_0 grid 5 1 1 block 256 1 1 shared 0
+// LOG-NEXT: launch decode_kernel_1 grid 1 1 1 block 256 1 1 shared 0
 // LOG: alloc 1280
-// LOG-NEXT: launch decode_kernel_3 grid 4 2 1 block 128 1 1 shared 0
-// LOG-NEXT: launch decode_kernel_4 grid 4 1 1 block 32 1 1 shared 0
+// LOG-NEXT: launch decode_kernel_2 grid 4 2 1 block 128 1 1 shared 0
+// LOG-NEXT: launch decode_kernel_3 grid 4 1 1 block 32 1 1 shared 0
 // LOG-NEXT: dtoh 512
 // LOG-NEXT: dtoh 16384
 // LOG-NEXT: dtoh 16384

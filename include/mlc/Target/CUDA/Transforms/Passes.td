@@ -160,6 +160,42 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
   ];
 }
 
+def CudaFuseLaunchesPass
+    : Pass<"mlc-cuda-fuse-launches", "::mlir::func::FuncOp"> {
+  let summary = "Run independent consecutive launches as one kernel";
+  let description = [{
+    After `mlc-cuda-map-to-gpu`, two consecutive `gpu.launch` ops of which
+    neither writes memory that the other reads or writes become one launch:
+    its blocks are the first launch's, then the second's (a uniform branch
+    on the block index, so each block runs one body and reaches the
+    barriers that body has). A decode step of Qwen3 normalizes and rotates
+    its query heads, does the same to its key heads writing them into the
+    cache, and copies its value heads into the cache: three small kernels
+    that read the same projection and write three different buffers, one
+    kernel after this pass.
+
+    Both launches must have one-dimensional grids and blocks of constant
+    size, no async tokens, clusters, dynamic shared memory or private
+    memory, at most 48 KiB of workgroup memory together (a block's static
+    limit), and only ops without memory effects (views, constants,
+    allocations) between them. A launch may be under the guard that host
+    code puts around a dynamic grid (`scf.if` of `grid != 0` around the
+    launch alone); the fused launch is then under a guard of the sum of
+    the grids (a body whose grid is empty gets no blocks). Blocks of different sizes are fused when
+    the larger is a multiple of the smaller and the body of the larger has
+    no barrier, shuffle or workgroup memory: each thread then runs the
+    larger body for several of its threads in turn. Buffers are told apart
+    by what they are views of: distinct allocations, distinct arguments
+    of the function (entry points take buffers that do not overlap) and
+    globals of distinct names are distinct memory.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 def CudaWriteBinariesPass
     : Pass<"mlc-cuda-write-binaries", "::mlir::ModuleOp"> {
   let summary = "Write the objects of gpu.binary ops to files";
