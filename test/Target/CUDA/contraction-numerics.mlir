@@ -324,3 +324,48 @@ func.func @matmul_i32(%x: memref<6x7xi32>, %w: memref<7x5xi32>, %y: memref<6x5xi
   }
   return
 }
+
+// A GEMV along k whose lhs an elementwise generic computes right before it
+// from two views of one buffer (Qwen3's SiLU(gate) * up before the down
+// projection), 2 rows: each block computes the lhs into shared memory,
+// meets at a barrier, then reads it from there; one kernel for both
+// generics, the lhs buffer gone.
+// CHECK-DAG: OK gemv_along_k_prologue
+// KIND-LABEL: func.func @gemv_along_k_prologue
+// KIND-NOT:     memref.alloc
+// KIND:         gpu.launch
+// KIND-SAME:      workgroup(%[[LHS:.+]] : memref<1024xf32, #gpu.address_space<workgroup>>)
+// KIND:           math.exp
+// KIND:           memref.store {{.*}}, %[[LHS]]
+// KIND:           gpu.barrier
+// KIND:           vector.load %[[LHS]]
+// KIND-NOT:     gpu.launch
+func.func @gemv_along_k_prologue(%gu: memref<2x1024xf32>, %w: memref<24x512xbf16>, %y: memref<2x24xf32>) {
+  %one = arith.constant 1.0 : f32
+  %gate = memref.subview %gu[0, 0] [2, 512] [1, 1] : memref<2x1024xf32> to memref<2x512xf32, strided<[1024, 1]>>
+  %up = memref.subview %gu[0, 512] [2, 512] [1, 1] : memref<2x1024xf32> to memref<2x512xf32, strided<[1024, 1], offset: 512>>
+  %h = memref.alloc() {alignment = 64 : i64} : memref<2x512xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%gate, %up : memref<2x512xf32, strided<[1024, 1]>>, memref<2x512xf32, strided<[1024, 1], offset: 512>>) outs(%h : memref<2x512xf32>) {
+  ^bb0(%g: f32, %u: f32, %out: f32):
+    %n = arith.negf %g : f32
+    %e = math.exp %n : f32
+    %d = arith.addf %e, %one : f32
+    %s = arith.divf %one, %d : f32
+    %x = arith.mulf %g, %s : f32
+    %r = arith.mulf %x, %u : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%h, %w : memref<2x512xf32>, memref<24x512xbf16>) outs(%y : memref<2x24xf32>) {
+  ^bb0(%a: f32, %b: bf16, %out: f32):
+    %bf = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %bf : f32
+    %r = arith.addf %out, %m : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %h : memref<2x512xf32>
+  return
+}

@@ -166,7 +166,9 @@ mlc::cuda::matchContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
 }
 
 bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
-                               int64_t blockSize, Value initSource) {
+                               int64_t blockSize, Value initSource,
+                               linalg::GenericOp lhsProducer,
+                               bool *tookProducer) {
   std::optional<Contraction> c = matchContraction(op, sizes);
   if (!c)
     return false;
@@ -196,9 +198,18 @@ bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
   if (rows > kMaxGemvRows ||
       (columns <= kMaxGemvRows && !readsAlongK(*c) && readsAlongK(swapped)))
     chosen = &swapped;
-  if (readsAlongK(*chosen))
-    mapGemvAlongK(*chosen, blockSize, initSource);
-  else
+  if (readsAlongK(*chosen)) {
+    // The producer of the lhs computed by each block: only where the lhs
+    // is its output buffer itself (not a view) and not the rhs too.
+    bool prologue =
+        lhsProducer &&
+        chosen->lhs->get() == lhsProducer.getDpsInitOperand(0)->get() &&
+        chosen->rhs->get() != chosen->lhs->get();
+    if (prologue && tookProducer)
+      *tookProducer = true;
+    mapGemvAlongK(*chosen, blockSize, initSource,
+                  prologue ? lhsProducer : linalg::GenericOp());
+  } else
     mapGemvAlongN(*chosen, blockSize, initSource);
   return true;
 }

@@ -15,6 +15,9 @@ namespace mlc::cuda {
 
 /// Rows (the product of the m loops) up to which a contraction is a GEMV.
 inline constexpr int64_t kMaxGemvRows = 4;
+/// Elements of a GEMV's lhs that its blocks may compute themselves into
+/// shared memory (16 KiB of f32).
+inline constexpr int64_t kMaxPrologueElements = 4096;
 
 struct Contraction {
   mlir::linalg::GenericOp op;
@@ -62,11 +65,17 @@ std::optional<Contraction> matchContraction(mlir::linalg::GenericOp op,
                                             llvm::ArrayRef<int64_t> sizes);
 
 /// M <= kMaxGemvRows, rhs read along its innermost k loop: one warp per
-/// output column. Needs K >= 32.
-void mapGemvAlongK(const Contraction &c, int64_t blockSize, mlir::Value initSource);
+/// output column. Needs K >= 32. With a `prologue` (an all-parallel generic
+/// that writes the lhs, a buffer of at most kMaxPrologueElements elements,
+/// see mapContraction), each block first computes the whole lhs into
+/// shared memory and reads it from there, and `prologue` is erased too.
+void mapGemvAlongK(const Contraction &c, int64_t blockSize,
+                   mlir::Value initSource,
+                   mlir::linalg::GenericOp prologue = {});
 /// M <= kMaxGemvRows, any layout (vectors where rhs's innermost loop is an
 /// n loop): threads along n, blocks split K.
-void mapGemvAlongN(const Contraction &c, int64_t blockSize, mlir::Value initSource);
+void mapGemvAlongN(const Contraction &c, int64_t blockSize,
+                   mlir::Value initSource);
 /// Block tiles in shared memory, a register tile per thread; false (and
 /// nothing changed) if the grid would exceed CUDA's limits.
 bool mapMatmul(const Contraction &c, mlir::Value initSource);

@@ -57,8 +57,68 @@ static void storeTotal(KernelBuilder &kb, const Contraction &c, Value sum,
   kb.store(kb.apply(c.add, kb.initial(*c.out, ivs), sum), *c.out, ivs);
 }
 
+/// The prologue of a GEMV along k: the block's threads compute every
+/// element of `prologue`'s output (its lhs) into a new buffer of shared
+/// memory of `launch`, in the output's row-major order, then meet at a
+/// barrier. Returns that buffer.
+static Value computeIntoShared(KernelBuilder &kb, gpu::LaunchOp launch,
+                               linalg::GenericOp prologue, int64_t blockSize) {
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
+  auto type = cast<MemRefType>(prologue.getDpsInitOperand(0)->get().getType());
+  Value shared = kb.workgroupBuffer(launch, {type.getNumElements()},
+                                    type.getElementType());
+  SmallVector<OpFoldResult> shape =
+      llvm::map_to_vector(type.getShape(), [&](int64_t n) -> OpFoldResult {
+        return b.getIndexAttr(n);
+      });
+  kb.width = 1;
+  auto loop =
+      scf::ForOp::create(b, loc, launch.getThreadIds().x,
+                         kb.index(type.getNumElements()), kb.index(blockSize));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value element = loop.getInductionVar();
+    // The output's map is the identity: its indices are the loop indices.
+    SmallVector<Value> ivs = kb.delinearize(element, shape);
+    IRMapping map;
+    for (OpOperand *input : prologue.getDpsInputOperands()) {
+      BlockArgument arg = prologue.getMatchingBlockArgument(input);
+      if (arg.use_empty())
+        continue;
+      if (!isa<MemRefType>(input->get().getType())) {
+        map.map(arg, input->get());
+        continue;
+      }
+      map.map(arg,
+              memref::LoadOp::create(
+                  b, loc, input->get(),
+                  kb.indices(prologue.getMatchingIndexingMap(input), ivs)));
+    }
+    for (Operation &inner : prologue.getBody()->without_terminator())
+      b.clone(inner, map);
+    Value result =
+        map.lookupOrDefault(prologue.getBody()->getTerminator()->getOperand(0));
+    memref::StoreOp::create(b, loc, result, shared, ValueRange{element});
+  }
+  gpu::BarrierOp::create(b, loc);
+  return shared;
+}
+
+/// The row-major offset of `indices` in a buffer of static `shape`.
+static Value linearize(KernelBuilder &kb, ValueRange indices,
+                       ArrayRef<int64_t> shape) {
+  Value flat = kb.index(0);
+  for (auto [index, size] : llvm::zip_equal(indices, shape))
+    flat = arith::AddIOp::create(
+        kb.b, kb.loc, arith::MulIOp::create(kb.b, kb.loc, flat, kb.index(size)),
+        index);
+  return flat;
+}
+
 void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
-                              Value initSource) {
+                              Value initSource, linalg::GenericOp prologue) {
   linalg::GenericOp op = c.op;
   KernelBuilder kb(op, initSource);
   OpBuilder &b = kb.b;
@@ -69,8 +129,8 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
   llvm::append_range(columnLoops, c.n);
   int64_t columns = c.size(columnLoops);
   int64_t warps = blockSize / kWarpSize;
-  gpu::LaunchOp launch = kb.launch(
-      kb.b.getIndexAttr(llvm::divideCeil(columns, warps)), blockSize);
+  gpu::LaunchOp launch =
+      kb.launch(kb.b.getIndexAttr(llvm::divideCeil(columns, warps)), blockSize);
   Value tid = launch.getThreadIds().x;
   Value lane = arith::RemUIOp::create(b, loc, tid, kb.index(kWarpSize));
   Value warp = arith::DivUIOp::create(b, loc, tid, kb.index(kWarpSize));
@@ -78,6 +138,11 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
       b, loc,
       arith::MulIOp::create(b, loc, launch.getBlockIds().x, kb.index(warps)),
       warp);
+  // Every thread takes part in the prologue, before warps leave.
+  Value lhsShared =
+      prologue ? computeIntoShared(kb, launch, prologue, blockSize) : Value();
+  ArrayRef<int64_t> lhsShape =
+      cast<MemRefType>(c.lhs->get().getType()).getShape();
   // Whole warps leave together, so the shuffles below see all 32 lanes.
   kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, column, kb.index(columns)));
   SmallVector<Value> ivs(op.getNumLoops(), kb.index(0));
@@ -112,7 +177,10 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
     matrix.push_back(kb.loadAt(c.rhs->get(), kb.indices(*c.rhs, at)));
     for (int64_t r = 0; r < rows; ++r) {
       SmallVector<Value> atRow = kb.withLoops(at, c.m, kb.index(r));
-      vecs[u].push_back(kb.loadAt(c.lhs->get(), kb.indices(*c.lhs, atRow)));
+      SmallVector<Value> lhsAt = kb.indices(*c.lhs, atRow);
+      vecs[u].push_back(
+          lhsShared ? kb.loadAt(lhsShared, linearize(kb, lhsAt, lhsShape))
+                    : kb.loadAt(c.lhs->get(), lhsAt));
     }
   }
   SmallVector<Value> accs = llvm::to_vector_of<Value>(loop.getRegionIterArgs());
@@ -138,6 +206,8 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
   for (int64_t r = 0; r < rows; ++r)
     storeTotal(kb, c, sums[r], kb.withLoops(ivs, c.m, kb.index(r)));
   op.erase();
+  if (prologue)
+    prologue.erase();
 }
 
 void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
@@ -159,8 +229,8 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
   int64_t groups = columns / width;
   int64_t blockColumns = kColumnThreads * width;
   int64_t groupBlocks = llvm::divideCeil(groups, kColumnThreads);
-  gpu::LaunchOp launch = kb.launch(
-      kb.b.getIndexAttr(groupBlocks * c.size(c.batch)), threads);
+  gpu::LaunchOp launch =
+      kb.launch(kb.b.getIndexAttr(groupBlocks * c.size(c.batch)), threads);
   Value tid = launch.getThreadIds().x;
   Value bid = launch.getBlockIds().x;
   Value blockBatch = arith::DivUIOp::create(b, loc, bid, kb.index(groupBlocks));
@@ -174,9 +244,8 @@ void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,
       columnThread);
   SmallVector<Value> ivs(op.getNumLoops(), kb.index(0));
   ivs = kb.withLoops(ivs, c.batch, blockBatch);
-  ivs =
-      kb.withLoops(ivs, c.n,
-                arith::MulIOp::create(b, loc, group, kb.index(width)));
+  ivs = kb.withLoops(ivs, c.n,
+                     arith::MulIOp::create(b, loc, group, kb.index(width)));
 
   // Threads past the last column group still meet the barrier, with zeros.
   Value depthEnd = arith::SelectOp::create(

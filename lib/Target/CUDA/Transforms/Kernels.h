@@ -200,9 +200,14 @@ void mapGeneral(mlir::linalg::GenericOp op, int64_t blockSize,
 
 /// A contraction `C += f(A) * g(B)` with f32 accumulation as a GEMV (at
 /// most `kMaxGemvRows` rows) or a tiled matmul; false (and `op` untouched)
-/// if `op` is not such a contraction.
+/// if `op` is not such a contraction. `lhsProducer`, if set, is an
+/// all-parallel generic that writes one of `op`'s inputs whole (a buffer
+/// only `op` reads): a GEMV along k whose lhs it is computes it in each
+/// block instead (one kernel less), erases it and sets `tookProducer`.
 bool mapContraction(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
-                    int64_t blockSize, mlir::Value initSource);
+                    int64_t blockSize, mlir::Value initSource,
+                    mlir::linalg::GenericOp lhsProducer = {},
+                    bool *tookProducer = nullptr);
 
 /// A generic of mlc-cuda-attention-to-linalg (`attrs`: its `mlc.attention`)
 /// as the attention kernel (Attention.cpp); an error if its head sizes do

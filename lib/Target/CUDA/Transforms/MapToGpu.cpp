@@ -167,6 +167,51 @@ static linalg::GenericOp findInitializer(linalg::GenericOp op,
   return prev;
 }
 
+/// The all-parallel generic right before `op` (but for buffer-neutral ops
+/// and `initializer`) that writes, whole and from its inputs alone, a
+/// buffer of at most kMaxPrologueElements elements that only `op` reads (as
+/// an input) before freeing it, when `op` writes none of its inputs: a GEMV
+/// can compute it in each of its blocks (mapContraction). Generics in
+/// `erased` (taken by other kernels) are not candidates.
+static linalg::GenericOp
+findOperandProducer(linalg::GenericOp op, linalg::GenericOp initializer,
+                    const DenseSet<Operation *> &erased) {
+  Operation *before = op->getPrevNode();
+  while (before && (isBufferNeutral(before) || before == initializer))
+    before = before->getPrevNode();
+  auto producer = dyn_cast_or_null<linalg::GenericOp>(before);
+  if (!producer || erased.contains(producer) ||
+      !producer.hasPureBufferSemantics() || producer.getNumDpsInits() != 1 ||
+      producer.getNumParallelLoops() != producer.getNumLoops())
+    return nullptr;
+  OpOperand *init = producer.getDpsInitOperand(0);
+  Value buffer = init->get();
+  auto type = cast<MemRefType>(buffer.getType());
+  if (!buffer.getDefiningOp<memref::AllocOp>() || !type.hasStaticShape() ||
+      !type.getLayout().isIdentity() || !type.getElementType().isIntOrFloat() ||
+      type.getNumElements() > kMaxPrologueElements ||
+      !producer.getMatchingIndexingMap(init).isIdentity() ||
+      !producer.getMatchingBlockArgument(init).use_empty())
+    return nullptr;
+  for (Operation &inner : producer.getBody()->without_terminator())
+    if (inner.getNumRegions() || isa<linalg::IndexOp>(inner) ||
+        !isMemoryEffectFree(&inner))
+      return nullptr;
+  for (OpOperand &use : buffer.getUses()) {
+    Operation *user = use.getOwner();
+    if (user == producer || isa<memref::DeallocOp>(user))
+      continue;
+    if (user != op || !op.isDpsInput(&use))
+      return nullptr;
+  }
+  Value out = viewRoot(op.getDpsInitOperand(0)->get());
+  for (OpOperand *input : producer.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()) &&
+        viewRoot(input->get()) == out)
+      return nullptr;
+  return producer;
+}
+
 /// The combiner of `op` if mlc-cuda-map-to-gpu gives it the row reduction
 /// kernel: not a contraction, one innermost reduction loop of at least
 /// kMinBlockRow, a combiner (findCombiner), maps of loops and constants.
@@ -314,7 +359,8 @@ static linalg::GenericOp soleWriter(memref::CopyOp copy, memref::AllocOp &alloc,
   reshape = buffer.getDefiningOp<memref::CollapseShapeOp>();
   if (reshape && !reshape->hasOneUse())
     return nullptr;
-  alloc = (reshape ? reshape.getSrc() : buffer).getDefiningOp<memref::AllocOp>();
+  alloc =
+      (reshape ? reshape.getSrc() : buffer).getDefiningOp<memref::AllocOp>();
   if (!alloc || !alloc.getType().hasStaticShape())
     return nullptr;
   Operation *reader = reshape ? reshape.getOperation() : copy.getOperation();
@@ -367,7 +413,8 @@ static void writeCopiesInPlace(func::FuncOp func,
       between.push_back(op);
     }
     auto allocType = alloc.getType();
-    FailureOr<MemRefType> viewType = success(cast<MemRefType>(target.getType()));
+    FailureOr<MemRefType> viewType =
+        success(cast<MemRefType>(target.getType()));
     if (reshape)
       viewType = memref::ExpandShapeOp::computeExpandedType(
           cast<MemRefType>(target.getType()), allocType.getShape(),
@@ -489,7 +536,8 @@ namespace {
 ///   computed from them (a KV cache's row at the position).
 /// `sinkInto` clones those into launches and passes the buffers.
 struct KernelValues {
-  explicit KernelValues(func::FuncOp func) : readOnly(readOnlyArguments(func)) {}
+  explicit KernelValues(func::FuncOp func)
+      : readOnly(readOnlyArguments(func)) {}
 
   /// Whether `v` is a kernel argument (a buffer or a scalar that host code
   /// has) or recomputable from kernel arguments.
@@ -706,8 +754,24 @@ struct CudaMapToGpuPass
       erased.insert(initializer);
       initializer.erase();
     };
-    if (mapContraction(op, sizes, blockSize, initSource)) {
+    linalg::GenericOp producer = findOperandProducer(op, initializer, erased);
+    Value produced = producer ? producer.getDpsInitOperand(0)->get() : Value();
+    Operation *producerOp = producer;
+    bool tookProducer = false;
+    if (mapContraction(op, sizes, blockSize, initSource, producer,
+                       &tookProducer)) {
       takeInitializer();
+      if (tookProducer) {
+        // The kernel computes the producer's buffer itself (and erased the
+        // producer): the buffer is unused.
+        Value buffer = produced;
+        erased.insert(producerOp);
+        for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
+          if (isa<memref::DeallocOp>(user))
+            user->erase();
+        if (buffer.use_empty())
+          buffer.getDefiningOp()->erase();
+      }
       return success();
     }
     if (Operation *combiner = rowReductionCombiner(op, sizes))

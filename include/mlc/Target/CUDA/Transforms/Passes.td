@@ -86,7 +86,11 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
       as `arith.extf` of bf16/f16 weights), maps projected permutations:
       - at most 4 rows (M), the matrix read along its innermost k loop: one
         warp per output column, lanes over k with 128-bit loads of the
-        matrix and of the rows, fused multiply-adds, xor shuffles;
+        matrix and of the rows, fused multiply-adds, xor shuffles. An
+        all-parallel generic right before it that writes its rows (at most
+        4096 elements, a buffer nothing else reads) is computed by every
+        block into shared memory first (SiLU(gate) * up before a down
+        projection: one kernel less);
       - at most 4 rows, any other layout: threads along n with 128-bit
         vectors of columns where n is contiguous, K split over the block,
         partial sums combined in shared memory;
