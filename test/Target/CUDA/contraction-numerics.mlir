@@ -369,3 +369,66 @@ func.func @gemv_along_k_prologue(%gu: memref<2x1024xf32>, %w: memref<24x512xbf16
   memref.dealloc %h : memref<2x512xf32>
   return
 }
+
+// An RMSNorm (a row reduction to one sum of squares, then the scaling)
+// before a GEMV along k, as Qwen3's decode layers have them: each block
+// computes the sum (threads, shuffles, the warps' values through shared
+// memory) and the scaled row into shared memory itself, and its warps
+// loop over their columns. One kernel for the three generics.
+// CHECK-DAG: OK gemv_along_k_rmsnorm
+// KIND-LABEL: func.func @gemv_along_k_rmsnorm
+// KIND-NOT:     memref.alloc
+// KIND:         gpu.launch
+// KIND:           gpu.shuffle xor
+// KIND:           gpu.barrier
+// KIND:           math.rsqrt
+// KIND:           gpu.barrier
+// KIND:           scf.for
+// KIND:             vector.load {{.*}} : memref<512xf32, #gpu.address_space<workgroup>>, vector<8xf32>
+// KIND-NOT:     gpu.launch
+func.func @gemv_along_k_rmsnorm(%x: memref<1x1x512xf32>, %g: memref<512xf32>, %w: memref<40x512xbf16>, %y: memref<1x1x40xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %n = arith.constant 512.0 : f32
+  %eps = arith.constant 1.0e-6 : f32
+  %ss = memref.alloc() {alignment = 64 : i64} : memref<1x1xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> ()>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%zero : f32) outs(%ss : memref<1x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x : memref<1x1x512xf32>) outs(%ss : memref<1x1xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %sq = arith.mulf %in, %in : f32
+    %s = arith.addf %out, %sq : f32
+    linalg.yield %s : f32
+  }
+  %h = memref.alloc() {alignment = 64 : i64} : memref<1x1x512xf32>
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d2)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x, %ss, %g : memref<1x1x512xf32>, memref<1x1xf32>, memref<512xf32>) outs(%h : memref<1x1x512xf32>) {
+  ^bb0(%in: f32, %sum: f32, %gain: f32, %out: f32):
+    %mean = arith.divf %sum, %n : f32
+    %e = arith.addf %mean, %eps : f32
+    %r = math.rsqrt %e : f32
+    %a = arith.mulf %in, %r : f32
+    %b = arith.mulf %a, %gain : f32
+    linalg.yield %b : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> ()>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%zero : f32) outs(%y : memref<1x1x40xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>, affine_map<(d0, d1, d2, d3) -> (d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "reduction"]}
+      ins(%h, %w : memref<1x1x512xf32>, memref<40x512xbf16>) outs(%y : memref<1x1x40xf32>) {
+  ^bb0(%a: f32, %b: bf16, %out: f32):
+    %bf = arith.extf %b : bf16 to f32
+    %m = arith.mulf %a, %bf : f32
+    %r = arith.addf %out, %m : f32
+    linalg.yield %r : f32
+  }
+  memref.dealloc %ss : memref<1x1xf32>
+  memref.dealloc %h : memref<1x1x512xf32>
+  return
+}

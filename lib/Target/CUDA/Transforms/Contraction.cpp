@@ -167,8 +167,8 @@ mlc::cuda::matchContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
 
 bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
                                int64_t blockSize, Value initSource,
-                               linalg::GenericOp lhsProducer,
-                               bool *tookProducer) {
+                               const GemvPrologue *prologue,
+                               bool *tookPrologue) {
   std::optional<Contraction> c = matchContraction(op, sizes);
   if (!c)
     return false;
@@ -201,14 +201,15 @@ bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
   if (readsAlongK(*chosen)) {
     // The producer of the lhs computed by each block: only where the lhs
     // is its output buffer itself (not a view) and not the rhs too.
-    bool prologue =
-        lhsProducer &&
-        chosen->lhs->get() == lhsProducer.getDpsInitOperand(0)->get() &&
+    bool computesLhs =
+        prologue && prologue->lhs &&
+        chosen->lhs->get() ==
+            linalg::GenericOp(prologue->lhs).getDpsInitOperand(0)->get() &&
         chosen->rhs->get() != chosen->lhs->get();
-    if (prologue && tookProducer)
-      *tookProducer = true;
+    if (computesLhs && tookPrologue)
+      *tookPrologue = true;
     mapGemvAlongK(*chosen, blockSize, initSource,
-                  prologue ? lhsProducer : linalg::GenericOp());
+                  computesLhs ? prologue : nullptr);
   } else
     mapGemvAlongN(*chosen, blockSize, initSource);
   return true;

@@ -18,6 +18,10 @@ inline constexpr int64_t kMaxGemvRows = 4;
 /// Elements of a GEMV's lhs that its blocks may compute themselves into
 /// shared memory (16 KiB of f32).
 inline constexpr int64_t kMaxPrologueElements = 4096;
+/// Blocks of a GEMV with a prologue (each computes it): about 4 per SM of
+/// an H100, so that Qwen3's lm_head (151936 columns) recomputes its RMSNorm
+/// 512 times, not 18992.
+inline constexpr int64_t kMaxPrologueBlocks = 512;
 
 struct Contraction {
   mlir::linalg::GenericOp op;
@@ -65,13 +69,11 @@ std::optional<Contraction> matchContraction(mlir::linalg::GenericOp op,
                                             llvm::ArrayRef<int64_t> sizes);
 
 /// M <= kMaxGemvRows, rhs read along its innermost k loop: one warp per
-/// output column. Needs K >= 32. With a `prologue` (an all-parallel generic
-/// that writes the lhs, a buffer of at most kMaxPrologueElements elements,
-/// see mapContraction), each block first computes the whole lhs into
-/// shared memory and reads it from there, and `prologue` is erased too.
+/// output column. Needs K >= 32. With a `prologue` (see GemvPrologue), each
+/// block first computes the whole lhs into shared memory and reads it from
+/// there, and the prologue's generics are erased too.
 void mapGemvAlongK(const Contraction &c, int64_t blockSize,
-                   mlir::Value initSource,
-                   mlir::linalg::GenericOp prologue = {});
+                   mlir::Value initSource, const GemvPrologue *prologue = {});
 /// M <= kMaxGemvRows, any layout (vectors where rhs's innermost loop is an
 /// n loop): threads along n, blocks split K.
 void mapGemvAlongN(const Contraction &c, int64_t blockSize,

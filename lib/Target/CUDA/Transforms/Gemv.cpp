@@ -57,22 +57,84 @@ static void storeTotal(KernelBuilder &kb, const Contraction &c, Value sum,
   kb.store(kb.apply(c.add, kb.initial(*c.out, ivs), sum), *c.out, ivs);
 }
 
-/// The prologue of a GEMV along k: the block's threads compute every
-/// element of `prologue`'s output (its lhs) into a new buffer of shared
-/// memory of `launch`, in the output's row-major order, then meet at a
-/// barrier. Returns that buffer.
-static Value computeIntoShared(KernelBuilder &kb, gpu::LaunchOp launch,
-                               linalg::GenericOp prologue, int64_t blockSize) {
+/// The single result of `prologue.reduction`, combined by all the block's
+/// threads (each a strided share of the row, then xor shuffles, then the
+/// warps' values through shared memory of `launch`): every thread gets it.
+static Value reduceInBlock(KernelBuilder &kb, gpu::LaunchOp launch,
+                           const GemvPrologue &prologue, int64_t blockSize) {
   OpBuilder &b = kb.b;
   Location loc = kb.loc;
-  auto type = cast<MemRefType>(prologue.getDpsInitOperand(0)->get().getType());
+  linalg::GenericOp op = prologue.reduction;
+  Operation *combiner = prologue.combiner;
+  KernelBuilder rb(op);
+  rb.b.setInsertionPoint(b.getInsertionBlock(), b.getInsertionPoint());
+  Value neutral = kb.constant(*arith::getNeutralElement(combiner));
+  Value tid = launch.getThreadIds().x;
+  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
+  auto loop = scf::ForOp::create(b, loc, tid, kb.index(sizes.back()),
+                                 kb.index(blockSize), ValueRange{neutral});
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    rb.b.setInsertionPoint(b.getInsertionBlock(), b.getInsertionPoint());
+    // The parallel loops are all of size 1.
+    SmallVector<Value> ivs(sizes.size() - 1, kb.index(0));
+    ivs.push_back(loop.getInductionVar());
+    IRMapping map;
+    BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+    map.map(acc, loop.getRegionIterArgs()[0]);
+    rb.emitPayload(map, ivs, combiner);
+    b.setInsertionPoint(rb.b.getInsertionBlock(), rb.b.getInsertionPoint());
+    Value element = combiner->getOperand(0) == acc ? combiner->getOperand(1)
+                                                   : combiner->getOperand(0);
+    scf::YieldOp::create(b, loc,
+                         kb.apply(combiner, loop.getRegionIterArgs()[0],
+                                  map.lookupOrDefault(element)));
+  }
+  Value partial = warpReduce(kb, combiner, loop.getResult(0));
+  int64_t warps = blockSize / kWarpSize;
+  Value shared = kb.workgroupBuffer(launch, {warps}, neutral.getType());
+  Value lane = arith::RemUIOp::create(b, loc, tid, kb.index(kWarpSize));
+  Value warp = arith::DivUIOp::create(b, loc, tid, kb.index(kWarpSize));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    kb.ifThen(kb.cmp(arith::CmpIPredicate::eq, lane, kb.index(0)));
+    memref::StoreOp::create(b, loc, partial, shared, warp);
+  }
+  gpu::BarrierOp::create(b, loc);
+  // Every thread combines the warps' values (in the same order).
+  Value total = prologue.reductionInit;
+  for (int64_t w = 0; w < warps; ++w)
+    total = kb.apply(combiner, total,
+                     memref::LoadOp::create(b, loc, shared, kb.index(w)));
+  return total;
+}
+
+/// The prologue of a GEMV along k: the block's threads compute every
+/// element of `prologue.lhs`'s output (the GEMV's lhs) into a new buffer
+/// of shared memory of `launch`, in the output's row-major order (after
+/// the reduction it reads, if any), then meet at a barrier. Returns that
+/// buffer.
+static Value computeIntoShared(KernelBuilder &kb, gpu::LaunchOp launch,
+                               const GemvPrologue &prologue,
+                               int64_t blockSize) {
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
+  linalg::GenericOp lhs = prologue.lhs;
+  kb.width = 1;
+  Value reduced = prologue.reduction
+                      ? reduceInBlock(kb, launch, prologue, blockSize)
+                      : Value();
+  linalg::GenericOp reduction = prologue.reduction;
+  Value reducedBuffer =
+      reduction ? reduction.getDpsInitOperand(0)->get() : Value();
+  auto type = cast<MemRefType>(lhs.getDpsInitOperand(0)->get().getType());
   Value shared = kb.workgroupBuffer(launch, {type.getNumElements()},
                                     type.getElementType());
   SmallVector<OpFoldResult> shape =
       llvm::map_to_vector(type.getShape(), [&](int64_t n) -> OpFoldResult {
         return b.getIndexAttr(n);
       });
-  kb.width = 1;
   auto loop =
       scf::ForOp::create(b, loc, launch.getThreadIds().x,
                          kb.index(type.getNumElements()), kb.index(blockSize));
@@ -83,23 +145,26 @@ static Value computeIntoShared(KernelBuilder &kb, gpu::LaunchOp launch,
     // The output's map is the identity: its indices are the loop indices.
     SmallVector<Value> ivs = kb.delinearize(element, shape);
     IRMapping map;
-    for (OpOperand *input : prologue.getDpsInputOperands()) {
-      BlockArgument arg = prologue.getMatchingBlockArgument(input);
+    for (OpOperand *input : lhs.getDpsInputOperands()) {
+      BlockArgument arg = lhs.getMatchingBlockArgument(input);
       if (arg.use_empty())
         continue;
       if (!isa<MemRefType>(input->get().getType())) {
         map.map(arg, input->get());
         continue;
       }
-      map.map(arg,
-              memref::LoadOp::create(
-                  b, loc, input->get(),
-                  kb.indices(prologue.getMatchingIndexingMap(input), ivs)));
+      if (reduced && input->get() == reducedBuffer) {
+        map.map(arg, reduced);
+        continue;
+      }
+      map.map(arg, memref::LoadOp::create(
+                       b, loc, input->get(),
+                       kb.indices(lhs.getMatchingIndexingMap(input), ivs)));
     }
-    for (Operation &inner : prologue.getBody()->without_terminator())
+    for (Operation &inner : lhs.getBody()->without_terminator())
       b.clone(inner, map);
     Value result =
-        map.lookupOrDefault(prologue.getBody()->getTerminator()->getOperand(0));
+        map.lookupOrDefault(lhs.getBody()->getTerminator()->getOperand(0));
     memref::StoreOp::create(b, loc, result, shared, ValueRange{element});
   }
   gpu::BarrierOp::create(b, loc);
@@ -118,7 +183,7 @@ static Value linearize(KernelBuilder &kb, ValueRange indices,
 }
 
 void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
-                              Value initSource, linalg::GenericOp prologue) {
+                              Value initSource, const GemvPrologue *prologue) {
   linalg::GenericOp op = c.op;
   KernelBuilder kb(op, initSource);
   OpBuilder &b = kb.b;
@@ -129,8 +194,12 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
   llvm::append_range(columnLoops, c.n);
   int64_t columns = c.size(columnLoops);
   int64_t warps = blockSize / kWarpSize;
-  gpu::LaunchOp launch =
-      kb.launch(kb.b.getIndexAttr(llvm::divideCeil(columns, warps)), blockSize);
+  // With a prologue, which every block computes, at most
+  // kMaxPrologueBlocks blocks, their warps taking several columns each.
+  int64_t blocks = llvm::divideCeil(columns, warps);
+  if (prologue)
+    blocks = std::min(blocks, kMaxPrologueBlocks);
+  gpu::LaunchOp launch = kb.launch(kb.b.getIndexAttr(blocks), blockSize);
   Value tid = launch.getThreadIds().x;
   Value lane = arith::RemUIOp::create(b, loc, tid, kb.index(kWarpSize));
   Value warp = arith::DivUIOp::create(b, loc, tid, kb.index(kWarpSize));
@@ -140,11 +209,18 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
       warp);
   // Every thread takes part in the prologue, before warps leave.
   Value lhsShared =
-      prologue ? computeIntoShared(kb, launch, prologue, blockSize) : Value();
+      prologue ? computeIntoShared(kb, launch, *prologue, blockSize) : Value();
   ArrayRef<int64_t> lhsShape =
       cast<MemRefType>(c.lhs->get().getType()).getShape();
   // Whole warps leave together, so the shuffles below see all 32 lanes.
-  kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, column, kb.index(columns)));
+  if (prologue) {
+    auto columnLoop = scf::ForOp::create(b, loc, column, kb.index(columns),
+                                         kb.index(blocks * warps));
+    b.setInsertionPoint(columnLoop.getBody()->getTerminator());
+    column = columnLoop.getInductionVar();
+  } else {
+    kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, column, kb.index(columns)));
+  }
   SmallVector<Value> ivs(op.getNumLoops(), kb.index(0));
   ivs = kb.withLoops(ivs, columnLoops, column);
 
@@ -206,8 +282,11 @@ void mlc::cuda::mapGemvAlongK(const Contraction &c, int64_t blockSize,
   for (int64_t r = 0; r < rows; ++r)
     storeTotal(kb, c, sums[r], kb.withLoops(ivs, c.m, kb.index(r)));
   op.erase();
-  if (prologue)
-    prologue.erase();
+  if (prologue) {
+    linalg::GenericOp(prologue->lhs).erase();
+    if (linalg::GenericOp reduction = prologue->reduction)
+      reduction.erase();
+  }
 }
 
 void mlc::cuda::mapGemvAlongN(const Contraction &c, int64_t blockSize,

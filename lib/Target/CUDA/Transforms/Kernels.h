@@ -198,16 +198,29 @@ void mapRowReduction(mlir::linalg::GenericOp op, mlir::Operation *combiner,
 void mapGeneral(mlir::linalg::GenericOp op, int64_t blockSize,
                 mlir::Value initSource);
 
+/// What a GEMV computes in each of its blocks before its loop: `lhs`, an
+/// all-parallel generic that writes one of the GEMV's inputs whole (a
+/// buffer of identity layout, at most kMaxPrologueElements elements, that
+/// only the GEMV reads), from its inputs and, if `reduction` is set, from
+/// that reduction's single result: a row reduction to one element (an
+/// RMSNorm's sum of squares) starting from `reductionInit` (its fill's
+/// value), `combiner` its combining op, whose output only `lhs` reads.
+struct GemvPrologue {
+  mlir::linalg::GenericOp lhs;
+  mlir::linalg::GenericOp reduction;
+  mlir::Operation *combiner = nullptr;
+  mlir::Value reductionInit;
+};
+
 /// A contraction `C += f(A) * g(B)` with f32 accumulation as a GEMV (at
 /// most `kMaxGemvRows` rows) or a tiled matmul; false (and `op` untouched)
-/// if `op` is not such a contraction. `lhsProducer`, if set, is an
-/// all-parallel generic that writes one of `op`'s inputs whole (a buffer
-/// only `op` reads): a GEMV along k whose lhs it is computes it in each
-/// block instead (one kernel less), erases it and sets `tookProducer`.
+/// if `op` is not such a contraction. A GEMV along k whose lhs `prologue`
+/// (if set) writes computes it in each block instead (a kernel or two
+/// less), erases the prologue's generics and sets `tookPrologue`.
 bool mapContraction(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
                     int64_t blockSize, mlir::Value initSource,
-                    mlir::linalg::GenericOp lhsProducer = {},
-                    bool *tookProducer = nullptr);
+                    const GemvPrologue *prologue = nullptr,
+                    bool *tookPrologue = nullptr);
 
 /// A generic of mlc-cuda-attention-to-linalg (`attrs`: its `mlc.attention`)
 /// as the attention kernel (Attention.cpp); an error if its head sizes do

@@ -167,6 +167,76 @@ static linalg::GenericOp findInitializer(linalg::GenericOp op,
   return prev;
 }
 
+/// Whether `op` writes all of `buffer` without reading what it held: an
+/// all-parallel generic with `buffer` as its output at the identity map, its
+/// output's block argument unused, `buffer` none of its inputs.
+static bool overwrites(Operation *op, Value buffer) {
+  auto generic = dyn_cast<linalg::GenericOp>(op);
+  if (!generic || generic.getNumDpsInits() != 1 ||
+      generic.getNumParallelLoops() != generic.getNumLoops())
+    return false;
+  OpOperand *init = generic.getDpsInitOperand(0);
+  return init->get() == buffer &&
+         generic.getMatchingIndexingMap(init).isIdentity() &&
+         generic.getMatchingBlockArgument(init).use_empty() &&
+         llvm::none_of(generic.getDpsInputOperands(), [&](OpOperand *input) {
+           return input->get() == buffer;
+         });
+}
+
+/// Whether what `writer` writes into `buffer` (an allocation that its users
+/// take as it is, no views) is read by `readers` (in its block, after
+/// `writer`) and no one else: the buffer's next user after the last of
+/// them, if not a dealloc, overwrites it.
+static bool onlyReadBy(Value buffer, Operation *writer,
+                       ArrayRef<Operation *> readers) {
+  Block *block = writer->getBlock();
+  Operation *last = writer;
+  for (Operation *reader : readers) {
+    if (reader->getBlock() != block || reader->isBeforeInBlock(writer))
+      return false;
+    if (last->isBeforeInBlock(reader))
+      last = reader;
+  }
+  Operation *next = nullptr;
+  for (Operation *user : buffer.getUsers()) {
+    if (user->getBlock() != block || isa<ViewLikeOpInterface>(user))
+      return false;
+    if (user == writer || llvm::is_contained(readers, user) ||
+        user->isBeforeInBlock(writer))
+      continue;
+    if (user->isBeforeInBlock(last))
+      return false; // Another user between the write and the reads.
+    if (!next || user->isBeforeInBlock(next))
+      next = user;
+  }
+  return !next || isa<memref::DeallocOp>(next) || overwrites(next, buffer);
+}
+
+/// The value `buffer` holds right before `op`: the fill that last wrote it
+/// (only reads between), if it is one.
+static Value heldValue(Value buffer, Operation *op) {
+  for (Operation *before = op->getPrevNode(); before;
+       before = before->getPrevNode()) {
+    bool uses = llvm::is_contained(before->getOperands(), buffer);
+    if (!uses && !isBufferNeutral(before) &&
+        !isa<linalg::GenericOp, memref::CopyOp>(before))
+      return nullptr; // Might write it through something else.
+    if (!uses)
+      continue;
+    if (auto generic = dyn_cast<linalg::GenericOp>(before)) {
+      if (llvm::is_contained(generic.getDpsInits(), buffer))
+        return generic.getNumDpsInits() == 1 ? filledValue(generic) : nullptr;
+      continue; // Reads it.
+    }
+    if (auto copy = dyn_cast<memref::CopyOp>(before);
+        copy && copy.getTarget() != buffer)
+      continue; // Reads it.
+    return nullptr;
+  }
+  return nullptr;
+}
+
 /// The all-parallel generic right before `op` (but for buffer-neutral ops
 /// and `initializer`) that writes, whole and from its inputs alone, a
 /// buffer of at most kMaxPrologueElements elements that only `op` reads (as
@@ -175,12 +245,13 @@ static linalg::GenericOp findInitializer(linalg::GenericOp op,
 /// `erased` (taken by other kernels) are not candidates.
 static linalg::GenericOp
 findOperandProducer(linalg::GenericOp op, linalg::GenericOp initializer,
-                    const DenseSet<Operation *> &erased) {
+                    const DenseSet<Operation *> &erased,
+                    bool allowErased = false) {
   Operation *before = op->getPrevNode();
   while (before && (isBufferNeutral(before) || before == initializer))
     before = before->getPrevNode();
   auto producer = dyn_cast_or_null<linalg::GenericOp>(before);
-  if (!producer || erased.contains(producer) ||
+  if (!producer || (erased.contains(producer) && !allowErased) ||
       !producer.hasPureBufferSemantics() || producer.getNumDpsInits() != 1 ||
       producer.getNumParallelLoops() != producer.getNumLoops())
     return nullptr;
@@ -197,19 +268,72 @@ findOperandProducer(linalg::GenericOp op, linalg::GenericOp initializer,
     if (inner.getNumRegions() || isa<linalg::IndexOp>(inner) ||
         !isMemoryEffectFree(&inner))
       return nullptr;
-  for (OpOperand &use : buffer.getUses()) {
-    Operation *user = use.getOwner();
-    if (user == producer || isa<memref::DeallocOp>(user))
-      continue;
-    if (user != op || !op.isDpsInput(&use))
-      return nullptr;
-  }
+  if (op.getDpsInitOperand(0)->get() == buffer ||
+      !onlyReadBy(buffer, producer, {op}))
+    return nullptr;
   Value out = viewRoot(op.getDpsInitOperand(0)->get());
   for (OpOperand *input : producer.getDpsInputOperands())
     if (isa<MemRefType>(input->get().getType()) &&
         viewRoot(input->get()) == out)
       return nullptr;
   return producer;
+}
+
+/// A GEMV prologue for `op` (see GemvPrologue): the generic that computes
+/// its input right before it (findOperandProducer), either alone or, where
+/// it is the epilogue of a row reduction to one element (an RMSNorm's
+/// scaling after its sum of squares), with that reduction, whose output
+/// only the epilogue reads and whose fill (`reductionFill`, erased by the
+/// caller with the rest) starts it; nothing between the reduction and `op`
+/// but buffer-neutral ops, the epilogue and `op`'s initializer.
+static std::optional<GemvPrologue>
+findGemvPrologue(linalg::GenericOp op, linalg::GenericOp initializer,
+                 const DenseSet<Operation *> &erased,
+                 const DenseMap<Operation *, linalg::GenericOp> &epilogues,
+                 const DenseSet<Value> &readOnly,
+                 linalg::GenericOp &reductionFill) {
+  if (linalg::GenericOp lhs = findOperandProducer(op, initializer, erased))
+    return GemvPrologue{lhs, {}, nullptr, {}};
+  linalg::GenericOp lhs =
+      findOperandProducer(op, initializer, erased, /*allowErased=*/true);
+  if (!lhs)
+    return std::nullopt;
+  linalg::GenericOp reduction;
+  for (auto [candidate, epilogue] : epilogues)
+    if (epilogue == lhs)
+      reduction = cast<linalg::GenericOp>(candidate);
+  if (!reduction || reduction->getBlock() != op->getBlock())
+    return std::nullopt;
+  SmallVector<int64_t> sizes = reduction.getStaticLoopRanges();
+  if (ShapedType::isDynamicShape(sizes) ||
+      !llvm::all_of(ArrayRef(sizes).drop_back(),
+                    [](int64_t n) { return n == 1; }))
+    return std::nullopt;
+  Operation *combiner = findCombiner(reduction);
+  Value result = reduction.getDpsInitOperand(0)->get();
+  // Where the reduction starts: its fill right before it (which the kernel
+  // takes over), or what a fill wrote into its output earlier.
+  Value init;
+  linalg::GenericOp fill = findInitializer(reduction, readOnly, init);
+  if (fill && !filledValue(fill))
+    return std::nullopt;
+  if (!fill)
+    init = heldValue(result, reduction);
+  if (!combiner || !init || !result.getDefiningOp<memref::AllocOp>() ||
+      !onlyReadBy(result, reduction, {lhs}))
+    return std::nullopt;
+  Value out = viewRoot(op.getDpsInitOperand(0)->get());
+  for (OpOperand *input : reduction.getDpsInputOperands())
+    if (isa<MemRefType>(input->get().getType()) &&
+        viewRoot(input->get()) == out)
+      return std::nullopt;
+  for (Operation *between = reduction->getNextNode(); between != op;
+       between = between->getNextNode())
+    if (!between ||
+        (between != lhs && between != initializer && !isBufferNeutral(between)))
+      return std::nullopt;
+  reductionFill = fill;
+  return GemvPrologue{lhs, reduction, combiner, init};
 }
 
 /// The combiner of `op` if mlc-cuda-map-to-gpu gives it the row reduction
@@ -754,23 +878,38 @@ struct CudaMapToGpuPass
       erased.insert(initializer);
       initializer.erase();
     };
-    linalg::GenericOp producer = findOperandProducer(op, initializer, erased);
-    Value produced = producer ? producer.getDpsInitOperand(0)->get() : Value();
-    Operation *producerOp = producer;
-    bool tookProducer = false;
-    if (mapContraction(op, sizes, blockSize, initSource, producer,
-                       &tookProducer)) {
+    linalg::GenericOp reductionFill;
+    std::optional<GemvPrologue> prologue = findGemvPrologue(
+        op, initializer, erased, epilogues, values.readOnly, reductionFill);
+    // What the prologue's generics write, unused once a kernel computes it.
+    SmallVector<Value> produced;
+    SmallVector<Operation *> taken;
+    if (prologue) {
+      produced.push_back(prologue->lhs.getDpsInitOperand(0)->get());
+      taken.push_back(prologue->lhs);
+      if (prologue->reduction) {
+        produced.push_back(prologue->reduction.getDpsInitOperand(0)->get());
+        taken.push_back(prologue->reduction);
+      }
+    }
+    bool tookPrologue = false;
+    if (mapContraction(op, sizes, blockSize, initSource,
+                       prologue ? &*prologue : nullptr, &tookPrologue)) {
       takeInitializer();
-      if (tookProducer) {
-        // The kernel computes the producer's buffer itself (and erased the
-        // producer): the buffer is unused.
-        Value buffer = produced;
-        erased.insert(producerOp);
-        for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
-          if (isa<memref::DeallocOp>(user))
-            user->erase();
-        if (buffer.use_empty())
-          buffer.getDefiningOp()->erase();
+      if (tookPrologue) {
+        // (mapGemvAlongK erased the prologue's generics.)
+        erased.insert(taken.begin(), taken.end());
+        if (reductionFill) {
+          erased.insert(reductionFill);
+          reductionFill.erase();
+        }
+        for (Value buffer : produced) {
+          for (Operation *user : llvm::make_early_inc_range(buffer.getUsers()))
+            if (isa<memref::DeallocOp>(user))
+              user->erase();
+          if (buffer.use_empty())
+            buffer.getDefiningOp()->erase();
+        }
       }
       return success();
     }

@@ -88,9 +88,12 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
         warp per output column, lanes over k with 128-bit loads of the
         matrix and of the rows, fused multiply-adds, xor shuffles. An
         all-parallel generic right before it that writes its rows (at most
-        4096 elements, a buffer nothing else reads) is computed by every
-        block into shared memory first (SiLU(gate) * up before a down
-        projection: one kernel less);
+        4096 elements, a buffer nothing else reads before it is written
+        again) is computed by every block into shared memory first
+        (SiLU(gate) * up before a down projection: one kernel less), with
+        the row reduction to one value that it scales if it is one's
+        epilogue (an RMSNorm: two kernels less); such a GEMV has at most
+        512 blocks, its warps looping over the columns;
       - at most 4 rows, any other layout: threads along n with 128-bit
         vectors of columns where n is contiguous, K split over the block,
         partial sums combined in shared memory;
