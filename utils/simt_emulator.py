@@ -377,14 +377,19 @@ class Buffer:
     """Storage: a flat numpy array (2-D with a vector element type) and the
     bookkeeping of who wrote and read each element during a kernel."""
 
+    @staticmethod
+    def fresh(elem):
+        """What a new allocation of `elem` holds: NaN or a sentinel."""
+        if is_float(elem):
+            return np.nan
+        if elem == "i1":
+            return False
+        return -99 if elem in ("i8", "i16") else SENTINEL_INT
+
     def __init__(self, elem, lanes, size, space, fill=None):
         dtype = NUMPY[elem]
         shape = (size,) if lanes == 1 else (size, lanes)
-        if fill is None:
-            fill = np.nan if is_float(elem) else (SENTINEL_INT if elem not in ("i1",) else False)
-            if elem in ("i8", "i16"):
-                fill = -99
-        self.data = np.full(shape, fill, dtype=dtype)
+        self.data = np.full(shape, Buffer.fresh(elem) if fill is None else fill, dtype=dtype)
         self.elem, self.lanes, self.space = elem, lanes, space
         self.base_alignment = 64  # bytes; a global's own alignment instead
         self.reset_tracking()
@@ -395,7 +400,7 @@ class Buffer:
         memref.view of an arena), filled as a new allocation is."""
         buffer = cls.__new__(cls)
         buffer.data = data
-        buffer.data[...] = cls(elem, lanes, 1, space).data[0]
+        buffer.data[...] = cls.fresh(elem)
         buffer.elem, buffer.lanes, buffer.space = elem, lanes, space
         buffer.base_alignment = base_alignment
         buffer.reset_tracking()

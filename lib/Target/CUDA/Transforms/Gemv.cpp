@@ -66,34 +66,17 @@ static Value reduceInBlock(KernelBuilder &kb, gpu::LaunchOp launch,
   Location loc = kb.loc;
   linalg::GenericOp op = prologue.reduction;
   Operation *combiner = prologue.combiner;
+  Value tid = launch.getThreadIds().x;
+  // The reduction's loops before the innermost are all of size 1.
   KernelBuilder rb(op);
   rb.b.setInsertionPoint(b.getInsertionBlock(), b.getInsertionPoint());
-  Value neutral = kb.constant(*arith::getNeutralElement(combiner));
-  Value tid = launch.getThreadIds().x;
-  SmallVector<int64_t> sizes = op.getStaticLoopRanges();
-  auto loop = scf::ForOp::create(b, loc, tid, kb.index(sizes.back()),
-                                 kb.index(blockSize), ValueRange{neutral});
-  {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(loop.getBody());
-    rb.b.setInsertionPoint(b.getInsertionBlock(), b.getInsertionPoint());
-    // The parallel loops are all of size 1.
-    SmallVector<Value> ivs(sizes.size() - 1, kb.index(0));
-    ivs.push_back(loop.getInductionVar());
-    IRMapping map;
-    BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
-    map.map(acc, loop.getRegionIterArgs()[0]);
-    rb.emitPayload(map, ivs, combiner);
-    b.setInsertionPoint(rb.b.getInsertionBlock(), rb.b.getInsertionPoint());
-    Value element = combiner->getOperand(0) == acc ? combiner->getOperand(1)
-                                                   : combiner->getOperand(0);
-    scf::YieldOp::create(b, loc,
-                         kb.apply(combiner, loop.getRegionIterArgs()[0],
-                                  map.lookupOrDefault(element)));
-  }
-  Value partial = warpReduce(kb, combiner, loop.getResult(0));
+  SmallVector<Value> rowIvs(op.getNumLoops() - 1, rb.index(0));
+  Value neutral = rb.constant(*arith::getNeutralElement(combiner));
+  Value partial =
+      combineRowInWarps(rb, combiner, neutral, rowIvs, tid, blockSize);
+  b.setInsertionPoint(rb.b.getInsertionBlock(), rb.b.getInsertionPoint());
   int64_t warps = blockSize / kWarpSize;
-  Value shared = kb.workgroupBuffer(launch, {warps}, neutral.getType());
+  Value shared = kb.workgroupBuffer(launch, {warps}, partial.getType());
   Value lane = arith::RemUIOp::create(b, loc, tid, kb.index(kWarpSize));
   Value warp = arith::DivUIOp::create(b, loc, tid, kb.index(kWarpSize));
   {
@@ -131,10 +114,6 @@ static Value computeIntoShared(KernelBuilder &kb, gpu::LaunchOp launch,
   auto type = cast<MemRefType>(lhs.getDpsInitOperand(0)->get().getType());
   Value shared = kb.workgroupBuffer(launch, {type.getNumElements()},
                                     type.getElementType());
-  SmallVector<OpFoldResult> shape =
-      llvm::map_to_vector(type.getShape(), [&](int64_t n) -> OpFoldResult {
-        return b.getIndexAttr(n);
-      });
   auto loop =
       scf::ForOp::create(b, loc, launch.getThreadIds().x,
                          kb.index(type.getNumElements()), kb.index(blockSize));
@@ -142,30 +121,20 @@ static Value computeIntoShared(KernelBuilder &kb, gpu::LaunchOp launch,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value element = loop.getInductionVar();
-    // The output's map is the identity: its indices are the loop indices.
-    SmallVector<Value> ivs = kb.delinearize(element, shape);
+    // The output's map is the identity (its static shape the loops'): its
+    // indices are the loop indices.
+    KernelBuilder lb(lhs);
+    lb.b.setInsertionPoint(b.getInsertionBlock(), b.getInsertionPoint());
+    SmallVector<Value> ivs = lb.delinearize(element, lb.loopSizes);
     IRMapping map;
-    for (OpOperand *input : lhs.getDpsInputOperands()) {
-      BlockArgument arg = lhs.getMatchingBlockArgument(input);
-      if (arg.use_empty())
-        continue;
-      if (!isa<MemRefType>(input->get().getType())) {
-        map.map(arg, input->get());
-        continue;
-      }
-      if (reduced && input->get() == reducedBuffer) {
-        map.map(arg, reduced);
-        continue;
-      }
-      map.map(arg, memref::LoadOp::create(
-                       b, loc, input->get(),
-                       kb.indices(lhs.getMatchingIndexingMap(input), ivs)));
-    }
-    for (Operation &inner : lhs.getBody()->without_terminator())
-      b.clone(inner, map);
+    if (reduced)
+      for (OpOperand *input : lhs.getDpsInputOperands())
+        if (input->get() == reducedBuffer)
+          map.map(lhs.getMatchingBlockArgument(input), reduced);
+    lb.emitPayload(map, ivs);
     Value result =
         map.lookupOrDefault(lhs.getBody()->getTerminator()->getOperand(0));
-    memref::StoreOp::create(b, loc, result, shared, ValueRange{element});
+    memref::StoreOp::create(lb.b, loc, result, shared, ValueRange{element});
   }
   gpu::BarrierOp::create(b, loc);
   return shared;

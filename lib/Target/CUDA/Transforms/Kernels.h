@@ -182,6 +182,17 @@ void mapElementwise(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
 /// if there is one.
 mlir::Operation *findCombiner(mlir::linalg::GenericOp op);
 
+/// The row of `kb.op` (a reduction whose innermost loop is its one
+/// reduction loop, `combiner` from findCombiner, `neutral` its neutral
+/// element) at the outer loop indices `rowIvs`, combined by `threads`
+/// threads (`tid`), each taking elements tid, tid + threads, ..., then by
+/// the lanes of each warp: every lane gets its warp's value. The builder is
+/// left after it.
+mlir::Value combineRowInWarps(KernelBuilder &kb, mlir::Operation *combiner,
+                              mlir::Value neutral,
+                              llvm::ArrayRef<mlir::Value> rowIvs,
+                              mlir::Value tid, int64_t threads);
+
 /// One reduction loop, innermost, `combiner` from findCombiner: one block
 /// per output element. With an `epilogue` (an all-parallel generic whose
 /// first loops are the reduction's parallel loops and which reads the

@@ -128,6 +128,14 @@ static bool isMovable(Operation *op, const DenseSet<Value> &readOnly) {
          (load && readOnly.contains(viewRoot(load.getMemRef())));
 }
 
+/// Whether an input of `op` is a view of `root`.
+static bool readsFrom(linalg::GenericOp op, Value root) {
+  return llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *input) {
+    return isa<MemRefType>(input->get().getType()) &&
+           viewRoot(input->get()) == root;
+  });
+}
+
 /// The fill or copy that writes `op`'s single output right before it (but
 /// for movable ops), if `op`'s kernel can take it over (one kernel
 /// less), and in `source` where
@@ -161,9 +169,8 @@ static linalg::GenericOp findInitializer(linalg::GenericOp op,
        llvm::enumerate(op.getMatchingIndexingMap(init).getResults()))
     if (isa<AffineConstantExpr>(e) && type.getDimSize(i) != 1)
       return nullptr;
-  for (OpOperand *input : op.getDpsInputOperands())
-    if (viewRoot(input->get()) == root)
-      return nullptr;
+  if (readsFrom(op, root))
+    return nullptr;
   return prev;
 }
 
@@ -241,18 +248,15 @@ static Value heldValue(Value buffer, Operation *op) {
 /// and `initializer`) that writes, whole and from its inputs alone, a
 /// buffer of at most kMaxPrologueElements elements that only `op` reads (as
 /// an input) before freeing it, when `op` writes none of its inputs: a GEMV
-/// can compute it in each of its blocks (mapContraction). Generics in
-/// `erased` (taken by other kernels) are not candidates.
-static linalg::GenericOp
-findOperandProducer(linalg::GenericOp op, linalg::GenericOp initializer,
-                    const DenseSet<Operation *> &erased,
-                    bool allowErased = false) {
+/// can compute it in each of its blocks (mapContraction).
+static linalg::GenericOp findOperandProducer(linalg::GenericOp op,
+                                             linalg::GenericOp initializer) {
   Operation *before = op->getPrevNode();
   while (before && (isBufferNeutral(before) || before == initializer))
     before = before->getPrevNode();
   auto producer = dyn_cast_or_null<linalg::GenericOp>(before);
-  if (!producer || (erased.contains(producer) && !allowErased) ||
-      !producer.hasPureBufferSemantics() || producer.getNumDpsInits() != 1 ||
+  if (!producer || !producer.hasPureBufferSemantics() ||
+      producer.getNumDpsInits() != 1 ||
       producer.getNumParallelLoops() != producer.getNumLoops())
     return nullptr;
   OpOperand *init = producer.getDpsInitOperand(0);
@@ -271,11 +275,8 @@ findOperandProducer(linalg::GenericOp op, linalg::GenericOp initializer,
   if (op.getDpsInitOperand(0)->get() == buffer ||
       !onlyReadBy(buffer, producer, {op}))
     return nullptr;
-  Value out = viewRoot(op.getDpsInitOperand(0)->get());
-  for (OpOperand *input : producer.getDpsInputOperands())
-    if (isa<MemRefType>(input->get().getType()) &&
-        viewRoot(input->get()) == out)
-      return nullptr;
+  if (readsFrom(producer, viewRoot(op.getDpsInitOperand(0)->get())))
+    return nullptr;
   return producer;
 }
 
@@ -292,12 +293,12 @@ findGemvPrologue(linalg::GenericOp op, linalg::GenericOp initializer,
                  const DenseMap<Operation *, linalg::GenericOp> &epilogues,
                  const DenseSet<Value> &readOnly,
                  linalg::GenericOp &reductionFill) {
-  if (linalg::GenericOp lhs = findOperandProducer(op, initializer, erased))
-    return GemvPrologue{lhs, {}, nullptr, {}};
-  linalg::GenericOp lhs =
-      findOperandProducer(op, initializer, erased, /*allowErased=*/true);
+  linalg::GenericOp lhs = findOperandProducer(op, initializer);
   if (!lhs)
     return std::nullopt;
+  // Taken by another kernel: only as a reduction's epilogue (below).
+  if (!erased.contains(lhs))
+    return GemvPrologue{lhs, {}, nullptr, {}};
   linalg::GenericOp reduction;
   for (auto [candidate, epilogue] : epilogues)
     if (epilogue == lhs)
@@ -322,11 +323,8 @@ findGemvPrologue(linalg::GenericOp op, linalg::GenericOp initializer,
   if (!combiner || !init || !result.getDefiningOp<memref::AllocOp>() ||
       !onlyReadBy(result, reduction, {lhs}))
     return std::nullopt;
-  Value out = viewRoot(op.getDpsInitOperand(0)->get());
-  for (OpOperand *input : reduction.getDpsInputOperands())
-    if (isa<MemRefType>(input->get().getType()) &&
-        viewRoot(input->get()) == out)
-      return std::nullopt;
+  if (readsFrom(reduction, viewRoot(op.getDpsInitOperand(0)->get())))
+    return std::nullopt;
   for (Operation *between = reduction->getNextNode(); between != op;
        between = between->getNextNode())
     if (!between ||

@@ -31,6 +31,32 @@ Operation *mlc::cuda::findCombiner(linalg::GenericOp op) {
   return combiner;
 }
 
+Value mlc::cuda::combineRowInWarps(KernelBuilder &kb, Operation *combiner,
+                                   Value neutral, ArrayRef<Value> rowIvs,
+                                   Value tid, int64_t threads) {
+  OpBuilder &b = kb.b;
+  Location loc = kb.loc;
+  linalg::GenericOp op = kb.op;
+  // Each thread combines elements tid, tid + threads, ... of the row.
+  auto loop = scf::ForOp::create(b, loc, tid, kb.value(kb.loopSizes.back()),
+                                 kb.index(threads), ValueRange{neutral});
+  b.setInsertionPointToStart(loop.getBody());
+  SmallVector<Value> ivs(rowIvs);
+  ivs.push_back(loop.getInductionVar());
+  IRMapping map;
+  BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
+  // Only the combiner (skipped) uses the accumulator.
+  map.map(acc, loop.getRegionIterArgs()[0]);
+  kb.emitPayload(map, ivs, combiner);
+  Value element = combiner->getOperand(0) == acc ? combiner->getOperand(1)
+                                                 : combiner->getOperand(0);
+  scf::YieldOp::create(b, loc,
+                       kb.apply(combiner, loop.getRegionIterArgs()[0],
+                                map.lookupOrDefault(element)));
+  b.setInsertionPointAfter(loop);
+  return warpReduce(kb, combiner, loop.getResult(0));
+}
+
 /// The points of `epilogue` whose first loops are `rowIvs` (one row of the
 /// reduction), by the block's `threads` threads in turn, with `rowResult`
 /// for every element of `result` (the reduction's output) it reads; then
@@ -42,8 +68,7 @@ static void mapEpilogue(linalg::GenericOp epilogue, Value result,
   eb.b.setInsertionPoint(kb.b.getInsertionBlock(), kb.b.getInsertionPoint());
   SmallVector<OpFoldResult> inner =
       llvm::to_vector(ArrayRef(eb.loopSizes).drop_front(rowIvs.size()));
-  auto loop = scf::ForOp::create(eb.b, eb.loc, tid,
-                                 eb.value(eb.product(inner)),
+  auto loop = scf::ForOp::create(eb.b, eb.loc, tid, eb.value(eb.product(inner)),
                                  eb.index(threads), ValueRange{});
   eb.b.setInsertionPoint(loop.getBody()->getTerminator());
   SmallVector<Value> ivs(rowIvs);
@@ -62,8 +87,7 @@ static void mapEpilogue(linalg::GenericOp epilogue, Value result,
 
 void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
                                 ArrayRef<int64_t> sizes, int64_t blockSize,
-                                Value initSource,
-                                linalg::GenericOp epilogue) {
+                                Value initSource, linalg::GenericOp epilogue) {
   // Before `op`, so that the sizes it computes (host code in front of it)
   // come before the launch; both are replaced by the kernel.
   if (epilogue)
@@ -84,27 +108,10 @@ void mlc::cuda::mapRowReduction(linalg::GenericOp op, Operation *combiner,
   Value tid = launch.getThreadIds().x;
   SmallVector<Value> ivs = kb.delinearize(launch.getBlockIds().x, rows);
 
-  // Each thread combines elements tid, tid + threads, ... of the row.
-  auto loop =
-      scf::ForOp::create(b, loc, tid, kb.value(kb.loopSizes.back()),
-                         kb.index(threads), ValueRange{neutral});
-  b.setInsertionPointToStart(loop.getBody());
-  ivs.push_back(loop.getInductionVar());
-  IRMapping map;
-  BlockArgument acc = op.getMatchingBlockArgument(op.getDpsInitOperand(0));
-  // Only the combiner (skipped) uses the accumulator.
-  map.map(acc, loop.getRegionIterArgs()[0]);
-  kb.emitPayload(map, ivs, combiner);
-  Value element = combiner->getOperand(0) == acc ? combiner->getOperand(1)
-                                                 : combiner->getOperand(0);
-  scf::YieldOp::create(b, loc,
-                       kb.apply(combiner, loop.getRegionIterArgs()[0],
-                                map.lookupOrDefault(element)));
-  b.setInsertionPointAfter(loop);
-  ivs.back() = kb.index(0);
-
-  // Warps, then the first warp over the warps' results in workgroup memory.
-  Value partial = warpReduce(kb, combiner, loop.getResult(0));
+  // Threads and warps, then the first warp over the warps' results in
+  // workgroup memory.
+  Value partial = combineRowInWarps(kb, combiner, neutral, ivs, tid, threads);
+  ivs.push_back(kb.index(0));
   // One value per warp, and with an epilogue one more: the row's result.
   Value shared = kb.workgroupBuffer(launch, {numWarps + (epilogue ? 1 : 0)},
                                     neutral.getType());
