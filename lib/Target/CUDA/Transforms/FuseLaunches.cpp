@@ -36,7 +36,7 @@ struct Accesses {
 Accesses accessesOf(gpu::LaunchOp launch) {
   Accesses accesses;
   Region &body = launch.getBody();
-  launch.getBody().walk([&](Operation *op) {
+  body.walk([&](Operation *op) {
     if (isa<gpu::BarrierOp, gpu::ShuffleOp>(op)) {
       accesses.synchronizes = true;
       return;
