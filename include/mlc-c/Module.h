@@ -197,7 +197,8 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  *     sizes, in the same order; frees) whenever it is called with the same
  *     argument shapes and addresses: they may depend on shapes and
  *     addresses only, never on values;
- *   - queue work only through hooks->launch (no driver calls of its own,
+ *   - queue work only through hooks->launch and hooks->gemm (no driver
+ *     calls of its own,
  *     no other stream, no synchronisation), and get device memory only
  *     from hooks->alloc, freeing temporary blocks with hooks->free before
  *     it returns.
@@ -246,12 +247,53 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  * usable by work queued after the call; NULL on failure. free: releases
  * such a block once the work queued before the call is done with it.
  *
+ * gemm: queues `*gemm` (below) on the stream through a GEMM library
+ * (cuBLASLt) and returns 1, or returns 0, queuing nothing, where the
+ * runtime has none for it (no library on the machine, no algorithm for
+ * these types and layouts); the module then launches a kernel of its own
+ * for it. With MLC_CUDA_GEMM_QUERY in the flags it only answers (a null
+ * pointer stands for a block hooks->alloc will give: 256-byte aligned),
+ * and a GEMM it said 1 for is then queued. The answer depends only on the
+ * descriptor's types, flags, sizes, leading dimensions, batch strides,
+ * which C (none, D, another) and pointer alignments, never on data.
+ *
  * The hooks cannot report errors to the host code: the runtime records the
- * first failure (launch, allocation) in its context, does nothing for the
- * calls that follow but `free` (which still releases the block), and
+ * first failure (launch, allocation, GEMM) in its context, does nothing for
+ * the calls that follow but `free` (which still releases the block), and
  * reports it when the entry point returns.
  */
 #define MLC_MODULE_CUDA_HOOKS_SYMBOL "mlc_module_cuda_hooks"
+
+/*
+ * A GEMM, row-major, for each batch point p < batch:
+ *
+ *   D[i][j] = sum over l < k of A(i, l) * B(l, j)  (+ C[i][j] if c)
+ *
+ * for i < m, j < n, accumulated in f32. A(i, l) is a[p * stride_a +
+ * i * lda + l], or a[p * stride_a + l * lda + i] with MLC_CUDA_GEMM_TRANS_A;
+ * B(l, j) is b[p * stride_b + l * ldb + j], or b[... + j * ldb + l] with
+ * MLC_CUDA_GEMM_TRANS_B; C[i][j] is c[p * stride_c + i * ldc + j], D the
+ * same with d, ldd, stride_d. C is null for none (beta 0), may be D itself
+ * (D += A B), and is of D's type. Types are mlc_dtype values
+ * (mlc-c/Runtime.h): A and B both f32, f16 or bf16; D f32. Pointers are
+ * device memory.
+ */
+#define MLC_CUDA_GEMM_TRANS_A 1
+#define MLC_CUDA_GEMM_TRANS_B 2
+#define MLC_CUDA_GEMM_QUERY 4
+typedef struct mlc_cuda_gemm_args {
+  int32_t a_type, b_type, d_type, flags;
+  int64_t m, n, k, batch;
+  const void *a;
+  int64_t lda, stride_a;
+  const void *b;
+  int64_t ldb, stride_b;
+  const void *c;
+  int64_t ldc, stride_c;
+  void *d;
+  int64_t ldd, stride_d;
+} mlc_cuda_gemm_args;
+
 typedef struct mlc_cuda_hooks {
   void *context;
   void (*launch)(void *context, int32_t kernel, int64_t grid_x,
@@ -260,6 +302,7 @@ typedef struct mlc_cuda_hooks {
                  void **params);
   void *(*alloc)(void *context, uint64_t bytes);
   void (*free)(void *context, void *pointer);
+  int32_t (*gemm)(void *context, const mlc_cuda_gemm_args *gemm);
 } mlc_cuda_hooks;
 
 #ifdef __cplusplus

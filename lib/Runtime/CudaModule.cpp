@@ -291,6 +291,7 @@ void CudaModule::release() {
       driver->cuStreamSynchronize(stream);
     if (module)
       driver->cuModuleUnload(module);
+    gemms.release(*driver);
     allocator.releaseAll(*driver);
     for (const Buffer &buffer : inputBuffers)
       if (buffer.pointer)
@@ -400,6 +401,7 @@ mlc_status CudaModule::initialize(const std::string &path) {
     hooks->launch = &CudaModule::launchHook;
     hooks->alloc = &CudaModule::allocHook;
     hooks->free = &CudaModule::freeHook;
+    hooks->gemm = &CudaModule::gemmHook;
   }
   description = "cuda:" + std::to_string(deviceIndex) + " " + name +
                 " (compute capability " + std::to_string(major) + "." +
@@ -677,6 +679,24 @@ void CudaModule::freeHook(void *context, void *pointer) {
     self->record(MLC_ERROR_INVALID_MODULE,
                  "the host code freed a pointer that hooks->alloc did not "
                  "give it, or freed it twice");
+}
+
+int32_t CudaModule::gemmHook(void *context, const mlc_cuda_gemm_args *gemm) {
+  auto *self = static_cast<CudaModule *>(context);
+  if (!self || !gemm)
+    return 0;
+  // After a failure nothing more is queued, by the library or a kernel.
+  if (self->error != MLC_OK)
+    return 1;
+  std::string error;
+  bool queued = self->gemms.run(*self->driver, self->stream,
+                                self->allocator.capturing(), *gemm, error);
+  if (!error.empty())
+    self->record(MLC_ERROR_DEVICE,
+                 error + (self->allocator.capturing()
+                              ? " (while capturing a CUDA graph)"
+                              : ""));
+  return queued ? 1 : 0;
 }
 
 //===----------------------------------------------------------------------===//

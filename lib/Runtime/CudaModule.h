@@ -17,6 +17,7 @@
 #ifndef MLC_LIB_RUNTIME_CUDAMODULE_H
 #define MLC_LIB_RUNTIME_CUDAMODULE_H
 
+#include "CublasLt.h"
 #include "CudaDriver.h"
 #include "Metadata.h"
 
@@ -161,6 +162,7 @@ private:
                          void **params);
   static void *allocHook(void *context, uint64_t bytes);
   static void freeHook(void *context, void *pointer);
+  static int32_t gemmHook(void *context, const mlc_cuda_gemm_args *gemm);
 
   // What the metadata and library give.
   mlc_cuda_hooks *hooks;
@@ -191,6 +193,8 @@ private:
   std::vector<std::vector<int64_t>> paramDescriptors;
   std::vector<Buffer> inputBuffers;
   DeviceAllocator allocator;
+  /// hooks->gemm's cuBLASLt plans (made on first use).
+  cublaslt::Gemms gemms;
   std::string description;
 
   // The first failure of the current call (hooks, copies, synchronisation)

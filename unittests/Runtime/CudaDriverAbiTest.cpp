@@ -11,9 +11,10 @@
 
 #include "CudaDriver.h"
 
+#include "AbiChecks.h"
+
 #include "gtest/gtest.h"
 
-#include <type_traits>
 
 // Capture the runtime's signatures before cuda.h's macros rename the
 // members' names (cuMemAlloc to cuMemAlloc_v2).
@@ -26,33 +27,8 @@ MLC_CUDA_DRIVER_FUNCTIONS(MLC_MINE)
 
 namespace {
 
-/// -1 for a pointer, else the size: what the calling convention sees.
-template <typename T> constexpr int shape() {
-  return std::is_pointer_v<T> ? -1 : static_cast<int>(sizeof(T));
-}
-
-template <typename F> struct Signature;
-template <typename R, typename... A> struct Signature<R (*)(A...)> {
-  static constexpr int arity = sizeof...(A);
-  static constexpr int shapes[] = {shape<R>(), shape<A>()...};
-};
-
-template <typename Mine, typename Theirs> constexpr bool sameSignature() {
-  using M = Signature<Mine>;
-  using T = Signature<Theirs>;
-  if (M::arity != T::arity)
-    return false;
-  for (int i = 0; i <= M::arity; ++i)
-    if (M::shapes[i] != T::shapes[i])
-      return false;
-  return true;
-}
-
-constexpr bool equal(const char *a, const char *b) {
-  while (*a && *a == *b)
-    ++a, ++b;
-  return *a == *b;
-}
+using mlc::abi::equal;
+using mlc::abi::sameSignature;
 
 #define MLC_STRING(x) #x
 #define MLC_EXPANDED(x) MLC_STRING(x)

@@ -926,3 +926,380 @@ EXPORT CUresult cuGraphDestroy(Graph *graph) {
     return misuse(CUDA_ERROR_INVALID_VALUE, "cuGraphDestroy");
   return CUDA_SUCCESS;
 }
+
+/*===--------------------------------------------------------------------===*
+ * cuBLASLt
+ *
+ * The cuBLASLt entry points libmlcrt resolves (lib/Runtime/CublasLt.h),
+ * exported by the same library so that MLC_CUBLASLT can name it too. A
+ * GEMM is computed on the host in the documented column-major semantics
+ * (D = alpha op(A) op(B) + beta C, op(X) = X or X^T, element (i, j) of a
+ * rows x columns matrix at i + j * ld, batches `stride` elements apart),
+ * queued like a launch: at once, or into the graph being captured. Calls
+ * that cuBLASLt would reject (inconsistent sizes, a leading dimension below
+ * the rows, a matrix outside device memory, an attribute of the wrong
+ * size) count as misuses.
+ *   FAKE_CUBLASLT_CREATE_ERROR  cublasLtCreate returns this status
+ *   FAKE_CUBLASLT_NO_ALGO       the heuristic finds no algorithm
+ * Logs "gemm M N K batch B opA T|N opB T|N beta 0|1", "capture gemm ..."
+ * and "gemm ... (graph)".
+ *===--------------------------------------------------------------------===*/
+
+enum {
+  CUBLAS_STATUS_SUCCESS = 0,
+  CUBLAS_STATUS_NOT_INITIALIZED = 1,
+  CUBLAS_STATUS_INVALID_VALUE = 7,
+  CUBLAS_STATUS_EXECUTION_FAILED = 13,
+  CUBLAS_STATUS_NOT_SUPPORTED = 15,
+  kFakeAlgo = 0x6a6c6167 /* a marker in the algorithm's first word */
+};
+
+typedef struct {
+  int live;
+} LtHandle;
+
+typedef struct {
+  int compute, scale, transA, transB;
+} LtMatmulDesc;
+
+typedef struct {
+  int type;
+  uint64_t rows, columns;
+  int64_t ld;
+  int32_t batch;
+  int64_t stride;
+} LtLayout;
+
+typedef struct {
+  uint64_t workspace;
+} LtPreference;
+
+typedef struct {
+  uint64_t data[8];
+} LtAlgo;
+
+typedef struct {
+  LtAlgo algo;
+  size_t workspaceSize;
+  int state;
+  float wavesCount;
+  int reserved[4];
+} LtHeuristicResult;
+
+/* A queued GEMM: copies of what cublasLtMatmul was given. */
+typedef struct {
+  LtMatmulDesc desc;
+  LtLayout layouts[4];
+  const void *a, *b, *c;
+  void *d;
+  float alpha, beta;
+} LtGemm;
+
+static int ltStatus(const char *what) {
+  misuse(CUDA_SUCCESS, what);
+  return CUBLAS_STATUS_INVALID_VALUE;
+}
+
+EXPORT int cublasLtCreate(LtHandle **handle) {
+  long long error = envNumber("FAKE_CUBLASLT_CREATE_ERROR", 0);
+  if (error)
+    return (int)error;
+  if (!handle || requireContext("cublasLtCreate"))
+    return CUBLAS_STATUS_NOT_INITIALIZED;
+  *handle = calloc(1, sizeof(LtHandle));
+  (*handle)->live = 1;
+  logLine("cublaslt_create");
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+EXPORT int cublasLtDestroy(LtHandle *handle) {
+  if (!handle || !handle->live)
+    return ltStatus("cublasLtDestroy");
+  handle->live = 0; /* kept: a later use is caught */
+  logLine("cublaslt_destroy");
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+EXPORT size_t cublasLtGetVersion(void) { return 130100; }
+
+EXPORT const char *cublasLtGetStatusName(int status) {
+  switch (status) {
+  case CUBLAS_STATUS_SUCCESS:
+    return "CUBLAS_STATUS_SUCCESS";
+  case CUBLAS_STATUS_NOT_INITIALIZED:
+    return "CUBLAS_STATUS_NOT_INITIALIZED";
+  case CUBLAS_STATUS_INVALID_VALUE:
+    return "CUBLAS_STATUS_INVALID_VALUE";
+  case CUBLAS_STATUS_EXECUTION_FAILED:
+    return "CUBLAS_STATUS_EXECUTION_FAILED";
+  case CUBLAS_STATUS_NOT_SUPPORTED:
+    return "CUBLAS_STATUS_NOT_SUPPORTED";
+  default:
+    return "CUBLAS_STATUS_UNKNOWN";
+  }
+}
+
+EXPORT int cublasLtMatmulDescCreate(LtMatmulDesc **desc, int compute,
+                                    int scale) {
+  /* CUBLAS_COMPUTE_32F (68) with CUDA_R_32F scaling: what libmlcrt asks. */
+  if (!desc || compute != 68 || scale != 0)
+    return ltStatus("cublasLtMatmulDescCreate");
+  *desc = calloc(1, sizeof(LtMatmulDesc));
+  (*desc)->compute = compute;
+  (*desc)->scale = scale;
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+EXPORT int cublasLtMatmulDescDestroy(LtMatmulDesc *desc) {
+  free(desc);
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+EXPORT int cublasLtMatmulDescSetAttribute(LtMatmulDesc *desc, int attribute,
+                                          const void *value, size_t bytes) {
+  int32_t op;
+  if (!desc || !value || (attribute != 3 && attribute != 4) ||
+      bytes != sizeof op)
+    return ltStatus("cublasLtMatmulDescSetAttribute");
+  memcpy(&op, value, sizeof op);
+  if (op != 0 && op != 1)
+    return ltStatus("cublasLtMatmulDescSetAttribute op");
+  *(attribute == 3 ? &desc->transA : &desc->transB) = op;
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+static int ltElementBytes(int type) {
+  return type == 0 ? 4 : type == 2 || type == 14 ? 2 : 0;
+}
+
+EXPORT int cublasLtMatrixLayoutCreate(LtLayout **layout, int type,
+                                      uint64_t rows, uint64_t columns,
+                                      int64_t ld) {
+  if (!layout || !ltElementBytes(type) || ld < 1 || (uint64_t)ld < rows)
+    return ltStatus("cublasLtMatrixLayoutCreate");
+  *layout = calloc(1, sizeof(LtLayout));
+  **layout = (LtLayout){type, rows, columns, ld, 1, 0};
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+EXPORT int cublasLtMatrixLayoutDestroy(LtLayout *layout) {
+  free(layout);
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+EXPORT int cublasLtMatrixLayoutSetAttribute(LtLayout *layout, int attribute,
+                                            const void *value, size_t bytes) {
+  if (!layout || !value)
+    return ltStatus("cublasLtMatrixLayoutSetAttribute");
+  if (attribute == 5 && bytes == sizeof(int32_t)) {
+    memcpy(&layout->batch, value, bytes);
+    return layout->batch >= 1 ? CUBLAS_STATUS_SUCCESS
+                              : ltStatus("BATCH_COUNT below 1");
+  }
+  if (attribute == 6 && bytes == sizeof(int64_t)) {
+    memcpy(&layout->stride, value, bytes);
+    return CUBLAS_STATUS_SUCCESS;
+  }
+  return ltStatus("cublasLtMatrixLayoutSetAttribute");
+}
+
+EXPORT int cublasLtMatmulPreferenceCreate(LtPreference **preference) {
+  if (!preference)
+    return ltStatus("cublasLtMatmulPreferenceCreate");
+  *preference = calloc(1, sizeof(LtPreference));
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+EXPORT int cublasLtMatmulPreferenceDestroy(LtPreference *preference) {
+  free(preference);
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+EXPORT int cublasLtMatmulPreferenceSetAttribute(LtPreference *preference,
+                                                int attribute,
+                                                const void *value,
+                                                size_t bytes) {
+  if (!preference || !value)
+    return ltStatus("cublasLtMatmulPreferenceSetAttribute");
+  if (attribute == 1 && bytes == sizeof(uint64_t)) {
+    memcpy(&preference->workspace, value, bytes);
+    return CUBLAS_STATUS_SUCCESS;
+  }
+  uint32_t alignment;
+  if (attribute >= 5 && attribute <= 8 && bytes == sizeof alignment) {
+    memcpy(&alignment, value, bytes);
+    /* A power of two up to 256. */
+    if (alignment && alignment <= 256 && !(alignment & (alignment - 1)))
+      return CUBLAS_STATUS_SUCCESS;
+  }
+  return ltStatus("cublasLtMatmulPreferenceSetAttribute");
+}
+
+/* Whether the four layouts make a GEMM under `desc`: op(A) is m x k,
+ * op(B) k x n, C and D m x n, one batch count, A and B of one type, C and
+ * D f32. */
+static int ltConsistent(const LtMatmulDesc *d, LtLayout *const l[4]) {
+  uint64_t m = d->transA ? l[0]->columns : l[0]->rows;
+  uint64_t k = d->transA ? l[0]->rows : l[0]->columns;
+  uint64_t kb = d->transB ? l[1]->columns : l[1]->rows;
+  uint64_t n = d->transB ? l[1]->rows : l[1]->columns;
+  int ok = k == kb && l[0]->type == l[1]->type;
+  for (int i = 2; i < 4; ++i)
+    ok &= l[i]->rows == m && l[i]->columns == n && l[i]->type == 0;
+  for (int i = 1; i < 4; ++i)
+    ok &= l[i]->batch == l[0]->batch;
+  return ok;
+}
+
+EXPORT int cublasLtMatmulAlgoGetHeuristic(
+    LtHandle *handle, LtMatmulDesc *desc, LtLayout *a, LtLayout *b,
+    LtLayout *c, LtLayout *d, LtPreference *preference, int requested,
+    LtHeuristicResult *results, int *returned) {
+  LtLayout *layouts[4] = {a, b, c, d};
+  if (!handle || !handle->live || !desc || !a || !b || !c || !d ||
+      !preference || requested < 1 || !results || !returned)
+    return ltStatus("cublasLtMatmulAlgoGetHeuristic");
+  if (!ltConsistent(desc, layouts))
+    return ltStatus("cublasLtMatmulAlgoGetHeuristic: inconsistent layouts");
+  *returned = 0;
+  if (envNumber("FAKE_CUBLASLT_NO_ALGO", 0))
+    return CUBLAS_STATUS_NOT_SUPPORTED;
+  memset(&results[0], 0, sizeof results[0]);
+  results[0].algo.data[0] = kFakeAlgo;
+  results[0].state = CUBLAS_STATUS_SUCCESS;
+  results[0].wavesCount = 1.0f;
+  *returned = 1;
+  return CUBLAS_STATUS_SUCCESS;
+}
+
+static float ltLoad(const void *base, int type, int64_t index) {
+  if (type == 0)
+    return ((const float *)base)[index];
+  uint16_t h = ((const uint16_t *)base)[index];
+  uint32_t bits;
+  if (type == 14) {
+    bits = (uint32_t)h << 16;
+  } else {
+    /* IEEE half to float. */
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 31,
+             mantissa = h & 1023;
+    if (exponent == 31) {
+      bits = sign | 0x7f800000 | mantissa << 13;
+    } else if (exponent) {
+      bits = sign | (exponent + 112) << 23 | mantissa << 13;
+    } else if (mantissa) {
+      int shift = 0;
+      while (!(mantissa & 1024))
+        mantissa <<= 1, ++shift;
+      bits = sign | (uint32_t)(113 - shift) << 23 | (mantissa & 1023) << 13;
+    } else {
+      bits = sign;
+    }
+  }
+  float f;
+  memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+static void ltRun(void **params) {
+  const LtGemm *g;
+  memcpy(&g, params[0], sizeof g);
+  const LtLayout *l = g->layouts;
+  int transA = g->desc.transA, transB = g->desc.transB;
+  uint64_t m = l[3].rows, n = l[3].columns;
+  uint64_t k = transA ? l[0].rows : l[0].columns;
+  for (int32_t p = 0; p < l[0].batch; ++p)
+    for (uint64_t j = 0; j < n; ++j)
+      for (uint64_t i = 0; i < m; ++i) {
+        double sum = 0;
+        for (uint64_t q = 0; q < k; ++q) {
+          int64_t ai = transA ? (int64_t)(q + i * l[0].ld)
+                              : (int64_t)(i + q * l[0].ld);
+          int64_t bi = transB ? (int64_t)(j + q * l[1].ld)
+                              : (int64_t)(q + j * l[1].ld);
+          sum += (double)ltLoad(g->a, l[0].type, p * l[0].stride + ai) *
+                 ltLoad(g->b, l[1].type, p * l[1].stride + bi);
+        }
+        float value = g->alpha * (float)sum;
+        if (g->beta != 0)
+          value += g->beta * ((const float *)g->c)[p * l[2].stride + i +
+                                                   j * l[2].ld];
+        ((float *)g->d)[p * l[3].stride + i + j * l[3].ld] = value;
+      }
+}
+
+static const FakeHostKernel ltKernel = {"gemm", ltRun, 1};
+static Function ltFunction = {"gemm", &ltKernel};
+
+/* Whether the elements a layout covers at `pointer` are device memory. */
+static int ltInside(const void *pointer, const LtLayout *l) {
+  if (!pointer)
+    return 0;
+  int64_t last = (int64_t)(l->rows - 1) + (int64_t)(l->columns - 1) * l->ld +
+                 (int64_t)(l->batch - 1) * (l->stride < 0 ? 0 : l->stride);
+  size_t bytes = (size_t)(last + 1) * ltElementBytes(l->type);
+  pthread_mutex_lock(&lock);
+  int inside = findAllocation((CUdeviceptr)(uintptr_t)pointer, bytes) != NULL;
+  pthread_mutex_unlock(&lock);
+  return inside;
+}
+
+EXPORT int cublasLtMatmul(LtHandle *handle, LtMatmulDesc *desc,
+                          const void *alpha, const void *a, LtLayout *aLayout,
+                          const void *b, LtLayout *bLayout, const void *beta,
+                          const void *c, LtLayout *cLayout, void *d,
+                          LtLayout *dLayout, const LtAlgo *algo,
+                          void *workspace, size_t workspaceBytes,
+                          Stream *stream) {
+  LtLayout *layouts[4] = {aLayout, bLayout, cLayout, dLayout};
+  if (requireContext("cublasLtMatmul"))
+    return CUBLAS_STATUS_NOT_INITIALIZED;
+  if (!handle || !handle->live || !desc || !alpha || !beta || !aLayout ||
+      !bLayout || !cLayout || !dLayout || !algo ||
+      algo->data[0] != kFakeAlgo || !liveStream(stream))
+    return ltStatus("cublasLtMatmul");
+  if (!ltConsistent(desc, layouts))
+    return ltStatus("cublasLtMatmul: inconsistent layouts");
+  if (workspaceBytes && !findAllocation((CUdeviceptr)(uintptr_t)workspace,
+                                        workspaceBytes))
+    return ltStatus("cublasLtMatmul: workspace outside device memory");
+  float betaValue;
+  memcpy(&betaValue, beta, sizeof betaValue);
+  if (!ltInside(a, aLayout) || !ltInside(b, bLayout) ||
+      (betaValue != 0 && !ltInside(c, cLayout)) || !ltInside(d, dLayout))
+    return ltStatus("cublasLtMatmul: a matrix outside device memory");
+  LtGemm *g = malloc(sizeof(LtGemm)); /* lives as long as the process */
+  g->desc = *desc;
+  for (int i = 0; i < 4; ++i)
+    g->layouts[i] = *layouts[i];
+  g->a = a;
+  g->b = b;
+  g->c = c;
+  g->d = d;
+  memcpy(&g->alpha, alpha, sizeof g->alpha);
+  g->beta = betaValue;
+  uint64_t k = desc->transA ? aLayout->rows : aLayout->columns;
+  const char *prefix = stream->capture ? "capture " : "";
+  logLine("%sgemm %llu %llu %llu batch %d opA %c opB %c beta %g", prefix,
+          (unsigned long long)dLayout->rows,
+          (unsigned long long)dLayout->columns, (unsigned long long)k,
+          aLayout->batch, desc->transA ? 'T' : 'N',
+          desc->transB ? 'T' : 'N', (double)betaValue);
+  uint64_t value;
+  memcpy(&value, &g, sizeof value);
+  if (stream->capture) {
+    Graph *graph = stream->capture;
+    if (graph->count == graph->capacity) {
+      graph->capacity = graph->capacity ? 2 * graph->capacity : 16;
+      graph->launches =
+          realloc(graph->launches, graph->capacity * sizeof(Launch));
+    }
+    graph->launches[graph->count++] =
+        (Launch){&ltFunction, {1, 1, 1}, {1, 1, 1}, 0, {value}, {0}};
+    return CUBLAS_STATUS_SUCCESS;
+  }
+  stream->launched = 1;
+  void *params[1] = {&value};
+  ltRun(params);
+  return CUBLAS_STATUS_SUCCESS;
+}
