@@ -46,7 +46,9 @@ test with bin/mlc-run, prints the device and image the runtime chose,
 PASS / FAIL (why) per test and the totals, and writes them as JSON to
 --results. Node tests use ONNX's tolerances (rtol 1e-3, atol 1e-7); models
 rtol 1e-4 of the largest reference value against both references, as the
-CPU tests do. Qwen3: the logits of every prompt position and decode step
+CPU tests do. Each test's detail lists the path every GEMM shape took
+(cuBLASLt, or mlc's kernel and why: MLC_CUDA_GEMM_LOG); cuBLASLt is the
+system's, or PyTorch's wheel's where the system has none. Qwen3: the logits of every prompt position and decode step
 against the CPU library's, relative to the largest CPU logit: within 1e-4
 and the greedy tokens equal for --dtype f32 (f32 matrices and KV cache);
 within 1e-3 for --dtype bf16 (bf16 matrices and KV cache, f32 compute),
@@ -401,6 +403,7 @@ def run_qwen3(bundle_dir, test, env, work):
                 notes.append(f"{what} within {error:.2g}")
     speeds = next((l.split(":", 1)[1].strip() for l in p.stderr.splitlines()
                    if l.startswith("mlc-generate: prefill")), "")
+    notes += [f"gemm {g}" for g in gemm_paths(p.stderr)]
     if problems:
         return "FAIL", "; ".join(problems + [n for n in notes if "tokens" in n]), device
     return "PASS", "; ".join([speeds] + notes), device
@@ -433,9 +436,46 @@ def run_one(bundle_dir, test, env):
                     problem = compare(got, want, reference["rtol"], reference["atol"])
                 if problem:
                     problems.append(f"output {i} vs {reference['what']}: {problem}")
-        return ("FAIL", "; ".join(problems), device) if problems else ("PASS", "", device)
+        gemms = "; ".join(f"gemm {g}" for g in gemm_paths(p.stderr))
+        return (("FAIL", "; ".join(problems + ([gemms] if gemms else [])), device)
+                if problems else ("PASS", gemms, device))
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def with_cublaslt(env):
+    """`env` with MLC_CUBLASLT set to PyTorch's cuBLASLt (the nvidia-cublas
+    wheel's libcublasLt.so) where the runtime's own search (libcublasLt.so.13
+    and .12 on the loader's path, /usr/local/cuda/lib64) would find none,
+    and MLC_CUDA_GEMM_LOG set, so that the runtime says which path each GEMM
+    shape took (gemm_paths)."""
+    env = dict(env, MLC_CUDA_GEMM_LOG="1")
+    if env.get("MLC_CUBLASLT"):
+        return env
+    import ctypes
+    import glob
+    for name in ("libcublasLt.so.13", "libcublasLt.so.12",
+                 "/usr/local/cuda/lib64/libcublasLt.so.13",
+                 "/usr/local/cuda/lib64/libcublasLt.so.12"):
+        try:
+            ctypes.CDLL(name)
+            return env
+        except OSError:
+            pass
+    for folder in sys.path:
+        found = sorted(glob.glob(os.path.join(folder, "nvidia", "cublas*", "lib",
+                                              "libcublasLt.so.*")))
+        if found:
+            print(f"cuBLASLt: {found[-1]} (MLC_CUBLASLT)")
+            return dict(env, MLC_CUBLASLT=found[-1])
+    print("cuBLASLt: none found; GEMMs run as mlc's kernels")
+    return env
+
+
+def gemm_paths(stderr):
+    """The runtime's lines on which path each GEMM shape took."""
+    return sorted({l.split("mlc: gemm", 1)[1].strip(" :")
+                   for l in stderr.splitlines() if l.startswith("mlc: gemm")})
 
 
 def run(args):
@@ -445,6 +485,7 @@ def run(args):
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = os.path.join(bundle_dir, "lib") + (
         ":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    env = with_cublaslt(env)
     results, devices = [], set()
     for test in manifest["tests"]:
         status, detail, device = run_one(bundle_dir, test, env)

@@ -41,6 +41,9 @@ at anything a GPU would get wrong or leave undefined:
     does not have;
   * a read of memory nobody wrote (buffers from memref.alloc start as NaN or
     a sentinel integer, and no result may contain one).
+Host code's calls of mlc_cuda_gemm (the runtime's cuBLASLt) are declined,
+so that the matmul kernel runs, or with --gemm library computed in numpy
+from their descriptors.
 memref.view of an i8 buffer (mlc-plan-memory's arenas) gives views that
 share its bytes, each starting as a new allocation: a plan that reuses
 memory still in use overwrites it and the results differ. compare-dump
@@ -409,6 +412,14 @@ class Buffer:
     def reset_tracking(self):
         self.writer = np.full(len(self.data), -1, dtype=np.int64)
         self.reader = np.full(len(self.data), -1, dtype=np.int64)
+
+
+class AlignedPointer:
+    """memref.extract_aligned_pointer_as_index: the buffer it points into
+    (host code passes it to mlc_cuda_gemm only)."""
+
+    def __init__(self, buffer):
+        self.buffer = buffer
 
 
 class MemRef:
@@ -1254,8 +1265,64 @@ class Emulator:
     def op_linalg_index(self, op, args, env, mask):
         return [self.generic_dims[int(op.props["dim"].split(":")[0])]]
 
+    def op_memref_extract_aligned_pointer_as_index(self, op, args, env, mask):
+        return [AlignedPointer(args[0].buffer)]
+
+    # mlc_cuda_gemm (mlc-c/Module.h, from mlc-cuda-map-to-gpu): with
+    # gemm="kernel" the runtime declines (returns 0) and the module's
+    # matmul kernel runs; with gemm="library" the GEMM is computed here in
+    # numpy from the call's row-major descriptor (types, flags, sizes,
+    # pointers as extract_aligned_pointer_as_index gives them, offsets,
+    # leading dimensions and batch strides), as the runtime's cuBLASLt would
+    # (and queries answered 1).
+    gemm = "kernel"
+
     def op_func_call(self, op, args, env, mask):
-        return self.call(op.props["callee"].strip("@"), args)
+        callee = op.props["callee"].strip("@")
+        if callee == "mlc_cuda_gemm":  # declared, defined by the module's support code
+            return [self.library_gemm(op, args, mask)]
+        return self.call(callee, args)
+
+    def library_gemm(self, op, args, mask):
+        if self.gemm != "library":
+            return np.int64(0)
+        _, _, _, flags, m, n, k, batch = (int(self.uniform(op, a, mask)) for a in args[:8])
+        if flags & 4:  # MLC_CUDA_GEMM_QUERY: it would be queued
+            return np.int64(1)
+        matrices = []
+        for i in range(4):
+            pointer, offset, ld, stride = args[8 + 4 * i: 12 + 4 * i]
+            offset, ld, stride = (int(self.uniform(op, v, mask)) for v in (offset, ld, stride))
+            if not isinstance(pointer, AlignedPointer):
+                if i == 2 and int(self.uniform(op, pointer, mask)) == 0:
+                    matrices.append(None)  # no C
+                    continue
+                self.fail(op, f"matrix {'ABCD'[i]} is not a buffer's aligned pointer")
+            matrices.append((pointer.buffer, offset, ld, stride))
+        rows = {0: (m, k), 1: (k, n), 2: (m, n), 3: (m, n)}
+        transposed = {0: bool(flags & 1), 1: bool(flags & 2), 2: False, 3: False}
+
+        def addresses(i):
+            buffer, offset, ld, stride = matrices[i]
+            r, c = rows[i]
+            p = np.arange(batch).reshape(-1, 1, 1) * stride
+            ri = np.arange(r).reshape(1, -1, 1)
+            ci = np.arange(c).reshape(1, 1, -1)
+            index = offset + p + (ci * ld + ri if transposed[i] else ri * ld + ci)
+            if index.min() < 0 or index.max() >= len(buffer.data):
+                self.fail(op, f"matrix {'ABCD'[i]} outside its buffer")
+            return index
+
+        a_index, b_index, d_index = addresses(0), addresses(1), addresses(3)
+        a = matrices[0][0].data[a_index].astype(np.float64)
+        b = matrices[1][0].data[b_index].astype(np.float64)
+        d = a @ b
+        if matrices[2] is not None:
+            d = d + matrices[2][0].data[addresses(2)].astype(np.float64)
+        if np.unique(d_index).size != d_index.size:
+            self.fail(op, "D's elements overlap")
+        matrices[3][0].data[d_index] = d.astype(matrices[3][0].data.dtype)
+        return np.int64(1)
 
 
 # --------------------------------------------------------------------------
@@ -1379,6 +1446,10 @@ def main():
                          help="argument N (from 0) holds VALUE everywhere instead of random "
                               "values (a KV cache step's position, say), or with "
                               "N=arange:START the values START, START+1, ... in order")
+        cmd.add_argument("--gemm", choices=("kernel", "library"), default="kernel",
+                         help="what the runtime's mlc_cuda_gemm does: decline, so that the "
+                              "matmul kernels run (default), or compute the GEMM from its "
+                              "descriptor, as cuBLASLt would")
         cmd.add_argument("--allocations", action="store_true",
                          help="also compare the buffers of memref.alloc, in order (debugging)")
     args = parser.parse_args()
@@ -1402,6 +1473,7 @@ def main():
         reference, mapped = parse(sections[2]), parse(sections[-1])
     else:
         reference, mapped = load(args.reference), load(args.mapped)
+    mapped.gemm = args.gemm
     failed = 0
     for name in args.func or list(reference.functions):
         rng = np.random.default_rng(args.seed)

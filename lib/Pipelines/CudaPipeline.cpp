@@ -36,7 +36,8 @@ void mlc::buildLinalgToCudaPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   CudaMapToGpuPassOptions mapping;
   mapping.blockSize = options.blockSize;
-  pm.addNestedPass<func::FuncOp>(createCudaMapToGpuPass(mapping));
+  mapping.libraryGemm = options.libraryGemm;
+  pm.addPass(createCudaMapToGpuPass(mapping));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // Independent launches as one kernel, told apart by their allocations

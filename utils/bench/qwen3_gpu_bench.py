@@ -154,6 +154,7 @@ def bundle(args):
     shutil.copy(tools["mlc-generate"], os.path.join(out, "bin"))
     shutil.copy(os.path.join(build, "lib", "libmlcrt.so"), os.path.join(out, "lib"))
     for script in (os.path.abspath(__file__), os.path.join(HERE, "qwen3_torch_peer.py"),
+                   os.path.join(ROOT, "utils", "gpu_check.py"),
                    os.path.join(ROOT, "utils", "models", "qwen3_checkpoint.py"),
                    os.path.join(ROOT, "utils", "models", "qwen3_reference.py")):
         shutil.copy(script, out)
@@ -362,7 +363,9 @@ def run_mlc(bundle_dir, checkpoint, prompt, new_tokens, graphs, env):
     return {"prefill_tokens_per_s": float(stats.group(2)),
             "decode_tokens_per_s": float(stats.group(4)) if stats.group(4) else None,
             "device": device.group(1) if device else None,
-            "graphs": graph_line.group(1) if graph_line else None}
+            "graphs": graph_line.group(1) if graph_line else None,
+            "gemm": sorted({l.split("mlc: gemm", 1)[1].strip(" :")
+                            for l in p.stderr.splitlines() if l.startswith("mlc: gemm")})}
 
 
 def run(args):
@@ -372,6 +375,12 @@ def run(args):
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = os.path.join(bundle_dir, "lib") + (
         ":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
+    # cuBLASLt for the prefill's GEMMs, and the path each shape took
+    # (gpu_check.py: next to this script in the bundle, in utils/ here).
+    sys.path.insert(0, HERE if os.path.exists(os.path.join(HERE, "gpu_check.py"))
+                    else os.path.join(ROOT, "utils"))
+    from gpu_check import with_cublaslt
+    env = with_cublaslt(env)
     results = {"revision": manifest["revision"], "gemv": {}, "mlc": {}, "torch": None}
 
     def save():
@@ -472,6 +481,11 @@ def report(results):
     print("| mlc / PyTorch eager | " + " | ".join(cell(r, 2) for r in ratios) + " |")
     print("| mlc, % of the bandwidth bound | - | " + " | ".join(
         cell(100 * mlc[n]["of_bound"], 0) if n in mlc else "-" for n, _, _ in columns[1:]) + " |")
+    gemms = (mlc.get("prefill") or {}).get("gemm") or []
+    if gemms:
+        print("\nprefill GEMMs (the path each shape took):\n")
+        for line in gemms:
+            print(f"- {line}")
     print(f"\ncopy: {results['copy_bytes_per_s'] / 1e9:.0f} GB/s (read + write)\n")
     print("| GEMV (1 row, bf16 weights) | k x n | us | GB/s | % of the copy |")
     print("| --- | --- | ---: | ---: | ---: |")

@@ -86,6 +86,12 @@ struct CudaPipelineOptions
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};
+  Option<bool> libraryGemm{
+      *this, "library-gemm",
+      llvm::cl::desc("Offer matmuls of a GEMM's form to the runtime's "
+                     "cuBLASLt, the matmul kernel where it declines "
+                     "(mlc-cuda-map-to-gpu)"),
+      llvm::cl::init(true)};
   Option<bool> fuseLaunches{
       *this, "fuse-launches",
       llvm::cl::desc("Run independent consecutive kernels as one "

@@ -1,6 +1,7 @@
 // RUN: mlc-opt %s -mlir-print-op-generic -o %t.ref.mlir
 // RUN: mlc-opt %s -mlc-cuda-map-to-gpu -canonicalize -cse -mlir-print-op-generic -o %t.gpu.mlir
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare %t.ref.mlir %t.gpu.mlir | FileCheck %s
+// RUN: %python %mlc_src_root/utils/simt_emulator.py compare %t.ref.mlir %t.gpu.mlir --gemm library | FileCheck %s
 // RUN: mlc-opt %s -mlc-cuda-map-to-gpu | FileCheck %s --check-prefix=KIND
 
 // The GEMV and matmul kernels run by utils/simt_emulator.py and compared
@@ -207,6 +208,13 @@ func.func @matvec(%w: memref<45x96xf32>, %x: memref<96xf32>, %y: memref<45xf32>)
 // weights [k][n].
 // CHECK-DAG: OK matmul_kn
 // KIND-LABEL: func @matmul_kn
+// Offered to cuBLASLt first: f32 x f32 -> f32, no transposes, M N K = 37
+// 45 29, one batch; A (ld 29), B (ld 45), C = D (the output's contents,
+// ld 45); the kernel only where the runtime declines.
+// KIND: %[[Q:.*]] = call @mlc_cuda_gemm(%c2_i32, %c2_i32_0, %c2_i32_1, %c0_i32, %c37, %c45, %c29, %c1, %[[X:intptr[_0-9]*]], %c0, %c29_2, %c0_3, %intptr_4, %c0_5, %c45_6, %c0_7, %[[Y:intptr[_0-9]*]], %c0_9, %c45_10, %c0_11, %[[Y2:intptr[_0-9]*]], %c0_13, %c45_14, %c0_15)
+// KIND: %[[NO:.*]] = arith.cmpi eq, %[[Q]], %c0_i32
+// KIND: scf.if %[[NO]] {
+// KIND: gpu.launch
 // KIND: workgroup(%{{.*}} : memref<16x17xvector<4xf32>, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x17xvector<4xf32>, #gpu.address_space<workgroup>>)
 func.func @matmul_kn(%x: memref<37x29xf32>, %w: memref<29x45xf32>, %y: memref<37x45xf32>) {
   linalg.generic {indexing_maps = [#mk, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -222,7 +230,26 @@ func.func @matmul_kn(%x: memref<37x29xf32>, %w: memref<29x45xf32>, %y: memref<37
 // Weights [n][k] in bf16, M = 70, N = 68 (2 x 2 tiles, three partial),
 // K = 40; columns of 4 in vectors where n is contiguous (it is not here:
 // k is), so staged along k.
+// With cuBLASLt (--gemm library), the f32 rows are split into three bf16
+// parts p0 + p1 + p2 = x (a kernel), then three bf16 GEMMs, p0 W^T + Y,
+// p1 W^T + Y, p2 W^T + Y: the f32 GEMM up to the order of the sums.
 // CHECK-DAG: OK matmul_nk_bf16
+// KIND-LABEL: func @matmul_nk_bf16
+// Both forms asked first (flags 6: query, B transposed; the part null).
+// KIND: %[[Q1:.*]] = call @mlc_cuda_gemm(%c4_i32, %c4_i32_0, %c2_i32, %c6_i32, %c70, %c68, %c40, %c1, %c0, %c0_1, %c40_2, %c0_3,
+// KIND: %[[Q2:.*]] = call @mlc_cuda_gemm(%c4_i32_15, %c4_i32_16, %c2_i32_17, %c6_i32_18, %c70, %c68, %c40, %c1, %c0_19,
+// KIND: %[[BOTH:.*]] = arith.andi
+// KIND: scf.if %[[BOTH]] {
+// KIND: %[[P0:.*]] = memref.alloc() : memref<70x40xbf16>
+// KIND: %[[P1:.*]] = memref.alloc() : memref<70x40xbf16>
+// KIND: %[[P2:.*]] = memref.alloc() : memref<70x40xbf16>
+// KIND: gpu.launch
+// KIND-COUNT-3: arith.truncf %{{.*}} : vector<4xf32> to vector<4xbf16>
+// KIND: func.call @mlc_cuda_gemm(%c4_i32_{{[0-9]+}}, %c4_i32_{{[0-9]+}}, %c2_i32_{{[0-9]+}}, %c2_i32_{{[0-9]+}}, %c70, %c68, %c40, %c1, %intptr
+// KIND-COUNT-2: func.call @mlc_cuda_gemm(
+// KIND: memref.dealloc %[[P0]]
+// KIND: } else {
+// KIND: gpu.launch
 func.func @matmul_nk_bf16(%x: memref<70x40xf32>, %w: memref<68x40xbf16>, %y: memref<70x68xf32>) {
   linalg.generic {indexing_maps = [#mk, #nk, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<70x40xf32>, memref<68x40xbf16>) outs(%y : memref<70x68xf32>) {
@@ -238,6 +265,8 @@ func.func @matmul_nk_bf16(%x: memref<70x40xf32>, %w: memref<68x40xbf16>, %y: mem
 // A transposed lhs [k][m] with m contiguous: rows staged as vectors.
 // CHECK-DAG: OK matmul_transposed_lhs
 // KIND-LABEL: func @matmul_transposed_lhs
+// A transposed (flags 1): M = 72 rows contiguous, ld 72.
+// KIND: call @mlc_cuda_gemm(%c2_i32, %c2_i32_0, %c2_i32_1, %c1_i32, %c72, %c20, %c33, %c1, %intptr, %c0, %c72_2, %c0_3,
 // KIND: vector.load %{{.*}} : memref<33x72xf32>, vector<4xf32>
 func.func @matmul_transposed_lhs(%x: memref<33x72xf32>, %w: memref<33x20xf32>, %y: memref<72x20xf32>) {
   linalg.generic {indexing_maps = [#km, #kn, #mn], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -253,6 +282,9 @@ func.func @matmul_transposed_lhs(%x: memref<33x72xf32>, %w: memref<33x20xf32>, %
 // Batched (attention over 2 heads), with a fill folded in.
 // CHECK-DAG: OK matmul_batched
 // KIND-LABEL: func @matmul_batched
+// Two batches 340, 561 and 660 elements apart; no C (the fill of 0 folded
+// in: a null pointer).
+// KIND: call @mlc_cuda_gemm(%c2_i32, %c2_i32_0, %c2_i32_1, %c0_i32, %c20, %c33, %c17, %c2, %intptr, %c0, %c17_2, %c340, %intptr_3, %c0_4, %c33_5, %c561, %c0_6, %c0_6, %c0_6, %c0_6, %intptr_7, %c0_8, %c33_9, %c660)
 // KIND: gpu.launch blocks({{.*}}) in ({{.*}} = %{{.*}}, {{.*}} = %{{.*}}, {{.*}} = %[[C2:.*]]) threads
 func.func @matmul_batched(%q: memref<2x20x17xf32>, %k: memref<2x17x33xf32>, %s: memref<2x20x33xf32>) {
   %zero = arith.constant 0.0 : f32

@@ -2,6 +2,7 @@
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --dim 1 --fill 4=0 --fill 1=arange:0 | FileCheck %s
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --dim 5 --fill 4=21 --fill 1=arange:21 | FileCheck %s
 // RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --dim 13 --fill 4=51 --fill 1=arange:51 | FileCheck %s
+// RUN: %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump --dim 13 --fill 4=51 --fill 1=arange:51 --gemm library | FileCheck %s
 // RUN: not %python %mlc_src_root/utils/simt_emulator.py compare-dump %t.dump | FileCheck %s --check-prefix=NODIM
 
 // A prefill of S query rows (S dynamic: `?` in the types) through
@@ -13,7 +14,9 @@
 // sizes from memref.dim, their grids from the host (a launch only when the
 // grid is not empty); run in the SIMT emulator at S = 1, 5 and 13 (the
 // last at position 51, up to the caches' last row) and compared with the
-// generics before mapping (the output and both caches).
+// generics before mapping (the output and both caches); at S = 13 also with
+// the projection computed from the descriptor host code passes to the
+// runtime's cuBLASLt (--gemm library) in the arena mlc-plan-memory planned.
 
 // CHECK: OK prefill
 // NODIM: ERROR prefill: an argument of type memref<1x?x64xf32>: give its dynamic sizes with --dim N

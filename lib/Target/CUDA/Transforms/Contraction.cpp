@@ -166,7 +166,8 @@ mlc::cuda::matchContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes) {
 }
 
 bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
-                               int64_t blockSize, Value initSource,
+                               int64_t blockSize, bool libraryGemm,
+                               Value initSource,
                                const GemvPrologue *prologue,
                                bool *tookPrologue) {
   std::optional<Contraction> c = matchContraction(op, sizes);
@@ -181,11 +182,15 @@ bool mlc::cuda::mapContraction(linalg::GenericOp op, ArrayRef<int64_t> sizes,
     c->swap();
   if (isDynamic(c->n) || isDynamic(c->k) || isDynamic(c->batch))
     return false;
+  auto matmul = [&] {
+    return (libraryGemm && mapLibraryGemm(*c, initSource, blockSize)) ||
+           mapMatmul(*c, initSource);
+  };
   if (isDynamic(c->m))
-    return mapMatmul(*c, initSource);
+    return matmul();
   int64_t rows = c->size(c->m), columns = c->size(c->n);
   if (std::min(rows, columns) > kMaxGemvRows)
-    return mapMatmul(*c, initSource);
+    return matmul();
 
   // A GEMV: the side with at most kMaxGemvRows rows is the lhs. Where both
   // are that small, the orientation that reads the rhs along k wins.

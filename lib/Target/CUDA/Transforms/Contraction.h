@@ -78,9 +78,19 @@ void mapGemvAlongK(const Contraction &c, int64_t blockSize,
 /// n loop): threads along n, blocks split K.
 void mapGemvAlongN(const Contraction &c, int64_t blockSize,
                    mlir::Value initSource);
+/// Whether mapMatmul's grid is within CUDA's limits.
+bool fitsMatmulGrid(const Contraction &c);
 /// Block tiles in shared memory, a register tile per thread; false (and
 /// nothing changed) if the grid would exceed CUDA's limits.
 bool mapMatmul(const Contraction &c, mlir::Value initSource);
+/// Calls of the runtime's GEMM (cuBLASLt), the matmul kernel launched only
+/// where the runtime does not queue them (LibraryGemm.cpp; an f32 operand
+/// beside a bf16 one is first split into three bf16 parts by an
+/// elementwise kernel of `blockSize` threads); false (and nothing changed)
+/// if `c` is not a GEMM such a library computes (layouts, dtypes, a fill
+/// other than 0 folded in) or its matmul would not fit.
+bool mapLibraryGemm(const Contraction &c, mlir::Value initSource,
+                    int64_t blockSize);
 
 } // namespace mlc::cuda
 

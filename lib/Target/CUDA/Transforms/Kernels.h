@@ -227,9 +227,12 @@ struct GemvPrologue {
 /// most `kMaxGemvRows` rows) or a tiled matmul; false (and `op` untouched)
 /// if `op` is not such a contraction. A GEMV along k whose lhs `prologue`
 /// (if set) writes computes it in each block instead (a kernel or two
-/// less), erases the prologue's generics and sets `tookPrologue`.
+/// less), erases the prologue's generics and sets `tookPrologue`. With
+/// `libraryGemm`, a matmul that has a GEMM's form is offered to the
+/// runtime's cuBLASLt first (mapLibraryGemm).
 bool mapContraction(mlir::linalg::GenericOp op, llvm::ArrayRef<int64_t> sizes,
-                    int64_t blockSize, mlir::Value initSource,
+                    int64_t blockSize, bool libraryGemm,
+                    mlir::Value initSource,
                     const GemvPrologue *prologue = nullptr,
                     bool *tookPrologue = nullptr);
 

@@ -774,20 +774,29 @@ struct CudaMapToGpuPass
     : public mlc::impl::CudaMapToGpuPassBase<CudaMapToGpuPass> {
   using Base::Base;
 
+  // A module pass: a matmul's call of the runtime's GEMM declares the
+  // function it calls in the module.
   void runOnOperation() override {
-    func::FuncOp func = getOperation();
     if (blockSize % kWarpSize || blockSize <= 0 || blockSize > 1024) {
-      func.emitError("block-size must be a multiple of 32 in [32, 1024], not ")
+      getOperation().emitError(
+          "block-size must be a multiple of 32 in [32, 1024], not ")
           << blockSize;
       return signalPassFailure();
     }
+    for (auto func :
+         llvm::to_vector(getOperation().getOps<func::FuncOp>()))
+      if (!func.isDeclaration() && failed(runOnFunction(func)))
+        return signalPassFailure();
+  }
+
+  LogicalResult runOnFunction(func::FuncOp func) {
     if (failed(copyReturnedGlobals(func)))
-      return signalPassFailure();
+      return failure();
     // The rewrites below change which ops write an argument, not whether.
     KernelValues values(func);
     writeCopiesInPlace(func, values.readOnly);
     if (failed(copiesToGenerics(func)))
-      return signalPassFailure();
+      return failure();
     forwardFills(func);
     SmallVector<linalg::LinalgOp> ops;
     func.walk([&](linalg::LinalgOp op) { ops.push_back(op); });
@@ -815,13 +824,12 @@ struct CudaMapToGpuPass
     for (linalg::LinalgOp linalgOp : llvm::reverse(ops))
       if (!erased.contains(linalgOp) &&
           failed(map(linalgOp, values, epilogues, erased)))
-        return signalPassFailure();
+        return failure();
     WalkResult sunk = func.walk([&](gpu::LaunchOp launch) {
       return failed(values.sinkInto(launch)) ? WalkResult::interrupt()
                                              : WalkResult::advance();
     });
-    if (sunk.wasInterrupted() || failed(checkHostCode(func)))
-      return signalPassFailure();
+    return failure(sunk.wasInterrupted() || failed(checkHostCode(func)));
   }
 
   /// Maps `linalgOp` (a row reduction with its epilogue from `epilogues`);
@@ -891,7 +899,7 @@ struct CudaMapToGpuPass
       }
     }
     bool tookPrologue = false;
-    if (mapContraction(op, sizes, blockSize, initSource,
+    if (mapContraction(op, sizes, blockSize, libraryGemm, initSource,
                        prologue ? &*prologue : nullptr, &tookPrologue)) {
       takeInitializer();
       if (tookPrologue) {

@@ -120,14 +120,18 @@ struct Stager {
 };
 } // namespace
 
+bool mlc::cuda::fitsMatmulGrid(const Contraction &c) {
+  // A dynamic M of more than 65535 tiles (4M rows) fails at launch.
+  bool dynamicRows = llvm::any_of(sizesOf(c.m, c.sizes), ShapedType::isDynamic);
+  return (dynamicRows || llvm::divideCeil(c.size(c.m), kTile) <= kMaxGridYZ) &&
+         c.size(c.batch) <= kMaxGridYZ;
+}
+
 bool mlc::cuda::mapMatmul(const Contraction &c, Value initSource) {
   int64_t columns = c.size(c.n), depth = c.size(c.k);
   int64_t gridX = llvm::divideCeil(columns, kTile);
   int64_t batches = c.size(c.batch);
-  // A dynamic M of more than 65535 tiles (4M rows) fails at launch.
-  bool dynamicRows = llvm::any_of(sizesOf(c.m, c.sizes), ShapedType::isDynamic);
-  if ((!dynamicRows && llvm::divideCeil(c.size(c.m), kTile) > kMaxGridYZ) ||
-      batches > kMaxGridYZ)
+  if (!fitsMatmulGrid(c))
     return false;
   linalg::GenericOp op = c.op;
   KernelBuilder kb(op, initSource);

@@ -69,7 +69,7 @@ def CudaAttentionToLinalgPass
   ];
 }
 
-def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
+def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::ModuleOp"> {
   let summary = "Map linalg generics and copies on buffers to gpu.launch kernels";
   let description = [{
     Runs after bufferization and `linalg-generalize-named-ops`; every
@@ -99,6 +99,16 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
         partial sums combined in shared memory;
       - otherwise a 64x64 tile per block of 256 threads, 16-deep k slabs of
         both operands in shared memory, a 4x4 register tile per thread.
+        Where such a matmul has a GEMM's form (one m, n and k loop, at most
+        one batch loop; both operands f32, f16 or bf16, read as they are or
+        through `arith.extf`, each with a contiguous dimension and static
+        leading and batch strides; an f32 output contiguous along n or m;
+        a fill of 0, a copy or nothing folded in), host code first calls
+        `mlc_cuda_gemm` (the runtime's cuBLASLt, `mlc-c/Module.h`) and
+        launches the kernel only where that returns 0 (no library for it).
+        An f32 operand beside a bf16 one is split into three bf16 parts by
+        an elementwise kernel and the GEMM made three (f32 results), once
+        the runtime has said it takes them. Option `library-gemm`.
     - One reduction loop, innermost, at least 32 long, a combiner that
       `arith::getNeutralElement` knows and a 32-bit accumulator: one block
       per row (warp shuffles and a workgroup combine).
@@ -155,9 +165,13 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::func::FuncOp"> {
            "Threads per block of the elementwise, general, row-reduction "
            "and GEMV kernels (a multiple of 32, at most 1024; the matmul "
            "uses 256)">,
+    Option<"libraryGemm", "library-gemm", "bool", "true",
+           "Offer matmuls of a GEMM's form to the runtime's cuBLASLt first "
+           "(mlc_cuda_gemm), the matmul kernel where it declines">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::func::FuncDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::linalg::LinalgDialect",
     "::mlir::math::MathDialect",
