@@ -275,8 +275,8 @@ typedef void (*mlc_module_set_num_threads_fn)(int n);
  * MLC_CUDA_GEMM_TRANS_B; C[i][j] is c[p * stride_c + i * ldc + j], D the
  * same with d, ldd, stride_d. C is null for none (beta 0), may be D itself
  * (D += A B), and is of D's type. Types are mlc_dtype values
- * (mlc-c/Runtime.h): A and B both f32, f16 or bf16; D f32. Pointers are
- * device memory.
+ * (mlc-c/Runtime.h): A and B both f32, both f16 or both bf16 (others are
+ * declined); D f32. Pointers are device memory.
  */
 #define MLC_CUDA_GEMM_TRANS_A 1
 #define MLC_CUDA_GEMM_TRANS_B 2

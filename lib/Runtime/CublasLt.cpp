@@ -161,7 +161,7 @@ Gemms::Plan &Gemms::plan(const mlc_cuda_gemm_args &g, const Key &key) {
   };
   auto build = [&]() -> bool {
     int aType = cudaType(g.a_type), bType = cudaType(g.b_type);
-    if (aType < 0 || bType < 0 || g.d_type != MLC_DTYPE_F32 ||
+    if (aType < 0 || aType != bType || g.d_type != MLC_DTYPE_F32 ||
         g.m < 1 || g.n < 1 || g.k < 1 || g.batch < 1 ||
         g.flags & ~(MLC_CUDA_GEMM_TRANS_A | MLC_CUDA_GEMM_TRANS_B)) {
       p->why = "not a GEMM cuBLASLt takes";

@@ -1,11 +1,14 @@
 // REQUIRES: cuda-toolkit
 // RUN: mlc-opt %s -mlc-cuda-pipeline='gpu-arch=sm_80,sm_90 format=isa' | FileCheck %s
 // RUN: mlc-opt %s -mlc-cuda-pipeline='gpu-arch=sm_90 format=bin' | FileCheck %s --check-prefix=CUBIN
+// RUN: mlc-opt %s -mlc-cuda-pipeline='gpu-arch=sm_90 format=isa library-gemm=false' | FileCheck %s --check-prefix=NOGEMM
 
 // The whole CUDA pipeline: the host function keeps buffers and launches;
 // the kernels are in one gpu.binary with an object per architecture (PTX
 // with format=isa; with format=bin a cubin each and the PTX of the last).
 
+// The declaration of the runtime's GEMM (@projection, below, calls it).
+// CHECK: func.func private @mlc_cuda_gemm(i32, i32, i32, i32, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index, index) -> i32
 // CHECK-LABEL: func.func @main(
 // CHECK-SAME: %[[X:.*]]: memref<4x1024xf32>, %[[B:.*]]: memref<1024xf32>) -> memref<4x1024xf32>
 // CHECK: %[[Y:.*]] = memref.alloc() {{.*}} : memref<4x1024xf32>
@@ -42,4 +45,21 @@ func.func @chain(%x: tensor<1x256xf32>, %w1: tensor<256x256xf32>, %w2: tensor<25
   %o = mlc.matmul %g, %w3 : (tensor<1x256xf32>, tensor<256x256xf32>) -> tensor<1x256xf32>
   %r = mlc.matmul %o, %w4 : (tensor<1x256xf32>, tensor<256x256xf32>) -> tensor<1x256xf32>
   return %r : tensor<1x256xf32>
+}
+
+// A matmul of a GEMM's form: offered to the runtime's cuBLASLt, the tiled
+// kernel launched only where it declines; with library-gemm=false the
+// kernel alone.
+// CHECK-LABEL: func.func @projection(
+// CHECK:         %[[Q:.+]] = call @mlc_cuda_gemm(
+// CHECK:         %[[NO:.+]] = arith.cmpi eq, %[[Q]], %{{.+}} : i32
+// CHECK:         scf.if %[[NO]] {
+// CHECK-NEXT:      gpu.launch_func @mlc_kernels::@projection_kernel
+// NOGEMM-LABEL: func.func @projection(
+// NOGEMM-NOT:     mlc_cuda_gemm
+// NOGEMM:         gpu.launch_func @mlc_kernels::@projection_kernel
+// NOGEMM-NOT:     mlc_cuda_gemm
+func.func @projection(%x: tensor<64x256xf32>, %w: tensor<256x128xf32>) -> tensor<64x128xf32> {
+  %y = mlc.matmul %x, %w : (tensor<64x256xf32>, tensor<256x128xf32>) -> tensor<64x128xf32>
+  return %y : tensor<64x128xf32>
 }
