@@ -28,7 +28,7 @@ std::string Library::describe(Status status) const {
 std::string Library::versionString() const {
   return "cuBLASLt " + std::to_string(version / 10000) + "." +
          std::to_string(version / 100 % 100) + "." +
-         std::to_string(version % 100) + " (" + path + ")";
+         std::to_string(version % 100);
 }
 
 namespace {
@@ -302,6 +302,10 @@ bool Gemms::run(const cuda::Driver &driver, cuda::CUstream stream,
     }
     if (driver.cuMemAlloc(&workspace, kWorkspaceBytes) != cuda::CUDA_SUCCESS)
       workspace = 0; // Algorithms without a workspace only.
+    if (logging())
+      std::fprintf(stderr, "mlc: gemm: %s (%s), %s of workspace\n",
+                   library->versionString().c_str(), library->path.c_str(),
+                   workspace ? "32 MiB" : "no");
   }
   // A query is answered from the plan of the GEMM it asks about.
   bool query = g.flags & MLC_CUDA_GEMM_QUERY;

@@ -117,7 +117,7 @@ struct Library {
 
   /// "CUBLAS_STATUS_NOT_SUPPORTED", or "cuBLAS status N".
   std::string describe(Status status) const;
-  /// "cuBLASLt 13.1.0 (/usr/lib/.../libcublasLt.so.13)".
+  /// "cuBLASLt 13.1.0".
   std::string versionString() const;
 };
 

@@ -22,6 +22,7 @@
 // fake driver runs none: only the launches are checked), and
 // MLC_CUDA_GEMM_LOG says which path each shape took.
 
+// GEMM: mlc: gemm: cuBLASLt 13.1.0 ({{.*}}libmlc_test_FakeCuda.so), 32 MiB of workspace
 // GEMM: mlc: gemm 20 x 128 x 96 f32 x f32^T -> f32 (+ C): cuBLASLt 13.1.0
 // GEMM: mlc: gemm 16 x 8 x 24 (batch 3) f32 x f32^T -> f32: cuBLASLt 13.1.0
 // GEMM: output 0 'output_0': f32 [20, 128]
