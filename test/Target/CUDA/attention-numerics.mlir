@@ -35,6 +35,18 @@ func.func @prefill(%q: tensor<1x2x3x64xf32>, %k: tensor<1x2x3x64xf32>, %v: tenso
   return %o, %kn, %vn : tensor<1x2x3x64xf32>, tensor<1x2x64x64xf32>, tensor<1x2x64x64xf32>
 }
 
+// Grouped-query prefill of 5 rows, 8 query heads over 2 key/value heads: a
+// block per KV head's 4 query heads and 2 query rows (3 blocks of rows, the
+// last holding row 4 alone: its second row clamped, never stored), the
+// rows past each query row's own masked for it.
+// CHECK-DAG: OK prefill_gqa
+func.func @prefill_gqa(%q: tensor<1x8x5x32xf32>, %k: tensor<1x2x5x32xf32>, %v: tensor<1x2x5x32xf32>, %pos: tensor<i64>, %kc: tensor<1x2x64x32xf32>, %vc: tensor<1x2x64x32xf32>) -> (tensor<1x8x5x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>) {
+  %kn = mlc.update_slice %kc, %k, %pos {axis = 2 : i64} : (tensor<1x2x64x32xf32>, tensor<1x2x5x32xf32>, tensor<i64>) -> tensor<1x2x64x32xf32>
+  %vn = mlc.update_slice %vc, %v, %pos {axis = 2 : i64} : (tensor<1x2x64x32xf32>, tensor<1x2x5x32xf32>, tensor<i64>) -> tensor<1x2x64x32xf32>
+  %o = mlc.attention %q, %kn, %vn position(%pos) {causal} : (tensor<1x8x5x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>, tensor<i64>) -> tensor<1x8x5x32xf32>
+  return %o, %kn, %vn : tensor<1x8x5x32xf32>, tensor<1x2x64x32xf32>, tensor<1x2x64x32xf32>
+}
+
 // A bf16 KV cache for f32 attention (mlc-compile --dtype bf16): head size
 // 128, so each lane loads 4 bf16 elements of a key or value row in one
 // 8-byte vector load and widens them; the new rows arrive in bf16 (rounded

@@ -22,16 +22,18 @@
 // CHECK: ret;
 
 // The rows of the 256-row cache in 8 splits of 32 (a decode step:
-// flash-decoding), a block each: the key's and the value's rows loaded
-// together (neither depends on the score), the block's unnormalized state
-// stored for the combining kernel.
+// flash-decoding), a block each for the two query heads of a KV head (each
+// key and value row read once for both): the key's and the value's rows
+// loaded together (neither depends on the scores), a score's 5 shuffles per
+// head, the block's unnormalized states (4160 bytes of shared memory for
+// the two heads' warp states) stored for the combining kernel.
 // CHECK-LABEL: .visible .entry decode_kernel_1(
 // CHECK: ld.global.{{[bu]}}32
 // CHECK: ld.global.v4.{{[bf]}}32
 // CHECK: ld.global.v4.{{[bf]}}32
 // CHECK-NOT: shfl
 // CHECK: ld.global.v4.{{[bf]}}32
-// CHECK-COUNT-5: shfl.sync.bfly.b32
+// CHECK-COUNT-10: shfl.sync.bfly.b32
 // CHECK: ex2.approx
 // CHECK: bar.sync 0;
 // CHECK: st.global.{{[bf]}}32
@@ -61,10 +63,10 @@
 // CHECK: ret;
 // CHECK-LABEL: .visible .entry decode_bf16_kernel_5(
 
-// PTXAS-DAG: decode_bf16_kernel_4.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
-// PTXAS-DAG: decode_bf16_kernel_4.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
-// PTXAS-DAG: decode_kernel_1.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
-// PTXAS-DAG: decode_kernel_1.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 2080 bytes smem, 1 barriers
+// PTXAS-DAG: decode_bf16_kernel_4.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 4160 bytes smem, 1 barriers
+// PTXAS-DAG: decode_bf16_kernel_4.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 4160 bytes smem, 1 barriers
+// PTXAS-DAG: decode_kernel_1.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 4160 bytes smem, 1 barriers
+// PTXAS-DAG: decode_kernel_1.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 4160 bytes smem, 1 barriers
 // PTXAS-DAG: decode_kernel_2.sm_80: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 0 bytes smem, 0 barriers
 // PTXAS-DAG: decode_kernel_2.sm_90: {{[0-9]+}} registers, 0 bytes spill stores, 0 bytes spill loads, 0 bytes smem, 0 barriers
 

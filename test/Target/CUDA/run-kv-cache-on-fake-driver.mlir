@@ -9,7 +9,8 @@
 // CUDA (mlc-compile keeps attention over a KV cache for the CUDA pipeline)
 // and launched on the fake driver: host code only launches, the appends and
 // the attention kernels read the position themselves: the 64 rows of the
-// cache in 2 splits of 32 (a block of 4 warps per query head and split),
+// cache in 2 splits of 32 (a block of 4 warps per split and key/value
+// head, for its 2 query heads),
 // their states in a buffer of host code, combined by a block per query
 // head. (No kernel runs: the values printed are not
 // checked.)
@@ -26,7 +27,7 @@
 // LOG-NEXT: launch decode_kernel_0 grid 5 1 1 block 256 1 1 shared 0
 // LOG-NEXT: launch decode_kernel_1 grid 1 1 1 block 256 1 1 shared 0
 // LOG: alloc 1280
-// LOG-NEXT: launch decode_kernel_2 grid 4 2 1 block 128 1 1 shared 0
+// LOG-NEXT: launch decode_kernel_2 grid 2 2 1 block 128 1 1 shared 0
 // LOG-NEXT: launch decode_kernel_3 grid 4 1 1 block 32 1 1 shared 0
 // LOG-NEXT: dtoh 512
 // LOG-NEXT: dtoh 16384

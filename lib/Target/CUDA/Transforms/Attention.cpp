@@ -1,14 +1,17 @@
 //===- Attention.cpp - the attention kernel over a KV cache ---------------===//
 //
 // The kernel of the generics that mlc-cuda-attention-to-linalg tags
-// `mlc.attention`: one block per (query row, query head), of kWarps warps.
+// `mlc.attention`: one block of kWarps warps per group of queries that read
+// the same key and value rows: the query heads of a GQA group (sharing a
+// KV head) times consecutive query rows (a prefill's), at most kMaxQueries.
 // The warps take the cache's valid rows in turn (row j to warp j % kWarps),
-// each with its own online softmax: its lanes hold Dk / 32 elements of the
-// query row and multiply them with the same elements of key row j, an xor
-// shuffle reduction gives the score to every lane, and each lane
-// accumulates its Dv / 32 elements of the output from value row j. The
-// warps' maxima, sums and accumulators are combined through shared memory.
-// The number of valid rows comes from the position in device memory.
+// each with an online softmax per query: its lanes hold Dk / 32 elements of
+// each query row and multiply them with the same elements of key row j
+// (loaded once for all), an xor shuffle reduction gives each score to every
+// lane, and each lane accumulates its Dv / 32 elements of each output from
+// value row j. The warps' maxima, sums and accumulators are combined
+// through shared memory. The number of valid rows comes from the position
+// in device memory; a row past a query row's own is masked for it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -27,6 +30,10 @@ using namespace mlc::cuda;
 static constexpr int64_t kWarps = 4;
 /// Rows of a block of a split decode step (8 per warp).
 static constexpr int64_t kSplitRows = 32;
+/// Queries (head, row) a block computes at most: each warp holds this many
+/// online softmax states (2 + Dv/32 registers each per lane) and query rows
+/// (Dk/32).
+static constexpr int64_t kMaxQueries = 8;
 
 namespace {
 /// Builds the kernel of one tagged generic.
@@ -112,14 +119,27 @@ void AttentionKernel::build(DictionaryAttr attrs) {
   Type f32Type = b.getF32Type();
   // A decode step (one query row) over a cache of more than kSplitRows
   // rows is split along the rows (flash-decoding): a block per
-  // (head, kSplitRows rows) writes its unnormalized state, and a second
-  // kernel combines a head's splits. Else one block per (head, query row)
+  // (kSplitRows rows, heads) writes its unnormalized states, and a second
+  // kernel combines a head's splits. Else a block per (query rows, heads)
   // takes all the rows.
   std::optional<int64_t> staticQueries = getConstantIntValue(queries);
   bool split = staticQueries == 1 && rows > kSplitRows;
   int64_t splits = llvm::divideCeil(rows, kSplitRows);
+  // The queries of a block, which read each key and value row once: the
+  // query heads of a GQA group that share a KV head (as many as divide the
+  // group, up to kMaxQueries), times consecutive query rows for the rest.
+  int64_t blockHeads = 1;
+  for (int64_t g = std::min(group, kMaxQueries); g >= 1; --g)
+    if (group % g == 0 && heads % g == 0) {
+      blockHeads = g;
+      break;
+    }
+  int64_t blockRows = split ? 1 : std::max<int64_t>(1, kMaxQueries / blockHeads);
+  if (staticQueries)
+    blockRows = std::min(blockRows, std::max<int64_t>(*staticQueries, 1));
+  int64_t count = blockHeads * blockRows; // query (t, r) is t * blockRows + r
 
-  // The valid rows: those before the query's position (inclusive).
+  // The valid rows of query row i: those up to its position (inclusive).
   auto validRows = [&](Value i) {
     Value start = arith::IndexCastOp::create(
         b, loc, b.getIndexType(),
@@ -141,21 +161,38 @@ void AttentionKernel::build(DictionaryAttr attrs) {
         MemRefType::get({batch, heads, splits, 2 + valueDepth}, f32Type),
         b.getI64IntegerAttr(64));
 
-  gpu::LaunchOp launch =
-      kb.launch(b.getIndexAttr(heads), threads,
-                split ? OpFoldResult(b.getIndexAttr(splits)) : queries,
-                b.getIndexAttr(batch));
-  Value mShared = kb.workgroupBuffer(launch, {kWarps}, f32Type);
-  Value lShared = kb.workgroupBuffer(launch, {kWarps}, f32Type);
-  Value accShared = kb.workgroupBuffer(launch, {kWarps, valueDepth}, f32Type);
-  Value h = launch.getBlockIds().x;
+  gpu::LaunchOp launch = kb.launch(
+      b.getIndexAttr(heads / blockHeads), threads,
+      split ? OpFoldResult(b.getIndexAttr(splits))
+            : kb.ceilDiv(queries, blockRows),
+      b.getIndexAttr(batch));
+  Value mShared = kb.workgroupBuffer(launch, {kWarps, count}, f32Type);
+  Value lShared = kb.workgroupBuffer(launch, {kWarps, count}, f32Type);
+  Value accShared =
+      kb.workgroupBuffer(launch, {kWarps, count, valueDepth}, f32Type);
   Value bi = launch.getBlockIds().z, tid = launch.getThreadIds().x;
-  Value i = split ? kb.index(0) : launch.getBlockIds().y;
+  Value firstHead =
+      arith::MulIOp::create(b, loc, launch.getBlockIds().x, kb.index(blockHeads));
+  Value firstRow = split ? kb.index(0)
+                         : arith::MulIOp::create(b, loc, launch.getBlockIds().y,
+                                                 kb.index(blockRows))
+                               .getResult();
   Value lane = arith::RemUIOp::create(b, loc, tid, kb.index(kWarpSize));
   Value warp = arith::DivUIOp::create(b, loc, tid, kb.index(kWarpSize));
-  Value kvHead = arith::DivUIOp::create(b, loc, h, kb.index(group));
-  Value n = validRows(i);
-  // This block's rows: [begin, end).
+  Value kvHead = arith::DivUIOp::create(b, loc, firstHead, kb.index(group));
+  Value lastQuery = arith::SubIOp::create(b, loc, kb.value(queries), kb.index(1));
+  // The block's query rows, clamped to the last (rows past it compute what
+  // that one does and store nothing), and their valid rows.
+  SmallVector<Value> queryRows, valid;
+  for (int64_t r = 0; r < blockRows; ++r) {
+    Value i = arith::AddIOp::create(b, loc, firstRow, kb.index(r));
+    queryRows.push_back(arith::MinUIOp::create(b, loc, i, lastQuery));
+    valid.push_back(validRows(queryRows.back()));
+  }
+  // This block's cache rows: [begin, end), end the most any row sees.
+  Value n = valid.back();
+  for (Value x : valid)
+    n = arith::MaxSIOp::create(b, loc, n, x);
   Value begin = kb.index(0), end = n;
   if (split) {
     begin = arith::MulIOp::create(b, loc, launch.getBlockIds().y,
@@ -170,11 +207,21 @@ void AttentionKernel::build(DictionaryAttr attrs) {
 
   Value qFirst = arith::MulIOp::create(b, loc, lane, kb.index(perLane));
   Value vFirst = arith::MulIOp::create(b, loc, lane, kb.index(valuesPerLane));
-  SmallVector<Value> qRow = loadRow(q, {bi, h, i, qFirst}, perLane);
-  SmallVector<Value> init = {f32(std::numeric_limits<float>::lowest()),
-                             f32(0)};
-  for (int64_t t = 0; t < valuesPerLane; ++t)
-    init.push_back(f32(0));
+  SmallVector<SmallVector<Value>> qRows;
+  SmallVector<Value> init;
+  int64_t stateSize = 2 + valuesPerLane;
+  for (int64_t t = 0; t < blockHeads; ++t)
+    for (int64_t r = 0; r < blockRows; ++r) {
+      Value h = arith::AddIOp::create(b, loc, firstHead, kb.index(t));
+      qRows.push_back(loadRow(q, {bi, h, queryRows[r], qFirst}, perLane));
+      init.push_back(f32(std::numeric_limits<float>::lowest()));
+      init.push_back(f32(0));
+      for (int64_t e = 0; e < valuesPerLane; ++e)
+        init.push_back(f32(0));
+    }
+  // Rows beyond some query row's own (causal, several rows per block) are
+  // masked for it: its state stays as it is.
+  bool masked = causal && blockRows > 1;
   auto loop = scf::ForOp::create(
       b, loc, arith::AddIOp::create(b, loc, begin, warp), end,
       kb.index(kWarps), init,
@@ -182,51 +229,79 @@ void AttentionKernel::build(DictionaryAttr attrs) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
         // The key's and the value's loads first: neither depends on the
-        // score, so both are in flight together.
+        // scores, so both are in flight together.
         SmallVector<Value> kRow = loadRow(k, {bi, kvHead, j, qFirst}, perLane);
         SmallVector<Value> vRow =
             loadRow(v, {bi, kvHead, j, vFirst}, valuesPerLane);
-        Value partial = f32(0);
-        for (int64_t t = 0; t < perLane; ++t)
-          partial = math::FmaOp::create(b, loc, qRow[t], kRow[t], partial);
-        Value score =
-            arith::MulFOp::create(b, loc, warpSum(partial), f32(scale));
-        Value m = arith::MaximumFOp::create(b, loc, state[0], score);
-        Value rescale =
-            math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, state[0], m));
-        Value p =
-            math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, score, m));
-        SmallVector<Value> next = {
-            m, math::FmaOp::create(b, loc, state[1], rescale, p)};
-        for (int64_t t = 0; t < valuesPerLane; ++t)
-          next.push_back(math::FmaOp::create(
-              b, loc, p, vRow[t],
-              arith::MulFOp::create(b, loc, state[2 + t], rescale)));
+        SmallVector<Value> next;
+        for (int64_t qi = 0; qi < count; ++qi) {
+          ValueRange s = state.slice(qi * stateSize, stateSize);
+          Value partial = f32(0);
+          for (int64_t t = 0; t < perLane; ++t)
+            partial =
+                math::FmaOp::create(b, loc, qRows[qi][t], kRow[t], partial);
+          Value score =
+              arith::MulFOp::create(b, loc, warpSum(partial), f32(scale));
+          Value seen;
+          if (masked) {
+            seen = kb.cmp(arith::CmpIPredicate::slt, j, valid[qi % blockRows]);
+            score = arith::SelectOp::create(
+                b, loc, seen, score, f32(std::numeric_limits<float>::lowest()));
+          }
+          Value m = arith::MaximumFOp::create(b, loc, s[0], score);
+          Value rescale = math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, s[0], m));
+          Value p = math::ExpOp::create(
+              b, loc, arith::SubFOp::create(b, loc, score, m));
+          if (masked)
+            p = arith::SelectOp::create(b, loc, seen, p, f32(0));
+          next.push_back(m);
+          next.push_back(math::FmaOp::create(b, loc, s[1], rescale, p));
+          for (int64_t t = 0; t < valuesPerLane; ++t)
+            next.push_back(math::FmaOp::create(
+                b, loc, p, vRow[t],
+                arith::MulFOp::create(b, loc, s[2 + t], rescale)));
+        }
         scf::YieldOp::create(b, loc, next);
       });
 
-  // Each warp's state into shared memory, then one thread per output
-  // element combines the warps'.
+  // Each warp's states into shared memory, then one thread per output
+  // element (of each query) combines the warps'.
   {
     OpBuilder::InsertionGuard guard(b);
     kb.ifThen(kb.cmp(arith::CmpIPredicate::eq, lane, kb.index(0)));
-    memref::StoreOp::create(b, loc, loop.getResult(0), mShared, warp);
-    memref::StoreOp::create(b, loc, loop.getResult(1), lShared, warp);
+    for (int64_t qi = 0; qi < count; ++qi) {
+      memref::StoreOp::create(b, loc, loop.getResult(qi * stateSize), mShared,
+                              ValueRange{warp, kb.index(qi)});
+      memref::StoreOp::create(b, loc, loop.getResult(qi * stateSize + 1),
+                              lShared, ValueRange{warp, kb.index(qi)});
+    }
   }
-  for (int64_t t = 0; t < valuesPerLane; ++t)
-    memref::StoreOp::create(
-        b, loc, loop.getResult(2 + t), accShared,
-        ValueRange{warp, arith::AddIOp::create(b, loc, vFirst, kb.index(t))});
+  for (int64_t qi = 0; qi < count; ++qi)
+    for (int64_t t = 0; t < valuesPerLane; ++t)
+      memref::StoreOp::create(
+          b, loc, loop.getResult(qi * stateSize + 2 + t), accShared,
+          ValueRange{warp, kb.index(qi),
+                     arith::AddIOp::create(b, loc, vFirst, kb.index(t))});
   gpu::BarrierOp::create(b, loc);
   scf::ForOp::create(
-      b, loc, tid, kb.index(valueDepth), kb.index(threads), ValueRange{},
-      [&](OpBuilder &nb, Location, Value d, ValueRange) {
+      b, loc, tid, kb.index(count * valueDepth), kb.index(threads),
+      ValueRange{},
+      [&](OpBuilder &nb, Location, Value e, ValueRange) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPoint(nb.getInsertionBlock(), nb.getInsertionPoint());
+        Value qi = arith::DivUIOp::create(b, loc, e, kb.index(valueDepth));
+        Value d = arith::RemUIOp::create(b, loc, e, kb.index(valueDepth));
+        Value h = arith::AddIOp::create(
+            b, loc, firstHead,
+            arith::DivUIOp::create(b, loc, qi, kb.index(blockRows)));
+        Value i = arith::AddIOp::create(
+            b, loc, firstRow,
+            arith::RemUIOp::create(b, loc, qi, kb.index(blockRows)));
         SmallVector<Value> ms;
         for (int64_t w = 0; w < kWarps; ++w)
           ms.push_back(memref::LoadOp::create(b, loc, mShared,
-                                              ValueRange{kb.index(w)}));
+                                              ValueRange{kb.index(w), qi}));
         Value m = ms[0];
         for (int64_t w = 1; w < kWarps; ++w)
           m = arith::MaximumFOp::create(b, loc, m, ms[w]);
@@ -236,16 +311,17 @@ void AttentionKernel::build(DictionaryAttr attrs) {
               b, loc, arith::SubFOp::create(b, loc, ms[w], m));
           l = math::FmaOp::create(
               b, loc,
-              memref::LoadOp::create(b, loc, lShared, ValueRange{kb.index(w)}),
+              memref::LoadOp::create(b, loc, lShared,
+                                     ValueRange{kb.index(w), qi}),
               weight, l);
           acc = math::FmaOp::create(
               b, loc,
               memref::LoadOp::create(b, loc, accShared,
-                                     ValueRange{kb.index(w), d}),
+                                     ValueRange{kb.index(w), qi, d}),
               weight, acc);
         }
         if (split) {
-          // The block's state, unnormalized: m and l by thread 0.
+          // The block's state, unnormalized: m and l by d = 0's thread.
           Value s = launch.getBlockIds().y;
           memref::StoreOp::create(
               b, loc, acc, states,
@@ -258,6 +334,8 @@ void AttentionKernel::build(DictionaryAttr attrs) {
           memref::StoreOp::create(b, loc, l, states,
                                   ValueRange{bi, h, s, kb.index(1)});
         } else {
+          OpBuilder::InsertionGuard inner(b);
+          kb.ifThen(kb.cmp(arith::CmpIPredicate::ult, i, kb.value(queries)));
           storeResult(arith::DivFOp::create(b, loc, acc, l), out,
                       {bi, h, i, d});
         }

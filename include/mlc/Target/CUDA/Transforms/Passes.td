@@ -118,9 +118,12 @@ def CudaMapToGpuPass : Pass<"mlc-cuda-map-to-gpu", "::mlir::ModuleOp"> {
       reduction loops as `scf.for` inside the thread.
 
     - A generic of `mlc-cuda-attention-to-linalg` (`mlc.attention`): one
-      block of 4 warps per query row and head, the warps over the cache's
-      rows (each with its online softmax), lanes over the head (head sizes
-      multiples of 32, at most 256), a shared-memory combine.
+      block of 4 warps per group of up to 8 queries that read the same
+      cache rows (the query heads of a GQA group times consecutive query
+      rows), the warps over the cache's rows (each with an online softmax
+      per query), lanes over the head (head sizes multiples of 32, at most
+      256), a shared-memory combine; a decode step over more than 32 rows
+      split along them, a second kernel combining the splits.
 
     A fill of a reduction's or contraction's output right before it is
     folded into its kernel. `memref.copy` becomes a copy kernel (strided
