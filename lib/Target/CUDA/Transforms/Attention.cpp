@@ -21,6 +21,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include <algorithm>
 #include <limits>
 
 using namespace mlir;
@@ -32,8 +33,10 @@ static constexpr int64_t kWarps = 4;
 static constexpr int64_t kSplitRows = 32;
 /// Queries (head, row) a block computes at most: each warp holds this many
 /// online softmax states (2 + Dv/32 registers each per lane) and query rows
-/// (Dk/32).
+/// (Dk/32), at most kQueryRegisters registers of them per lane (8 queries
+/// of heads of 128: 127 registers in all on sm_90, no spills).
 static constexpr int64_t kMaxQueries = 8;
+static constexpr int64_t kQueryRegisters = 96;
 
 namespace {
 /// Builds the kernel of one tagged generic.
@@ -128,13 +131,15 @@ void AttentionKernel::build(DictionaryAttr attrs) {
   // The queries of a block, which read each key and value row once: the
   // query heads of a GQA group that share a KV head (as many as divide the
   // group, up to kMaxQueries), times consecutive query rows for the rest.
+  int64_t maxQueries = std::clamp<int64_t>(
+      kQueryRegisters / (perLane + 2 + valuesPerLane), 1, kMaxQueries);
   int64_t blockHeads = 1;
-  for (int64_t g = std::min(group, kMaxQueries); g >= 1; --g)
+  for (int64_t g = std::min(group, maxQueries); g >= 1; --g)
     if (group % g == 0 && heads % g == 0) {
       blockHeads = g;
       break;
     }
-  int64_t blockRows = split ? 1 : std::max<int64_t>(1, kMaxQueries / blockHeads);
+  int64_t blockRows = split ? 1 : std::max<int64_t>(1, maxQueries / blockHeads);
   if (staticQueries)
     blockRows = std::min(blockRows, std::max<int64_t>(*staticQueries, 1));
   int64_t count = blockHeads * blockRows; // query (t, r) is t * blockRows + r
