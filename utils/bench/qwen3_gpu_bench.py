@@ -155,6 +155,7 @@ def bundle(args):
     shutil.copy(os.path.join(build, "lib", "libmlcrt.so"), os.path.join(out, "lib"))
     for script in (os.path.abspath(__file__), os.path.join(HERE, "qwen3_torch_peer.py"),
                    os.path.join(ROOT, "utils", "gpu_check.py"),
+                   os.path.join(ROOT, "utils", "tensor_compare.py"),
                    os.path.join(ROOT, "utils", "models", "qwen3_checkpoint.py"),
                    os.path.join(ROOT, "utils", "models", "qwen3_reference.py")):
         shutil.copy(script, out)
