@@ -235,11 +235,14 @@ func.func @matmul_kn(%x: memref<37x29xf32>, %w: memref<29x45xf32>, %y: memref<37
 // p1 W^T + Y, p2 W^T + Y: the f32 GEMM up to the order of the sums.
 // CHECK-DAG: OK matmul_nk_bf16
 // KIND-LABEL: func @matmul_nk_bf16
-// Both forms asked first (flags 6: query, B transposed; the part null).
+// Both forms asked first (flags 6: query, B transposed; the part null),
+// and M at least 32 (below, three GEMMs would read the weights three times).
 // KIND: %[[Q1:.*]] = call @mlc_cuda_gemm(%c4_i32, %c4_i32_0, %c2_i32, %c6_i32, %c70, %c68, %c40, %c1, %c0, %c0_1, %c40_2, %c0_3,
 // KIND: %[[Q2:.*]] = call @mlc_cuda_gemm(%c4_i32_15, %c4_i32_16, %c2_i32_17, %c6_i32_18, %c70, %c68, %c40, %c1, %c0_19,
-// KIND: %[[BOTH:.*]] = arith.andi
-// KIND: scf.if %[[BOTH]] {
+// KIND: %[[BOTH:.*]] = arith.andi %{{.*}}, %{{.*}} : i1
+// KIND: %[[ROWS:.*]] = arith.cmpi uge, %c70{{.*}}, %c32{{.*}} : index
+// KIND: %[[USE:.*]] = arith.andi %[[BOTH]], %[[ROWS]] : i1
+// KIND: scf.if %[[USE]] {
 // KIND: %[[P0:.*]] = memref.alloc() : memref<70x40xbf16>
 // KIND: %[[P1:.*]] = memref.alloc() : memref<70x40xbf16>
 // KIND: %[[P2:.*]] = memref.alloc() : memref<70x40xbf16>

@@ -21,8 +21,9 @@
 // GEMM's up to the order of the sums, as the kernel's is (two parts would
 // hold x to 2^-16 only: enough to flip a bf16 KV-cache element's rounding
 // now and then, which attention then amplifies). The runtime is asked first
-// whether it would take both forms (C given, C = D: the query flag); if not,
-// nothing is split and the kernel runs on the f32 operand.
+// whether it would take both forms (C given, C = D: the query flag), and
+// M must be at least kMinSplitRows; if not, nothing is split and the kernel
+// runs on the f32 operand.
 
 // The calls take the buffers as aligned pointers (index) plus offsets in
 // elements, so mlc-plan-memory still plans them: it sees
@@ -153,6 +154,14 @@ struct Gemm {
 
 /// Parts an f32 operand is split into (see the file comment).
 constexpr int kParts = 3;
+/// Rows (M) from which a split GEMM goes to the library. Below, the three
+/// GEMMs would each read the whole bf16 matrix while bandwidth bounds them,
+/// where the matmul kernel reads it once: by estimate for an H100 (3 TB/s,
+/// tensor cores at 600 TFLOP/s, the kernel at 20 TFLOP/s of f32), the
+/// kernel is faster up to about 20 rows (a 4096 x 1024 projection) and far
+/// faster for a prefill's last row through lm_head (1 row: 3 reads of 311
+/// MB). Unmeasured.
+constexpr int64_t kMinSplitRows = 32;
 
 std::optional<Gemm> gemmOf(const Contraction &c, Value initSource) {
   // The initial values: a fill of 0 (no C), a copied buffer of the output's
@@ -333,6 +342,9 @@ bool mlc::cuda::mapLibraryGemm(const Contraction &original, Value initSource,
     if (!g)
       return false;
   }
+  if (g->split && !ShapedType::isDynamic(c.sizes[g->m]) &&
+      c.sizes[g->m] < kMinSplitRows)
+    return false;
   linalg::GenericOp op = c.op;
   auto module = op->getParentOfType<ModuleOp>();
   KernelBuilder kb(op, initSource);
@@ -363,9 +375,13 @@ bool mlc::cuda::mapLibraryGemm(const Contraction &original, Value initSource,
     return *g->split == 0 ? calls.call(m, g->b, init, flags)
                           : calls.call(g->a, m, init, flags);
   };
-  Value both = arith::AndIOp::create(b, loc, gemm({}, cMatrix, kQuery),
-                                     gemm({}, &g->d, kQuery));
-  auto branch = scf::IfOp::create(b, loc, both, /*withElse=*/true);
+  Value first = gemm({}, cMatrix, kQuery);
+  Value rest = gemm({}, &g->d, kQuery);
+  Value both = arith::AndIOp::create(b, loc, first, rest);
+  Value enoughRows =
+      kb.cmp(arith::CmpIPredicate::uge, calls.m, kb.index(kMinSplitRows));
+  Value use = arith::AndIOp::create(b, loc, both, enoughRows);
+  auto branch = scf::IfOp::create(b, loc, use, /*withElse=*/true);
   op->moveBefore(branch.elseBlock()->getTerminator());
   b.setInsertionPoint(branch.thenBlock()->getTerminator());
   SmallVector<Value> parts = split(kb, x, g->partsType, blockSize);
