@@ -318,6 +318,10 @@ bool Gemms::run(const cuda::Driver &driver, cuda::CUstream stream,
              g.stride_a, g.stride_b, g.stride_c,       g.stride_d,
              whichC,     alignmentOf(g.a), alignmentOf(g.b),
              alignmentOf(g.c ? g.c : g.d), alignmentOf(g.d)};
+  // No cuBLASLt set-up calls while capturing: a graph's GEMMs ran directly
+  // first (mlc-c/Module.h) and find their plans.
+  if (capturing && !plans.count(key))
+    return false;
   Plan &p = plan(asked, key);
   if (!p.ok || query)
     return p.ok;

@@ -142,8 +142,9 @@ public:
   /// What hooks->gemm returns: queues `g` on `stream` (true), or declines
   /// (false) where there is no library or no algorithm for it. A failure
   /// of the queued GEMM sets `error` (true is still returned: the module
-  /// must not compute it again). While the stream is `capturing`, no
-  /// handle or workspace may be made: a first GEMM is declined then.
+  /// must not compute it again). While the stream is `capturing`, nothing
+  /// is set up (handle, workspace, a plan): a GEMM without a plan from a
+  /// direct call is declined then.
   bool run(const cuda::Driver &driver, cuda::CUstream stream, bool capturing,
            const mlc_cuda_gemm_args &g, std::string &error);
   /// Destroys the plans and the handle and frees the workspace (the
