@@ -125,8 +125,7 @@ int cudaType(int32_t dtype) {
 }
 
 const char *typeName(int32_t dtype) {
-  const char *name = mlc_dtype_name(static_cast<mlc_dtype>(dtype));
-  return name ? name : "?";
+  return mlc_dtype_name(static_cast<mlc_dtype>(dtype));
 }
 
 constexpr uint64_t kWorkspaceBytes = 32ull << 20;
@@ -281,7 +280,7 @@ bool Gemms::run(const cuda::Driver &driver, cuda::CUstream stream,
     library = loadLibrary(unavailable);
   }
   auto decline = [&] {
-    if (logging() && !toldUnavailable)
+    if (!toldUnavailable && logging())
       std::fprintf(stderr, "mlc: gemm: the module's kernels: %s\n",
                    unavailable.c_str());
     toldUnavailable = true;

@@ -349,6 +349,17 @@ def decode_bytes(checkpoint, config, context):
     return weights + cache * context
 
 
+def gpu_check():
+    """utils/gpu_check.py (next to this script in the bundle, in utils/ in
+    the source tree): its cuBLASLt search and GEMM-path lines."""
+    folder = HERE if os.path.exists(os.path.join(HERE, "gpu_check.py")) \
+        else os.path.join(ROOT, "utils")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    import gpu_check as module
+    return module
+
+
 def run_mlc(bundle_dir, checkpoint, prompt, new_tokens, graphs, env):
     env = dict(env, MLC_CUDA_GRAPHS="1" if graphs else "0")
     p = subprocess.run([os.path.join(bundle_dir, "bin", "mlc-generate"), "--lib",
@@ -365,8 +376,7 @@ def run_mlc(bundle_dir, checkpoint, prompt, new_tokens, graphs, env):
             "decode_tokens_per_s": float(stats.group(4)) if stats.group(4) else None,
             "device": device.group(1) if device else None,
             "graphs": graph_line.group(1) if graph_line else None,
-            "gemm": sorted({l.split("mlc: gemm", 1)[1].strip(" :")
-                            for l in p.stderr.splitlines() if l.startswith("mlc: gemm")})}
+            "gemm": gpu_check().gemm_paths(p.stderr)}
 
 
 def run(args):
@@ -376,12 +386,8 @@ def run(args):
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = os.path.join(bundle_dir, "lib") + (
         ":" + env["LD_LIBRARY_PATH"] if env.get("LD_LIBRARY_PATH") else "")
-    # cuBLASLt for the prefill's GEMMs, and the path each shape took
-    # (gpu_check.py: next to this script in the bundle, in utils/ here).
-    sys.path.insert(0, HERE if os.path.exists(os.path.join(HERE, "gpu_check.py"))
-                    else os.path.join(ROOT, "utils"))
-    from gpu_check import with_cublaslt
-    env = with_cublaslt(env)
+    # cuBLASLt for the prefill's GEMMs, and the path each shape took.
+    env = gpu_check().with_cublaslt(env)
     results = {"revision": manifest["revision"], "gemv": {}, "mlc": {}, "torch": None}
 
     def save():

@@ -12,6 +12,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "mlc-c/Module.h"
+#include "mlc-c/Runtime.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -56,7 +57,8 @@ MLC_HIDDEN int32_t mlc_cuda_gemm(int32_t a_type, int32_t b_type,
   if (!mlc_module_cuda_hooks.gemm)
     return 0;
   /* Bytes per element of a type this hook takes (f32, f16, bf16). */
-  int64_t a_size = a_type == 2 ? 4 : 2, b_size = b_type == 2 ? 4 : 2;
+  int64_t a_size = a_type == MLC_DTYPE_F32 ? 4 : 2;
+  int64_t b_size = b_type == MLC_DTYPE_F32 ? 4 : 2;
   mlc_cuda_gemm_args g = {a_type, b_type, d_type, flags, m, n, k, batch,
                      (const char *)(intptr_t)a + a_offset * a_size, lda,
                      stride_a,

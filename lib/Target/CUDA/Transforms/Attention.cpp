@@ -34,7 +34,7 @@ static constexpr int64_t kSplitRows = 32;
 /// Queries (head, row) a block computes at most: each warp holds this many
 /// online softmax states (2 + Dv/32 registers each per lane) and query rows
 /// (Dk/32), at most kQueryRegisters registers of them per lane (8 queries
-/// of heads of 128: 127 registers in all on sm_90, no spills).
+/// of heads of 128: 128 registers in all, no spills).
 static constexpr int64_t kMaxQueries = 8;
 static constexpr int64_t kQueryRegisters = 96;
 
@@ -144,11 +144,15 @@ void AttentionKernel::build(DictionaryAttr attrs) {
     blockRows = std::min(blockRows, std::max<int64_t>(*staticQueries, 1));
   int64_t count = blockHeads * blockRows; // query (t, r) is t * blockRows + r
 
+  // The position, loaded once in each kernel that needs it.
+  auto loadStart = [&] {
+    return arith::IndexCastOp::create(
+               b, loc, b.getIndexType(),
+               memref::LoadOp::create(b, loc, position, ValueRange{}))
+        .getResult();
+  };
   // The valid rows of query row i: those up to its position (inclusive).
-  auto validRows = [&](Value i) {
-    Value start = arith::IndexCastOp::create(
-        b, loc, b.getIndexType(),
-        memref::LoadOp::create(b, loc, position, ValueRange{}));
+  auto validRows = [&](Value start, Value i) {
     Value last = causal ? arith::AddIOp::create(
                               b, loc, arith::AddIOp::create(b, loc, start, i),
                               kb.index(1))
@@ -189,15 +193,15 @@ void AttentionKernel::build(DictionaryAttr attrs) {
   // The block's query rows, clamped to the last (rows past it compute what
   // that one does and store nothing), and their valid rows.
   SmallVector<Value> queryRows, valid;
+  Value start = loadStart();
   for (int64_t r = 0; r < blockRows; ++r) {
     Value i = arith::AddIOp::create(b, loc, firstRow, kb.index(r));
     queryRows.push_back(arith::MinUIOp::create(b, loc, i, lastQuery));
-    valid.push_back(validRows(queryRows.back()));
+    valid.push_back(validRows(start, queryRows.back()));
   }
-  // This block's cache rows: [begin, end), end the most any row sees.
+  // This block's cache rows: [begin, end), end the most any row sees: the
+  // last row's (the rows only grow, and causal rows see more each).
   Value n = valid.back();
-  for (Value x : valid)
-    n = arith::MaxSIOp::create(b, loc, n, x);
   Value begin = kb.index(0), end = n;
   if (split) {
     begin = arith::MulIOp::create(b, loc, launch.getBlockIds().y,
@@ -356,7 +360,7 @@ void AttentionKernel::build(DictionaryAttr attrs) {
                                     b.getIndexAttr(1), b.getIndexAttr(batch));
   Value ch = combine.getBlockIds().x, cb = combine.getBlockIds().z;
   Value d = combine.getThreadIds().x;
-  Value used = arith::CeilDivUIOp::create(b, loc, validRows(kb.index(0)),
+  Value used = arith::CeilDivUIOp::create(b, loc, validRows(loadStart(), kb.index(0)),
                                           kb.index(kSplitRows));
   auto overSplits = [&](ValueRange init,
                         function_ref<SmallVector<Value>(Value, ValueRange)>

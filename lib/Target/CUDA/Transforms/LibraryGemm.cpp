@@ -32,6 +32,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "Contraction.h"
+#include "mlc-c/Module.h"
+#include "mlc-c/Runtime.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -42,8 +44,6 @@ using namespace mlc::cuda;
 
 namespace {
 
-/// mlc_cuda_gemm's flags (mlc-c/Module.h).
-constexpr int32_t kTransA = 1, kTransB = 2, kQuery = 4;
 
 /// One operand in BLAS terms: `rows` x `columns` (the roles' loops), with
 /// the columns contiguous unless `transposed` (then the rows are), `ld`
@@ -56,15 +56,16 @@ struct Matrix {
   int32_t dtype = 0; // mlc_dtype
 };
 
-/// mlc_dtype (mlc-c/Runtime.h) of the element types the library takes.
+/// The mlc_dtype of the element types the library takes, else
+/// MLC_DTYPE_INVALID (0).
 int32_t dtypeCode(Type type) {
   if (type.isF32())
-    return 2;
+    return MLC_DTYPE_F32;
   if (type.isF16())
-    return 3;
+    return MLC_DTYPE_F16;
   if (type.isBF16())
-    return 4;
-  return 0;
+    return MLC_DTYPE_BF16;
+  return MLC_DTYPE_INVALID;
 }
 
 /// The operand's dimension that loop `d` indexes (its map's result `d`).
@@ -264,7 +265,8 @@ struct GemmCalls {
              bool queued = true) {
     OpBuilder &builder = kb.b;
     Location loc = kb.loc;
-    flags |= (a.transposed ? kTransA : 0) | (b.transposed ? kTransB : 0);
+    flags |= (a.transposed ? MLC_CUDA_GEMM_TRANS_A : 0) |
+             (b.transposed ? MLC_CUDA_GEMM_TRANS_B : 0);
     SmallVector<Value> args = {i32(a.dtype), i32(b.dtype), i32(g.d.dtype),
                                i32(flags),   m,           n,
                                k,            batches};
@@ -375,8 +377,8 @@ bool mlc::cuda::mapLibraryGemm(const Contraction &original, Value initSource,
     return *g->split == 0 ? calls.call(m, g->b, init, flags)
                           : calls.call(g->a, m, init, flags);
   };
-  Value first = gemm({}, cMatrix, kQuery);
-  Value rest = gemm({}, &g->d, kQuery);
+  Value first = gemm({}, cMatrix, MLC_CUDA_GEMM_QUERY);
+  Value rest = gemm({}, &g->d, MLC_CUDA_GEMM_QUERY);
   Value both = arith::AndIOp::create(b, loc, first, rest);
   Value enoughRows =
       kb.cmp(arith::CmpIPredicate::uge, calls.m, kb.index(kMinSplitRows));
